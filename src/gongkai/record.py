@@ -1,0 +1,96 @@
+"""The report record: the project's public data contract (shared/spec/report-json.md, version 1).
+
+`Record.to_dict()` gives exactly the JSON object of the contract; extra keys (`provenance`,
+`parser`) are additions the contract allows.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA = "gongkai.report/1"
+
+Number = Union[int, float]
+Severity = Literal["error", "warning", "info"]
+FindingOrigin = Literal["source", "extraction"]
+
+
+class Source(BaseModel):
+    path: Optional[str] = None
+    sha256: str
+    media_type: str
+
+
+class Finding(BaseModel):
+    """Something a reviewer should know: the report is wrong (`source`) or the reading is unsure
+    (`extraction`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    severity: Severity
+    origin: FindingOrigin
+    message: str
+    where: Optional[str] = None
+    evidence: Optional[str] = None
+
+
+class Section(BaseModel):
+    number: int
+    title: str
+    text: str
+
+
+class CellSource(BaseModel):
+    """Where one table value was read: the raw text and its position in the source."""
+
+    raw: str
+    at: str  # human-readable position, e.g. "line 57" or "page 3"
+    line: Optional[int] = None
+    page: Optional[int] = None
+    dom_path: Optional[str] = None
+    bbox: Optional[tuple[float, float, float, float]] = None
+    confidence: Optional[float] = None
+
+
+class Record(BaseModel):
+    """One annual report as data."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_: str = Field(default=SCHEMA, alias="schema")
+    source: Source
+    agency: Optional[str] = None
+    year: Optional[int] = None
+    template: Optional[Literal["2021", "2019"]] = None
+    # table -> row -> field -> value (None where blank, a dash, or unreadable)
+    active: dict[str, dict[str, Optional[Number]]] = Field(default_factory=dict)
+    requests: dict[str, dict[str, Optional[Number]]] = Field(default_factory=dict)
+    appeals: dict[str, dict[str, Optional[Number]]] = Field(default_factory=dict)
+    sections: list[Section] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    # dotted cell path (e.g. "requests.total.total") -> where it was read
+    provenance: dict[str, CellSource] = Field(default_factory=dict)
+    parser: dict[str, str] = Field(default_factory=dict)
+
+    def cell(self, path: str) -> Optional[Number]:
+        """The value at a dotted path such as ``requests.total.commercial``."""
+        table, row, field = path.split(".")
+        return getattr(self, table).get(row, {}).get(field)
+
+    def cells(self) -> list[tuple[str, Optional[Number]]]:
+        """Every table cell as (dotted path, value), in template order."""
+        out = []
+        for table in ("active", "requests", "appeals"):
+            for row, fields in getattr(self, table).items():
+                for field, value in fields.items():
+                    out.append((f"{table}.{row}.{field}", value))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, mode="json", exclude_none=False)
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
