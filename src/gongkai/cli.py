@@ -17,3 +17,59 @@ def main() -> None:
       gongkai parse report.html                 # the tables, as the template lays them out
       gongkai parse --format jsonl reports/*    # one JSON record per line, for scripts
     """
+
+
+# --- parse -------------------------------------------------------------------------------------
+@main.command("parse")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default=None,
+              help="table: the statutory tables as the template lays them out (default on a terminal); "
+                   "json: one record, or an array for several files (default otherwise); "
+                   "jsonl: one record per line, in input order.")
+@click.option("--no-check", is_flag=True, help="Skip the checks; findings then only say what could not be read.")
+def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool) -> None:
+    """Read reports (text, HTML, PDF, Word, scans) into records.
+
+    A file that cannot be read gets a line on stderr naming it and why; the other files still come
+    out. Exit status 2 if any file failed, else 0.
+
+    \b
+    Examples:
+      gongkai parse report.txt
+      gongkai parse --format json report.pdf > report.json
+      gongkai parse --format jsonl reports/*.html | jq .requests.total.total
+    """
+    import sys
+
+    from .api import parse
+    from .ingest import ReadError
+    from .render_terminal import print_record
+
+    if fmt is None:
+        fmt = "table" if sys.stdout.isatty() else "json"
+    failed = 0
+    records = []
+    for path in files:
+        try:
+            record = parse(path, check=not no_check)
+        except ReadError as e:
+            failed += 1
+            click.echo(f"gongkai: {path}: {e}", err=True)
+            continue
+        except Exception as e:  # a bug must not cost the other files their output
+            failed += 1
+            click.echo(f"gongkai: {path}: internal error while reading ({type(e).__name__}: {e})", err=True)
+            continue
+        if fmt == "jsonl":
+            click.echo(record.to_json())
+        elif fmt == "table":
+            print_record(record)
+        else:
+            records.append(record)
+    if fmt == "json" and records:
+        import json
+
+        payload = records[0].to_dict() if len(files) == 1 else [r.to_dict() for r in records]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    if failed:
+        sys.exit(2)

@@ -1,0 +1,153 @@
+"""The rule registry: a rule joins by being written with the `@rule` decorator.
+
+Rule ids are codes like ruff's: a family letter-pair and three digits (`GK101`), plus a slug name
+(`requests-row-sum`). Families: GK1 request table, GK2 appeals table, GK3 structure,
+GK4 narrative against tables, GK5 fees. `--select GK1` picks a family; names work too.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Optional
+
+from ..record import Finding, Record
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    severity: str  # the most severe level this rule reports
+    origin: str  # "source": the report is wrong; "extraction": the reading is unsure
+    func: Callable[["Context"], Iterable[Finding]]
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.func.__doc__ or "")
+
+    @property
+    def family(self) -> str:
+        return self.code[:3]
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, *, summary: str, severity: str = "error", origin: str = "source"):
+    """Register a check. The function receives a `Context` and yields findings (use `ctx.finding`)."""
+    if severity not in SEVERITY_RANK:
+        raise ValueError(f"unknown severity {severity!r}")
+
+    def register(func):
+        if code in REGISTRY or any(r.name == name for r in REGISTRY.values()):
+            raise ValueError(f"rule {code} {name} registered twice")
+        if not (func.__doc__ or "").strip():
+            raise ValueError(f"rule {code} needs a docstring saying why it matters, with an example")
+        REGISTRY[code] = Rule(code, name, summary, severity, origin, func)
+        func.rule_code = code
+        return func
+
+    return register
+
+
+def rules() -> list[Rule]:
+    """Every registered rule, ordered by code."""
+    from . import _load_rules
+
+    _load_rules()
+    return [REGISTRY[c] for c in sorted(REGISTRY)]
+
+
+def matches(selector: str, rule_id: str) -> bool:
+    """Whether a --select/--ignore entry names this rule id: exact code, code prefix, or slug name.
+
+    Findings of other origins (the extractor's) carry their own ids; those match exactly or by prefix.
+    """
+    selector = selector.strip()
+    if not selector:
+        return False
+    if selector.upper() == "ALL":
+        return True
+    found = REGISTRY.get(rule_id)
+    if found is not None and selector == found.name:
+        return True
+    return rule_id == selector or rule_id.upper().startswith(selector.upper())
+
+
+def selected(rule_id: str, select: Optional[Iterable[str]], ignore: Optional[Iterable[str]]) -> bool:
+    if select and not any(matches(s, rule_id) for s in select):
+        return False
+    if ignore and any(matches(s, rule_id) for s in ignore):
+        return False
+    return True
+
+
+def unknown_selectors(selectors: Iterable[str]) -> list[str]:
+    """Selectors that name no registered rule (to warn about typos on the command line)."""
+    rules()
+    out = []
+    for s in selectors:
+        if not any(matches(s, code) for code in REGISTRY):
+            out.append(s)
+    return out
+
+
+class Context:
+    """What a rule sees: the record (read-only by convention), plus helpers to cite the source."""
+
+    def __init__(self, record: Record):
+        self.record = record
+        self._rule: Optional[Rule] = None
+        self.cache: dict = {}
+
+    # -- findings -------------------------------------------------------------------------------
+    def finding(self, message: str, where: Optional[str] = None, *, severity: Optional[str] = None,
+                evidence: Optional[str] = None) -> Finding:
+        assert self._rule is not None
+        severity = severity or self._rule.severity
+        if SEVERITY_RANK[severity] > SEVERITY_RANK[self._rule.severity]:
+            raise ValueError(f"{self._rule.code} is registered at most {self._rule.severity}, not {severity}")
+        if evidence is None and where is not None:
+            evidence = self.evidence(where)
+        return Finding(rule=self._rule.code, severity=severity, origin=self._rule.origin, message=message,
+                       where=where, evidence=evidence)
+
+    # -- source positions -------------------------------------------------------------------------
+    def evidence(self, *paths: str) -> Optional[str]:
+        """'line 57: raw "17"' for the cells given (those with provenance), joined by '; '."""
+        parts = []
+        for path in paths:
+            src = self.record.provenance.get(path)
+            if src is None:
+                continue
+            parts.append(f'{src.at}: "{src.raw}"')
+        return "; ".join(parts) or None
+
+    def raw(self, path: str) -> Optional[str]:
+        src = self.record.provenance.get(path)
+        return None if src is None else src.raw
+
+    def value(self, path: str):
+        return self.record.cell(path)
+
+
+def run(record: Record, select=None, ignore=None) -> list[Finding]:
+    """Run every selected rule on `record` and return their findings (the record is not changed)."""
+    ctx = Context(record)
+    out: list[Finding] = []
+    for r in rules():
+        if not selected(r.code, select, ignore):
+            continue
+        ctx._rule = r
+        out.extend(_iter(r.func(ctx)))
+    ctx._rule = None
+    return out
+
+
+def _iter(result) -> Iterator[Finding]:
+    if result is None:
+        return iter(())
+    return iter(result)

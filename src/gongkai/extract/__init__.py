@@ -1,0 +1,82 @@
+"""Document -> Record: metadata, the three tables, the sections, and what could not be read."""
+from __future__ import annotations
+
+from .. import __name__ as _package
+from ..document import Document
+from ..record import Finding, Record, Source
+from ..vocabulary import ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, TEMPLATE_2019, normalize_label
+from .atoms import Atom, atoms_of
+from .metadata import detect_template, find_agency, find_sections, find_title, find_year
+from .tables import find_requests_start, read_active, read_appeals, read_requests
+
+PARSER_VERSION = "0.1.0"
+_ACTIVE_START_CUES = ("第二十条", "主动公开政府信息情况")
+
+
+def extract(document: Document) -> Record:
+    atoms = atoms_of(document)
+    text = document.plain_text()
+    lines = text.split("\n")
+    findings: list[Finding] = [
+        Finding(rule="reader-note", severity="info", origin="extraction", message=note, where=None, evidence=None)
+        for note in document.notes
+    ]
+    template = detect_template(text)
+    title = find_title(lines)
+    agency = find_agency(lines, title)
+    year = find_year(lines, title, text)
+    if agency is None:
+        findings.append(_missing("agency-not-found", "the reporting body's name was not found (title, preamble or signature)", "agency"))
+    if year is None:
+        findings.append(_missing("year-not-found", "the report's year was not found", "year"))
+    if template is None:
+        findings.append(_missing("template-unknown", "the tables follow neither the 2021 nor the 2019 template's headers", "template"))
+
+    requests_start = find_requests_start(atoms)
+    use_2019 = template == TEMPLATE_2019 or (template is None and year is not None and year <= 2020)
+    active_start = _active_start(atoms, requests_start)
+    if active_start is None:
+        active_rows = ACTIVE_ROWS_2019 if use_2019 else ACTIVE_ROWS_2021
+        active = {s.key: {f: None for f in s.fields} for s in active_rows}
+        active_prov: dict = {}
+        findings.append(_missing("table-not-found", "the Article 20 table (二、主动公开政府信息情况) was not found", "active"))
+    else:
+        active, active_prov, f_active = read_active(
+            atoms, active_start, requests_start if requests_start is not None else len(atoms),
+            ACTIVE_ROWS_2019 if use_2019 else ACTIVE_ROWS_2021)
+        findings += f_active
+    requests, req_prov, f_req, after_requests = read_requests(atoms, TEMPLATE_2019 if use_2019 else template)
+    findings += f_req
+    appeals, app_prov, f_app = read_appeals(atoms, after_requests)
+    findings += f_app
+
+    return Record(
+        source=Source(path=None, sha256="", media_type=document.media_type),
+        agency=agency,
+        year=year,
+        template=template,
+        active=active,
+        requests=requests,
+        appeals=appeals,
+        sections=find_sections(text),
+        findings=findings,
+        provenance={**active_prov, **req_prov, **app_prov},
+        parser={"name": _package, "version": PARSER_VERSION},
+    )
+
+
+def _active_start(atoms: list[Atom], end: int | None) -> int | None:
+    stop = end if end is not None else len(atoms)
+    for cue in _ACTIVE_START_CUES:
+        for i in range(stop):
+            a = atoms[i]
+            if a.kind == "label" and cue in normalize_label(a.text):
+                return i
+    return None
+
+
+def _missing(rule: str, message: str, where: str) -> Finding:
+    return Finding(rule=rule, severity="warning", origin="extraction", message=message, where=where, evidence=None)
+
+
+__all__ = ["extract", "PARSER_VERSION"]

@@ -1,0 +1,140 @@
+"""A document's text as a stream of atoms: labels, values and blanks, in reading order.
+
+Every layout — a grid with one number per cell, a pipe table with ragged rows, a crawler's single
+line of glued digits — becomes the same stream, so one row matcher reads them all:
+
+- `label`: words (a row or column label, a heading);
+- `cell`: a table cell that is exactly one value (a number, or a dash meaning null);
+- `run`: digits that may hold several values (glued by a crawler, or spaced in running text);
+  spaces inside a run are cell boundaries, adjacent digits may or may not be;
+- `blank`: an empty table cell.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from ..document import Document, Origin, Paragraph
+from ..vocabulary import NULL_MARKERS
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
+
+# A stretch of digits (with decimal points and thousands commas only between digits, and spaces),
+# or a run of dashes (a null cell in running text).
+_RUN_RE = re.compile(r"\d(?:[\d \t]|(?<=\d)[.,](?=\d))*|[—―─－]{2,}(?:\s*[—―─－]{2,})*")
+_NUMBER_CELL_RE = re.compile(r"^([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元|件|条|个|项|次)?$")
+_UNIT_AFTER_RE = re.compile(r"\s*(万元|元)")
+
+
+@dataclass(slots=True)
+class Atom:
+    kind: str  # "label" | "cell" | "run" | "blank"
+    text: str
+    origin: Origin
+    unit: str | None = None  # a unit typed after the value (元, 万元, 件 …)
+
+
+def normalize(text: str) -> str:
+    return text.translate(_FULLWIDTH)
+
+
+def atoms_of(document: Document) -> list[Atom]:
+    out: list[Atom] = []
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            _split_text(block.text, block.origin, out)
+            continue
+        for row in block.rows:
+            for cell in row:
+                if cell.spanned:
+                    continue
+                text = normalize(cell.text).strip()
+                if not text:
+                    out.append(Atom("blank", "", cell.origin))
+                elif text in NULL_MARKERS or _is_dashes(text):
+                    out.append(Atom("cell", text, cell.origin))
+                elif _is_single_value(text):
+                    m = _NUMBER_CELL_RE.match(text)
+                    out.append(Atom("cell", text, cell.origin, m.group(4) if m else None))
+                else:
+                    _split_text(text, cell.origin, out)
+    return out
+
+
+def _is_dashes(text: str) -> bool:
+    return all(ch in "—―─－-" for ch in text) and len(text) >= 1
+
+
+def _is_single_value(text: str) -> bool:
+    """One number and nothing else. Leading zeros (`000`) or inner spaces (`1 0`) mean the cell may
+    hold glued values, so it is left to the run splitter instead."""
+    m = _NUMBER_CELL_RE.match(text)
+    if not m:
+        return False
+    digits = m.group(2)
+    return not (len(digits) > 1 and digits[0] == "0")
+
+
+def _split_text(text: str, origin: Origin, out: list[Atom]) -> None:
+    """Split running text into label and run atoms."""
+    text = normalize(text)
+    pos = 0
+    base = origin.char or 0
+    for m in _RUN_RE.finditer(text):
+        start, end = m.start(), m.end()
+        if start < pos:
+            continue
+        run = m.group()
+        after = text[end:end + 1]
+        before = text[start - 1:start] if start else ""
+        # dates and bracketed numbering are words, not values: 2023年, （1）
+        if after and after in "年月日号%％" or (before in "(（" and after in ")）"):
+            continue
+        trailing = run.rstrip(" \t")
+        tail = text[start + len(trailing):start + len(trailing) + 1]
+        if tail and tail in ".．、" and not _decimal_follows(text, start + len(trailing)) and trailing[-1].isdigit():
+            # "…00000002.其他": the last digit numbers the next label
+            trailing = trailing[:-1].rstrip(" \t")
+            if not trailing:
+                continue
+        unit = None
+        u = _UNIT_AFTER_RE.match(text, start + len(trailing))
+        consumed = start + len(trailing)
+        if u and trailing[-1].isdigit():
+            unit = u.group(1)
+            consumed = u.end()
+        _label(text[pos:start], replace(origin, char=base + pos), out)
+        out.append(Atom("run", trailing.strip(), replace(origin, char=base + start), unit))
+        pos = consumed
+    _label(text[pos:], replace(origin, char=base + pos), out)
+
+
+def _decimal_follows(text: str, i: int) -> bool:
+    return i + 1 < len(text) and text[i + 1].isdigit()
+
+
+def _label(text: str, origin: Origin, out: list[Atom]) -> None:
+    t = text.strip()
+    if t:
+        out.append(Atom("label", t, origin))
+
+
+def parse_number(text: str, *, decimal: bool) -> tuple[int | float | None, str | None]:
+    """A single cell's text -> (value, problem). Null markers give (None, None)."""
+    t = normalize(text).strip()
+    if not t or t in NULL_MARKERS or _is_dashes(t):
+        return None, None
+    m = _NUMBER_CELL_RE.match(t.replace(" ", ""))
+    if not m:
+        return None, f"not a number: {text!r}"
+    sign, digits, frac, _unit = m.groups()
+    digits = digits.replace(",", "")
+    if frac is not None:
+        value: int | float = float(f"{digits}.{frac}")
+        if not decimal and value == int(value):
+            value = int(value)
+    else:
+        value = int(digits)
+    if sign in ("-", "−"):
+        value = -value
+    return value, None

@@ -1,0 +1,161 @@
+"""Who reported, for which year, on which template, and the report's six sections."""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from ..record import Section
+from ..vocabulary import (
+    AGENCY_SUFFIXES, REPORT_TITLE_RE, SECTION_TITLES, STATISTICS_PERIOD_RE, TEMPLATE_2019,
+    TEMPLATE_2019_MARKERS, TEMPLATE_2021, TEMPLATE_2021_MARKERS,
+)
+
+_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+_TITLE_PREFIX_RE = re.compile(r"^\s*(?:#+\s*|标题\s*[:：]\s*)")
+_BRACKETS_RE = re.compile(r"[（(【\[]\s*([^（()）\]】]*?)\s*[)）\]】]")
+_DELIMS_RE = re.compile(r"[，,。；;、：:“”\"《》<>（）()\s]")
+_PREAMBLE_VERBS = ("向社会公开", "向社会公布", "公开", "公布", "发布", "编制", "现将", "印发", "我局", "我委", "我办", "本机关")
+_DATE_LINE_RE = re.compile(r"^\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*$")
+_REPORT_PHRASE_RE = re.compile(r"(?:19|20)\d{2}\s*年度?\s*" + REPORT_TITLE_RE.pattern)
+
+
+def detect_template(text: str) -> str | None:
+    n2021 = sum(text.count(m) for m in TEMPLATE_2021_MARKERS)
+    n2019 = sum(text.count(m) for m in TEMPLATE_2019_MARKERS)
+    if n2021 == n2019 == 0:
+        return None
+    return TEMPLATE_2021 if n2021 >= n2019 else TEMPLATE_2019
+
+
+def _looks_like_agency(name: str) -> bool:
+    return 2 <= len(name) <= 40 and name.endswith(AGENCY_SUFFIXES) and not _YEAR_RE.search(name)
+
+
+def _agency_from_title(title: str) -> str | None:
+    t = _TITLE_PREFIX_RE.sub("", title)
+    bracket = _BRACKETS_RE.search(t)
+    if bracket and _looks_like_agency(_squash(bracket.group(1))):
+        return _squash(bracket.group(1))
+    t = REPORT_TITLE_RE.sub("", t)
+    t = re.sub(r"(?:19|20)\d{2}\s*年度?", "", t)
+    t = _squash(_BRACKETS_RE.sub("", t)).strip("：:·-—_ ")
+    return t if _looks_like_agency(t) else None
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def find_title(lines: Sequence[str]) -> int | None:
+    """Index of the report's title line among the first lines of the document."""
+    for i, line in enumerate(lines[:40]):
+        if len(line) < 120 and REPORT_TITLE_RE.search(line):
+            return i
+    return None
+
+
+def find_agency(lines: Sequence[str], title_index: int | None) -> str | None:
+    if title_index is not None:
+        agency = _agency_from_title(lines[title_index])
+        if agency:
+            return agency
+        # the name on the line above the title (青岛市…局 / 2023年政府信息公开工作年度报告)
+        for j in range(title_index - 1, max(-1, title_index - 3), -1):
+            cand = _squash(lines[j])
+            if cand:
+                if _looks_like_agency(cand):
+                    return cand
+                break
+    # the preamble: "…我局编制并向社会公开莆田市涵江区人力资源和社会保障局2023年度政府信息公开工作年度报告"
+    for line in lines[:60]:
+        m = _REPORT_PHRASE_RE.search(line)
+        if not m:
+            continue
+        before = _DELIMS_RE.split(line[max(0, m.start() - 60):m.start()])[-1]
+        for verb in _PREAMBLE_VERBS:
+            k = before.rfind(verb)
+            if k >= 0:
+                before = before[k + len(verb):]
+        if _looks_like_agency(before):
+            return before
+    # the signature: a name above the date at the end
+    for i in range(len(lines) - 1, max(-1, len(lines) - 40), -1):
+        if _DATE_LINE_RE.match(lines[i]):
+            for j in range(i - 1, max(-1, i - 3), -1):
+                cand = _squash(lines[j])
+                if cand:
+                    if _looks_like_agency(cand):
+                        return cand
+                    break
+    return None
+
+
+def find_year(lines: Sequence[str], title_index: int | None, text: str) -> int | None:
+    if title_index is not None:
+        m = _YEAR_RE.search(lines[title_index])
+        if m:
+            return int(m.group(1))
+        if title_index + 1 < len(lines):
+            m = re.match(r"^\s*((?:19|20)\d{2})\s*年", lines[title_index + 1])
+            if m:
+                return int(m.group(1))
+    m = _REPORT_PHRASE_RE.search(text[:5000])
+    if m:
+        return int(_YEAR_RE.search(m.group()).group(1))
+    m = STATISTICS_PERIOD_RE.search(text)
+    if m:
+        return int(m.group(1))
+    return None
+
+
+def _heading_re(cues: tuple[str, ...], numerals: str) -> re.Pattern:
+    return re.compile(
+        r"(?<![第一二三四五六七八九十])(?:#+\s*)?(?:[" + numerals + r"])\s*[、.．]\s*(?:[^。\n]{0,12}?)(?:"
+        + "|".join(re.escape(c) for c in cues) + r")"
+    )
+
+
+_SECTION_CUES: dict[int, tuple[str, ...]] = {
+    1: ("总体情况", "概述", "基本情况"),
+    2: ("主动公开",),
+    3: ("政府信息公开申请", "依申请公开"),
+    4: ("行政复议", "行政诉讼"),
+    5: ("存在的主要问题", "主要问题", "存在问题"),
+    6: ("其他需要报告", "其他需要说明", "其他事项"),
+}
+_NUMERALS = {1: "一1", 2: "二2", 3: "三3", 4: "四4", 5: "五5", 6: "六6"}
+_SECTION_RES = {n: _heading_re(c, _NUMERALS[n]) for n, c in _SECTION_CUES.items()}
+_TITLES = {n: t for n, t, _ in SECTION_TITLES}
+
+
+def find_sections(text: str) -> list[Section]:
+    """The six numbered parts, found in order; a part whose heading is missing is left out."""
+    found: list[tuple[int, int, int]] = []  # (number, heading start, heading end)
+    pos = 0
+    for n in range(1, 7):
+        m = _SECTION_RES[n].search(text, pos)
+        if m and n == 3:
+            # the request table's row "三、本年度办理结果" is no heading; skip table-row look-alikes
+            while m and "本年度办理结果" in text[m.start():m.end() + 8]:
+                m = _SECTION_RES[n].search(text, m.end())
+        if not m:
+            continue
+        head_end = text.find("\n", m.end())
+        line_end = head_end if head_end != -1 else len(text)
+        # a heading ends at its line's end, or where a long flattened line goes on with the text
+        tail = _title_tail(text, m.end())
+        title_end = m.end() + tail if tail or line_end - m.start() > 40 else line_end
+        found.append((n, m.start(), title_end))
+        pos = title_end
+    sections = []
+    for i, (n, start, title_end) in enumerate(found):
+        body_end = found[i + 1][1] if i + 1 < len(found) else len(text)
+        title = re.sub(r"^[\s#]*[一二三四五六1-6]\s*[、.．]\s*", "", text[start:title_end]).strip()
+        sections.append(Section(number=n, title=title or _TITLES[n], text=text[title_end:body_end].strip()))
+    return sections
+
+
+def _title_tail(text: str, i: int) -> int:
+    """How far a heading's title goes on after its cue (to 情况/事项/工作计划 or a short stop)."""
+    m = re.match(r"[^\s。，,；;\d]{0,16}?(?:情况|事项|工作计划|计划)", text[i:i + 24])
+    return m.end() if m else 0

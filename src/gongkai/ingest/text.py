@@ -1,0 +1,196 @@
+"""Plain text and markdown -> Document.
+
+Text copies of reports come in several table layouts; each line is classified and consecutive
+table lines become one Table:
+
+- pipe rows (`a | b | c`, with or without a leading pipe; a pipe line that does not start with a
+  pipe in a leading-pipe table continues the row above, as when a cell wrapped);
+- tab-separated rows (`a<TAB>b<TAB>c`);
+- one cell per line: tab-prefixed lines, a blank line between rows; a line without the tab inside
+  such a row continues the cell above (a wrapped label);
+- everything else is a paragraph (markdown `#` heading marks dropped).
+
+Page numbers standing alone on a line (`- 4 -`, `第4页`) are dropped so they can never be read as
+values. Word leftovers such as `[bookmark: _Hlk…]` are removed from every line.
+"""
+from __future__ import annotations
+
+import re
+
+from ..document import Cell, Document, Origin, Paragraph, Table
+from ..vocabulary import WORD_ARTEFACT_RE
+from . import MARKDOWN, TEXT, ReadError, decode_text
+
+_PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+_MD_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+")
+
+
+def read_text(data: bytes) -> Document:
+    text = decode_text(data)
+    return parse_text(text, media_type=MARKDOWN if _looks_markdown(text) else TEXT)
+
+
+def _looks_markdown(text: str) -> bool:
+    return bool(re.search(r"^#{1,6}\s", text, re.M))
+
+
+def parse_text(text: str, media_type: str = TEXT) -> Document:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    if "\x00" in text:
+        raise ReadError("binary data, not a text file")
+    lines = text.split("\n")
+    clean = [_clean_line(line) for line in lines]
+    blocks: list = []
+    i, n = 0, len(clean)
+    while i < n:
+        line = clean[i]
+        if not line.strip() or _PAGE_NUMBER_RE.match(line):
+            i += 1
+            continue
+        if _is_cell_line(line) and _starts_cell_block(clean, i):
+            i = _read_cell_per_line(clean, i, blocks)
+        elif "|" in line and not _MD_SEPARATOR_RE.match(line):
+            i = _read_pipe_table(clean, i, blocks)
+        elif _is_tab_row(line):
+            i = _read_tab_table(clean, i, blocks)
+        else:
+            blocks.append(Paragraph(_HEADING_RE.sub("", line).strip(), Origin(line=i + 1)))
+            i += 1
+    return Document(blocks=blocks, media_type=media_type, lines=lines)
+
+
+def _clean_line(line: str) -> str:
+    if "[bookmark" in line:
+        line = WORD_ARTEFACT_RE.sub("", line)
+    return line.replace("\u00a0", " ").replace("\u3000", " ").rstrip(" \n")
+
+
+# --- pipe tables -------------------------------------------------------------------------------
+def _split_pipe(line: str) -> list[str]:
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|"):
+        s = s[:-1]
+    return [c.strip() for c in s.split("|")]
+
+
+def _read_pipe_table(lines: list[str], i: int, blocks: list) -> int:
+    rows: list[list[Cell]] = []
+    leading = lines[i].lstrip().startswith("|")
+    start = i
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            # a blank line ends the table unless the next line clearly continues it
+            if i + 1 < len(lines) and "|" in lines[i + 1]:
+                i += 1
+                continue
+            break
+        if _PAGE_NUMBER_RE.match(line) or _MD_SEPARATOR_RE.match(line):
+            i += 1
+            continue
+        if "|" not in line:
+            break
+        cells = [Cell(t, Origin(line=i + 1)) for t in _split_pipe(line)]
+        continues = leading and not line.lstrip().startswith("|") and rows
+        if continues:
+            rows[-1].extend(cells)
+        else:
+            rows.append(cells)
+        i += 1
+    blocks.append(Table(rows, Origin(line=start + 1)))
+    return i
+
+
+# --- tab tables --------------------------------------------------------------------------------
+def _read_tab_table(lines: list[str], i: int, blocks: list) -> int:
+    rows: list[list[Cell]] = []
+    start = i
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            # rows split by blank lines (a page break in the original) stay in one table
+            j = i + 1
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j < len(lines) and _is_tab_row(lines[j]):
+                i = j
+                continue
+            break
+        if _PAGE_NUMBER_RE.match(line):
+            i += 1
+            continue
+        if not _is_tab_row(line):
+            break
+        rows.append([Cell(t.strip(), Origin(line=i + 1)) for t in line.split("\t")])
+        i += 1
+    blocks.append(Table(rows, Origin(line=start + 1)))
+    return i
+
+
+def _is_tab_row(line: str) -> bool:
+    return "\t" in line.strip(" ") and not _is_cell_line(line)
+
+
+# --- one cell per line -------------------------------------------------------------------------
+def _is_cell_line(line: str) -> bool:
+    """A tab-prefixed line holding a single cell (`<TAB>text`)."""
+    return line.startswith("\t") and "\t" not in line[1:]
+
+
+def _starts_cell_block(lines: list[str], i: int) -> bool:
+    """At least two single-cell lines ahead (blank lines between rows allowed): a one-cell-per-line
+    table, not a stray tab-indented paragraph."""
+    count = 0
+    for j in range(i, min(len(lines), i + 12)):
+        if _is_cell_line(lines[j]):
+            count += 1
+        elif lines[j].strip():
+            break
+    return count >= 2
+
+
+def _read_cell_per_line(lines: list[str], i: int, blocks: list) -> int:
+    rows: list[list[Cell]] = []
+    row: list[Cell] = []
+    start = i
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        if not line.strip() and not _is_cell_line(line):
+            if row:
+                rows.append(row)
+                row = []
+            # the table goes on while the next non-blank line is a cell line
+            j = i + 1
+            while j < n and not lines[j].strip() and not _is_cell_line(lines[j]):
+                j += 1
+            if j < n and _is_cell_line(lines[j]):
+                i = j
+                continue
+            i = j
+            break
+        if _PAGE_NUMBER_RE.match(line):
+            i += 1
+            continue
+        if _is_cell_line(line):
+            row.append(Cell(line[1:].strip(), Origin(line=i + 1)))
+        elif row and not _looks_like_heading(line):
+            # a wrapped cell: the continuation has no tab
+            row[-1].text += line.strip()
+        else:
+            break
+        i += 1
+    if row:
+        rows.append(row)
+    blocks.append(Table(rows, Origin(line=start + 1)))
+    return i
+
+
+_SECTION_HEAD_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+|\d{1,2})\s*[、.．]")
+
+
+def _looks_like_heading(line: str) -> bool:
+    return bool(_SECTION_HEAD_RE.match(line)) and len(line.strip()) < 60
