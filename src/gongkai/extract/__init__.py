@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import __name__ as _package
 from ..document import Document
+from ..ingest import ReadError
 from ..record import Finding, Record, Source
 from ..vocabulary import ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, TEMPLATE_2019, normalize_label
 from .atoms import Atom, atoms_of
@@ -10,6 +11,11 @@ from .metadata import detect_template, find_agency, find_sections, find_title, f
 from .tables import find_requests_start, read_active, read_appeals, read_requests
 
 PARSER_VERSION = "0.1.0"
+
+
+class NotAReport(ReadError):
+    """The input was read, but holds no annual report."""
+
 _ACTIVE_START_CUES = ("第二十条", "主动公开政府信息情况")
 
 
@@ -33,6 +39,9 @@ def extract(document: Document) -> Record:
         findings.append(_missing("template-unknown", "the tables follow neither the 2021 nor the 2019 template's headers", "template"))
 
     requests_start = find_requests_start(atoms)
+    if requests_start is None and title is None and template is None:
+        raise NotAReport("no annual report found in it: no report title (…政府信息公开工作年度报告) "
+                         "and none of the statutory tables")
     use_2019 = template == TEMPLATE_2019 or (template is None and year is not None and year <= 2020)
     active_start = _active_start(atoms, requests_start)
     if active_start is None:
@@ -79,4 +88,4 @@ def _missing(rule: str, message: str, where: str) -> Finding:
     return Finding(rule=rule, severity="warning", origin="extraction", message=message, where=where, evidence=None)
 
 
-__all__ = ["extract", "PARSER_VERSION"]
+__all__ = ["extract", "NotAReport", "PARSER_VERSION"]

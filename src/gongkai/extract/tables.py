@@ -85,8 +85,8 @@ class TableReader:
 
     def read_row(self, spec: RowSpec, group: Group, fields: Sequence[str], *,
                  row_identity: Callable[[tuple], bool] | None = None) -> RowRead:
-        where = f"{self.table}.{spec.key}"
-        values = [a for a in group.values]
+        where = self.table if spec.key == self.table else f"{self.table}.{spec.key}"
+        values = list(group.values)
         label_origin = group.labels[-1].origin if group.labels else Origin()
         evidence_base = f"{label_origin.describe()}: {group.label[:40]}"
         n = len(fields)

@@ -1,0 +1,45 @@
+"""Shared fixtures: the real corpus beside the checkout (../shared/corpus) and gold comparison."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+SEEDS = sorted(CORPUS.glob("seeds/*.txt"))
+CRAWL_TEXTS = sorted(CORPUS.glob("real/*-crawltext/source.txt"))
+TABLES = ("active", "requests", "appeals")
+
+
+def gold_for(source: Path) -> dict:
+    if source.name.startswith("source."):
+        return json.loads((source.parent / "gold.json").read_text(encoding="utf-8"))
+    return json.loads(source.with_name(source.name.rsplit(".", 1)[0] + ".gold.json").read_text(encoding="utf-8"))
+
+
+def gold_cells(gold: dict):
+    for table in TABLES:
+        for row, fields in gold[table].items():
+            for field, value in fields.items():
+                yield f"{table}.{row}.{field}", value
+
+
+def cell_of(record_dict: dict, path: str):
+    table, row, field = path.split(".")
+    return record_dict.get(table, {}).get(row, {}).get(field, KeyError)
+
+
+def same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(float(a) - float(b)) < 1e-9
+
+
+@pytest.fixture(scope="session")
+def corpus_present():
+    if not CORPUS.is_dir():
+        pytest.fail(f"the shared corpus is missing: expected {CORPUS} beside the checkout")
+    return CORPUS
