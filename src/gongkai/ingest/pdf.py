@@ -1,0 +1,952 @@
+"""PDF reader: the text layer of a PDF -> paragraphs and table grids.
+
+PDFium (pypdfium2) gives every character with its box and every vector path of a page. Table grids
+come from the ruling lines: the horizontal and vertical lines that touch each other form one table;
+their positions cut the table into elementary boxes, and boxes with no drawn line between them are
+one (merged) cell. Characters inside a cell are its text; the others become text lines, then
+paragraphs. Tables broken across pages are stitched together, and page numbers, running headers
+and footers are dropped.
+
+pdfminer.six (under pdfplumber) parses content streams in pure Python: on these reports it reads
+about 10 pages/s, PDFium about 100. Nothing here needs pdfplumber's objects, so PDFium does all of
+it; `pdfplumber` stays available to callers that want its debugging tools.
+
+Pages without a text layer (scans) are listed in `Document.notes`; an OCR engine can take them
+over through `register_ocr` (see there).
+"""
+from __future__ import annotations
+
+import ctypes
+import re
+import zlib
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Callable, Iterable, Sequence
+
+from ..document import Block, Cell, Document, Origin, Paragraph, Table
+from . import PDF, ReadError
+
+try:  # PDFium is a compiled wheel: a missing one should be a ReadError, not an ImportError
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+except ImportError as e:  # pragma: no cover - depends on the installation
+    raise ModuleNotFoundError("PDF support needs pypdfium2", name="pypdfium2") from e
+
+
+# --- public API ---------------------------------------------------------------------------------
+
+# An OCR engine for pages without a text layer: called with the PDF bytes and the 1-based numbers
+# of those pages, it returns the blocks it read for each page (cells and paragraphs with
+# Origin(page=n, bbox=..., confidence=...)). Pages it leaves out stay unread and noted.
+OcrPages = Callable[[bytes, Sequence[int]], "dict[int, list[Block]]"]
+_ocr_engine: OcrPages | None = None
+
+
+def register_ocr(engine: OcrPages | None) -> OcrPages | None:
+    """Install (or with None remove) the OCR engine used for pages without text; returns the old."""
+    global _ocr_engine
+    old, _ocr_engine = _ocr_engine, engine
+    return old
+
+
+def read_pdf(data: bytes) -> Document:
+    """Read the bytes of a PDF into a Document, or raise ReadError saying why it cannot be read."""
+    pdf = _open(data)
+    try:
+        pages = [_read_page(pdf, i) for i in range(len(pdf))]
+    finally:
+        pdf.close()
+    return _assemble(data, pages)
+
+
+def pages_without_text(data: bytes) -> list[int]:
+    """1-based numbers of the pages that carry images but no text layer (scans needing OCR)."""
+    pdf = _open(data)
+    try:
+        out = []
+        for i in range(len(pdf)):
+            page = _load_page(pdf, i)
+            try:
+                textpage = page.get_textpage()
+                try:
+                    if _needs_ocr(page, textpage):
+                        out.append(i + 1)
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+        return out
+    finally:
+        pdf.close()
+
+
+# --- opening ------------------------------------------------------------------------------------
+
+def _open(data: bytes) -> "pdfium.PdfDocument":
+    if not data.lstrip()[:1024].find(b"%PDF-") >= 0:
+        raise ReadError("not a PDF (no %PDF- header)")
+    tail = data[-4096:]
+    if b"%%EOF" not in tail and b"startxref" not in tail:
+        # PDFium rebuilds a cut file silently and shows what is left: say it instead.
+        raise ReadError("the PDF is damaged: it is truncated (the end of the file is missing)")
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        code = getattr(e, "err_code", None)
+        if code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise ReadError("the PDF is encrypted (it needs a password to be opened)") from None
+        if code == pdfium_c.FPDF_ERR_SECURITY:
+            raise ReadError("the PDF is encrypted with an unsupported security handler") from None
+        raise ReadError(f"the PDF is damaged: {_PDFIUM_ERRORS.get(code, 'it cannot be parsed')}") from None
+    if not _encrypted(data):
+        bad = _corrupt_stream(data)
+        if bad:
+            pdf.close()
+            raise ReadError(f"the PDF is damaged: {bad}")
+    return pdf
+
+
+_PDFIUM_ERRORS = {
+    pdfium_c.FPDF_ERR_FILE: "the file cannot be read",
+    pdfium_c.FPDF_ERR_FORMAT: "it is not in PDF format or its structure is corrupt",
+    pdfium_c.FPDF_ERR_PAGE: "its pages cannot be found",
+}
+
+_ENCRYPT_RE = re.compile(rb"/Encrypt\s+\d+\s+\d+\s+R|/Encrypt\s*<<")
+_STREAM_RE = re.compile(rb"<<((?:[^<>]|<<(?:[^<>]|<<[^<>]*>>)*>>|<[^<>]*>)*)>>\s*stream\r?\n")
+_LENGTH_RE = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
+
+
+def _encrypted(data: bytes) -> bool:
+    return _ENCRYPT_RE.search(data) is not None
+
+
+def _corrupt_stream(data: bytes) -> str | None:
+    """A reason if a Flate stream of the file does not inflate (bytes damaged in transit or on disk).
+
+    PDFium draws what it can of a damaged stream and says nothing, so a flipped byte would silently
+    drop text or table lines; zlib notices. Streams with other or chained filters are left alone.
+    """
+    for m in _STREAM_RE.finditer(data):
+        head = m.group(1)
+        if b"/FlateDecode" not in head or b"/DecodeParms" in head and b"/Predictor" not in head:
+            continue
+        if re.search(rb"/Filter\s*\[[^\]]*/\w+[^\]]*/\w+", head):
+            continue  # a filter chain (e.g. ASCII85 then Flate): not worth decoding here
+        start = m.end()
+        length = _LENGTH_RE.search(head)
+        if length:
+            end = start + int(length.group(1))
+        else:  # indirect /Length: up to the endstream keyword
+            end = data.find(b"endstream", start)
+            if end < 0:
+                return "a data stream is cut off"
+        body = data[start:end]
+        try:
+            zlib.decompressobj().decompress(body)
+        except zlib.error as e:
+            offset = data.rfind(b" obj", 0, m.start())
+            where = data[max(0, data.rfind(b"\n", 0, offset) + 1):offset].strip().decode("latin-1")
+            return f"compressed data in object {where or '?'} is corrupt ({e})"
+    return None
+
+
+def _load_page(pdf: "pdfium.PdfDocument", index: int) -> "pdfium.PdfPage":
+    try:
+        return pdf[index]
+    except pdfium.PdfiumError:
+        raise ReadError(f"the PDF is damaged: page {index + 1} cannot be read") from None
+
+
+# --- one page: characters and ruling lines ------------------------------------------------------
+
+@dataclass(slots=True)
+class _Char:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+@dataclass(slots=True)
+class _Line:
+    """A line of text (outside tables), with its box."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float  # median character height: the font size, near enough
+    size_start: float  # the same over the first and the last few characters (a bold run-in
+    size_end: float  # heading has taller boxes than the text that follows it)
+    tabular: bool = False  # wide gaps inside: a row of a table drawn without lines
+
+
+@dataclass(slots=True)
+class _GridCell:
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    row: int  # index of the first elementary row the cell covers
+    col: int
+    nrows: int
+    open_top: bool  # no line drawn along the top: the cell goes on from the previous page
+    chars: list[_Char] = field(default_factory=list)
+    text: str = ""
+    spanned: bool = False
+
+
+@dataclass(slots=True)
+class _PageTable:
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    rows: list[list[_GridCell]]
+
+
+@dataclass(slots=True)
+class _Page:
+    number: int
+    width: float
+    height: float
+    tables: list[_PageTable]
+    lines: list[_Line]
+    needs_ocr: bool
+
+
+def _read_page(pdf: "pdfium.PdfDocument", index: int) -> _Page:
+    page = _load_page(pdf, index)
+    try:
+        left, bottom, right, top = page.get_cropbox()
+        textpage = page.get_textpage()
+        try:
+            chars = _chars(textpage, left, top)
+            needs_ocr = not any(not c.text.isspace() for c in chars) and _has_images(page)
+        finally:
+            textpage.close()
+        hsegs, vsegs = _rulings(page, left, top)
+    finally:
+        page.close()
+    width, height = right - left, top - bottom
+    tables, rest = _tables(index + 1, chars, hsegs, vsegs)
+    lines = _text_lines(rest)
+    return _Page(index + 1, width, height, tables, lines, needs_ocr)
+
+
+def _chars(textpage: "pdfium.PdfTextPage", left: float, top: float) -> list[_Char]:
+    raw = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(raw)
+    rect = pdfium_c.FS_RECTF()
+    l, r, b, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    get_unicode, is_generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
+    get_loose, get_tight = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharBox
+    out: list[_Char] = []
+    high = 0
+    for i in range(n):
+        if is_generated(raw, i) == 1:  # spaces and line breaks PDFium inferred, not printed
+            continue
+        u = get_unicode(raw, i)
+        if 0xD800 <= u < 0xDC00:
+            high = u
+            continue
+        if 0xDC00 <= u < 0xE000 and high:
+            u, high = 0x10000 + ((high - 0xD800) << 10) + (u - 0xDC00), 0
+        if u in (0, 0xFFFE, 0xFFFF) or u in (10, 13):
+            continue
+        ch = chr(u)
+        if ch in "\u00a0\u3000\t":
+            ch = " "
+        if not get_loose(raw, i, ctypes.byref(rect)):
+            continue
+        x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
+        if ch != " " and get_tight(raw, i, l, r, b, t):
+            # The loose box (font ascent to descent) keeps a line's characters level, but PDFium
+            # misplaces it for vertical-writing fonts (a label set one character per line in a
+            # tall cell): then the tight glyph box, squared up, is the better position.
+            cx, cy = (l.value + r.value) / 2, (b.value + t.value) / 2
+            if not (x0 - 1 <= cx <= x1 + 1 and y0 - 1 <= cy <= y1 + 1) or y1 - y0 > 4 * (t.value - b.value) + 6:
+                half = max(r.value - l.value, t.value - b.value, 1.0) / 2
+                x0, x1, y0, y1 = cx - half, cx + half, cy - half, cy + half
+        out.append(_Char(ch, x0 - left, top - y1, x1 - left, top - y0))
+    return out
+
+
+def _has_images(page: "pdfium.PdfPage") -> bool:
+    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3))
+
+
+def _needs_ocr(page: "pdfium.PdfPage", textpage: "pdfium.PdfTextPage") -> bool:
+    text = textpage.get_text_range()
+    return not text.strip() and _has_images(page)
+
+
+# Ruling lines: (position across, start along, end along); y grows downwards.
+_Seg = tuple[float, float, float]
+
+
+def _rulings(page: "pdfium.PdfPage", left: float, top: float) -> tuple[list[_Seg], list[_Seg]]:
+    """Visible horizontal and vertical lines of the page, merged where they touch."""
+    hs: list[_Seg] = []
+    vs: list[_Seg] = []
+    identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    _collect_paths(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject,
+                   identity, left, top, hs, vs, depth=0)
+    return _merge_segments(hs), _merge_segments(vs)
+
+
+def _mul(m: tuple, n: tuple) -> tuple:
+    """m then n (PDF row-vector convention: p' = p·m·n)."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _collect_paths(parent, count, get, ctm, left, top, hs, vs, depth) -> None:
+    matrix = pdfium_c.FS_MATRIX()
+    for i in range(count(parent)):
+        obj = get(parent, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 8:
+            pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix))
+            m = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+            _collect_paths(obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject,
+                           _mul(m, ctm), left, top, hs, vs, depth + 1)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            _path_segments(obj, ctm, left, top, hs, vs, matrix)
+
+
+def _visible(getter, obj) -> bool:
+    r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    if not getter(obj, r, g, b, a):
+        return True
+    return a.value > 0 and min(r.value, g.value, b.value) < 230  # white lines draw nothing
+
+
+def _path_segments(obj, ctm, left, top, hs, vs, matrix) -> None:
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
+        return
+    stroked = bool(stroke.value) and _visible(pdfium_c.FPDFPageObj_GetStrokeColor, obj)
+    filled = fill.value != 0 and _visible(pdfium_c.FPDFPageObj_GetFillColor, obj)
+    if not stroked and not filled:
+        return
+    pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix))
+    a, b, c, d, e, f = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), ctm)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    points: list[tuple[float, float, int, bool]] = []
+    for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
+        pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
+        px, py = a * x.value + c * y.value + e, b * x.value + d * y.value + f
+        points.append((px - left, top - py, pdfium_c.FPDFPathSegment_GetType(seg),
+                       bool(pdfium_c.FPDFPathSegment_GetClose(seg))))
+    if not points:
+        return
+    if stroked:
+        start = prev = None
+        for px, py, kind, close in points:
+            if kind == pdfium_c.FPDF_SEGMENT_MOVETO or prev is None:
+                start = prev = (px, py)
+                continue
+            if kind == pdfium_c.FPDF_SEGMENT_LINETO:
+                _add_segment(prev, (px, py), hs, vs)
+            prev = (px, py)
+            if close and start is not None:
+                _add_segment(prev, start, hs, vs)
+                prev = start
+    else:
+        # A thin filled rectangle is a ruling line; a large one is cell shading or a background.
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+        if x1 - x0 <= 2.5 and y1 - y0 > 2.5:
+            vs.append(((x0 + x1) / 2, y0, y1))
+        elif y1 - y0 <= 2.5 and x1 - x0 > 2.5:
+            hs.append(((y0 + y1) / 2, x0, x1))
+
+
+def _add_segment(p, q, hs, vs) -> None:
+    (x0, y0), (x1, y1) = p, q
+    if abs(y1 - y0) <= 1.0 and abs(x1 - x0) > 1.0:
+        hs.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+    elif abs(x1 - x0) <= 1.0 and abs(y1 - y0) > 1.0:
+        vs.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+
+
+_SNAP = 2.0  # points: lines closer than this are the same line (double borders, rounding)
+
+
+def _merge_segments(segs: list[_Seg]) -> list[_Seg]:
+    """Collinear segments that overlap or touch -> one segment."""
+    out: list[_Seg] = []
+    segs.sort()
+    groups: list[list[_Seg]] = []
+    for s in segs:
+        if groups and s[0] - groups[-1][-1][0] <= _SNAP:
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    for g in groups:
+        pos = median(s[0] for s in g)
+        spans = sorted((s[1], s[2]) for s in g)
+        lo, hi = spans[0]
+        for a, b in spans[1:]:
+            if a <= hi + _SNAP:
+                hi = max(hi, b)
+            else:
+                out.append((pos, lo, hi))
+                lo, hi = a, b
+        out.append((pos, lo, hi))
+    return out
+
+
+# --- table grids -----------------------------------------------------------------------------------
+
+def _tables(page: int, chars: list[_Char], hsegs: list[_Seg], vsegs: list[_Seg]
+            ) -> tuple[list[_PageTable], list[_Char]]:
+    """The page's ruled tables, with their characters; and the characters outside them."""
+    tables: list[_PageTable] = []
+    grids = []
+    for hs, vs in _connected(hsegs, vsegs):
+        grid = _grid(page, hs, vs)
+        if grid is not None:
+            grids.append(grid)
+    if not grids:
+        return [], chars
+    rest: list[_Char] = []
+    for ch in chars:
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        for xs, ys, owner, _ in grids:
+            if xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]:
+                i = min(max(bisect_right(ys, cy) - 1, 0), len(ys) - 2)
+                j = min(max(bisect_right(xs, cx) - 1, 0), len(xs) - 2)
+                owner[i][j].chars.append(ch)
+                break
+        else:
+            rest.append(ch)
+    for xs, ys, owner, cells in grids:
+        for cell in cells:
+            cell.text = _cell_text(cell.chars)
+        if len(cells) < 2 or not any(c.text for c in cells):
+            # A framed paragraph or a decorative box, not a table: its text is ordinary text.
+            rest.extend(ch for c in cells for ch in c.chars)
+            continue
+        rows: dict[int, list[_GridCell]] = {}
+        for cell in cells:
+            rows.setdefault(cell.row, []).append(cell)
+        table_rows = [sorted(rows[k], key=lambda c: c.x0) for k in sorted(rows)]
+        tables.append(_PageTable(page, xs[0], ys[0], xs[-1], ys[-1], table_rows))
+    if len(rest) != len(chars):
+        rest.sort(key=lambda c: (c.top, c.x0))
+    return tables, rest
+
+
+def _connected(hsegs: list[_Seg], vsegs: list[_Seg]) -> list[tuple[list[_Seg], list[_Seg]]]:
+    """Groups of horizontal and vertical lines that cross or touch each other."""
+    n = len(hsegs)
+    parent = list(range(n + len(vsegs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    t = _SNAP + 1
+    for i, (y, hx0, hx1) in enumerate(hsegs):
+        for j, (x, vy0, vy1) in enumerate(vsegs):
+            if hx0 - t <= x <= hx1 + t and vy0 - t <= y <= vy1 + t:
+                a, b = find(i), find(n + j)
+                if a != b:
+                    parent[a] = b
+    groups: dict[int, tuple[list[_Seg], list[_Seg]]] = {}
+    for i, s in enumerate(hsegs):
+        groups.setdefault(find(i), ([], []))[0].append(s)
+    for j, s in enumerate(vsegs):
+        groups.setdefault(find(n + j), ([], []))[1].append(s)
+    return [g for g in groups.values() if len(g[0]) >= 2 and len(g[1]) >= 2]
+
+
+def _cluster(values: Iterable[float]) -> list[float]:
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= _SNAP:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+def _covered(segs: list[_Seg], pos: float, lo: float, hi: float) -> float:
+    """Fraction of [lo, hi] at `pos` that drawn lines cover."""
+    total = 0.0
+    for p, a, b in segs:
+        if abs(p - pos) <= _SNAP:
+            total += max(0.0, min(b, hi) - max(a, lo))
+    return total / (hi - lo) if hi > lo else 1.0
+
+
+def _grid(page: int, hs: list[_Seg], vs: list[_Seg]):
+    """Cells of one ruled table: elementary boxes between lines, joined where no line parts them.
+
+    The outer frame is implied by the lines' extent, so a table whose top or side border is not
+    drawn (a continuation at the top of a page) still gets its cells.
+    """
+    xs = _cluster([v[0] for v in vs] + [min(h[1] for h in hs), max(h[2] for h in hs)])
+    ys = _cluster([h[0] for h in hs] + [min(v[1] for v in vs), max(v[2] for v in vs)])
+    if len(xs) < 2 or len(ys) < 2 or xs[-1] - xs[0] < 20 or ys[-1] - ys[0] < 10:
+        return None
+    nr, nc = len(ys) - 1, len(xs) - 1
+    parent = list(range(nr * nc))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(nr):
+        for j in range(nc):
+            if j + 1 < nc and _covered(vs, xs[j + 1], ys[i], ys[i + 1]) < 0.5:
+                a, b = find(i * nc + j), find(i * nc + j + 1)
+                if a != b:
+                    parent[b] = a
+            if i + 1 < nr and _covered(hs, ys[i + 1], xs[j], xs[j + 1]) < 0.5:
+                a, b = find(i * nc + j), find((i + 1) * nc + j)
+                if a != b:
+                    parent[b] = a
+    boxes: dict[int, list[int]] = {}
+    for i in range(nr):
+        for j in range(nc):
+            r = find(i * nc + j)
+            box = boxes.get(r)
+            if box is None:
+                boxes[r] = [i, j, i, j]
+            else:
+                box[0], box[1] = min(box[0], i), min(box[1], j)
+                box[2], box[3] = max(box[2], i), max(box[3], j)
+    owner: list[list[_GridCell]] = [[None] * nc for _ in range(nr)]  # type: ignore[list-item]
+    cells: list[_GridCell] = []
+    for r, (i0, j0, i1, j1) in sorted(boxes.items(), key=lambda kv: (kv[1][0], kv[1][1])):
+        x0, x1, top, bottom = xs[j0], xs[j1 + 1], ys[i0], ys[i1 + 1]
+        cell = _GridCell(page, x0, top, x1, bottom, i0, j0, i1 - i0 + 1,
+                         open_top=_covered(hs, top, x0, x1) < 0.5)
+        cells.append(cell)
+        for i in range(nr):
+            for j in range(nc):
+                if find(i * nc + j) == r:
+                    owner[i][j] = cell
+    return xs, ys, owner, cells
+
+
+# --- text -----------------------------------------------------------------------------------------
+
+def _group_lines(chars: list[_Char]) -> list[list[_Char]]:
+    """Characters -> lines (top to bottom), each sorted left to right, double-struck copies dropped.
+
+    A character joins a line when its vertical centre is near the line's: boxes of two lines set
+    tight in a small cell overlap, their centres do not.
+    """
+    lines: list[list[_Char]] = []
+    centre = height = 0.0
+    for ch in sorted(chars, key=lambda c: c.top + c.bottom):
+        cy, h = (ch.top + ch.bottom) / 2, ch.bottom - ch.top
+        if lines and abs(cy - centre) <= 0.4 * max(height, h):
+            line = lines[-1]
+            line.append(ch)
+            centre += (cy - centre) / len(line)
+            height = max(height, h)
+        else:
+            lines.append([ch])
+            centre, height = cy, h
+    out = []
+    for line in lines:
+        line.sort(key=lambda c: c.x0)
+        kept: list[_Char] = []
+        for ch in line:
+            # Fake bold: the same glyph printed again a fraction of a point to the side.
+            if kept and ch.text == kept[-1].text and ch.x0 - kept[-1].x0 < 0.3 * max(ch.x1 - ch.x0, 1.0):
+                continue
+            kept.append(ch)
+        out.append(kept)
+    return out
+
+
+def _is_ascii_word(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in "%.,")
+
+
+def _line_text(chars: list[_Char]) -> tuple[str, int]:
+    """A line's text with a space where the print leaves a gap; and how many wide gaps it has."""
+    parts: list[str] = []
+    prev: _Char | None = None
+    space = False
+    wide = 0
+    for ch in chars:
+        if ch.text == " ":
+            space = True
+            continue
+        if prev is not None:
+            em = max(prev.height, ch.height, 1.0)
+            gap = ch.x0 - prev.x1
+            if gap > 2.0 * em:
+                wide += 1
+            ascii_pair = _is_ascii_word(prev.text[-1]) or _is_ascii_word(ch.text[0])
+            if space or gap > (0.5 if ascii_pair else 1.5) * em:
+                parts.append(" ")
+        parts.append(ch.text)
+        prev, space = ch, False
+    return "".join(parts), wide
+
+
+def _cell_text(chars: list[_Char]) -> str:
+    """A cell's lines joined: wrapped CJK joins directly, wrapped Latin words with a space."""
+    out = ""
+    for line in _group_lines(chars):
+        text, _ = _line_text(line)
+        text = text.strip()
+        if not text or _PAGE_NUMBER_RE.match(text):
+            continue
+        if out and _is_ascii_word(out[-1]) and _is_ascii_word(text[0]) and not out[-1].isdigit():
+            out += " "
+        out += text
+    return out
+
+
+def _text_lines(chars: list[_Char]) -> list[_Line]:
+    out = []
+    for line in _group_lines(chars):
+        text, wide = _line_text(line)
+        text = text.strip()
+        if not text:
+            continue
+        visible = [c for c in line if c.text != " "]
+        out.append(_Line(text, min(c.x0 for c in visible), min(c.top for c in visible),
+                         max(c.x1 for c in visible), max(c.bottom for c in visible),
+                         median(c.height for c in visible), median(c.height for c in visible[:3]),
+                         median(c.height for c in visible[-3:]), tabular=wide >= 2))
+    return out
+
+
+# Page numbers: "- 4 -", "—4—", "第4页", "第 4 页 共 6 页", "4/6", "Page 4".
+_PAGE_NUMBER_RE = re.compile(
+    r"^\s*(?:[-—–－‒―_~～·•]+\s*\d{1,4}\s*[-—–－‒―_~～·•]+"
+    r"|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
+    r"|(?:共\s*\d{1,4}\s*页\s*[,，]?\s*)?第\s*\d{1,4}\s*页"
+    r"|\d{1,4}\s*[/／]\s*\d{1,4}"
+    r"|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$"
+)
+_BARE_NUMBER_RE = re.compile(r"^\s*[\(（\[]?\s*\d{1,4}\s*[\)）\]]?\s*$")
+_CONTINUED_RE = re.compile(r"^\s*[（(]?\s*续\s*(?:表|上表)?\s*[）)]?\s*\d*\s*[：:]?\s*$")
+
+
+# --- the whole document -------------------------------------------------------------------------
+
+def _assemble(data: bytes, pages: list[_Page]) -> Document:
+    notes: list[str] = []
+    _drop_page_furniture(pages)
+    ocr_blocks: dict[int, list[Block]] = {}
+    no_text = [p.number for p in pages if p.needs_ocr]
+    if no_text:
+        if _ocr_engine is not None:
+            ocr_blocks = dict(_ocr_engine(data, no_text) or {})
+        missing = [n for n in no_text if n not in ocr_blocks]
+        if missing:
+            notes.append(f"no text layer on page{'s' if len(missing) > 1 else ''} "
+                         f"{_ranges(missing)} of {len(pages)} (scanned images); "
+                         + ("OCR did not read them" if _ocr_engine else "they were not read (no OCR engine)"))
+    blocks: list[Block] = []
+    # Items of the document in reading order: ("table", _PageTable) or ("line", (_Page, _Line)).
+    items: list[tuple[str, object]] = []
+    for page in pages:
+        page_items: list[tuple[float, str, object]] = [(t.top, "table", t) for t in page.tables]
+        page_items += [(ln.top, "line", (page, ln)) for ln in page.lines]
+        page_items.sort(key=lambda it: it[0])
+        if page.number in ocr_blocks:
+            items.append(("ocr", ocr_blocks[page.number]))
+        items.append(("page", page))
+        items.extend((kind, obj) for _, kind, obj in page_items)
+    metrics = _body_metrics(pages)
+    current: _StitchedTable | None = None
+    para: list[tuple[_Page, _Line]] = []
+    last_kind = ""
+
+    def flush_para() -> None:
+        if para:
+            blocks.append(_paragraph(para))
+            para.clear()
+
+    pending_page_break = False
+    for kind, obj in items:
+        if kind == "page":
+            pending_page_break = True
+            continue
+        if kind == "ocr":
+            flush_para()
+            current = None
+            blocks.extend(obj)  # type: ignore[arg-type]
+            continue
+        if kind == "table":
+            table: _PageTable = obj  # type: ignore[assignment]
+            flush_para()
+            if current is not None and last_kind == "table" and pending_page_break and current.continues(table):
+                current.extend(table)
+            else:
+                current = _StitchedTable(table)
+                blocks.append(current.table)
+            last_kind = "table"
+        else:
+            page, line = obj  # type: ignore[misc]
+            if current is not None and last_kind == "table" and _CONTINUED_RE.match(line.text):
+                continue  # "续表" between the parts of a broken table
+            if para and not _same_paragraph(para[-1], (page, line), metrics, pending_page_break):
+                flush_para()
+            if last_kind == "table":
+                flush_para()
+            para.append((page, line))
+            last_kind = "line"
+        pending_page_break = False
+    flush_para()
+    for b in blocks:
+        if isinstance(b, Table):
+            b.rows = [[_to_cell(c) for c in row] for row in b.rows]  # type: ignore[arg-type]
+    return Document(blocks=blocks, media_type=PDF, notes=notes)
+
+
+def _to_cell(c: _GridCell) -> Cell:
+    return Cell(c.text, Origin(page=c.page, bbox=_bbox(c.x0, c.top, c.x1, c.bottom)), spanned=c.spanned)
+
+
+def _bbox(x0: float, top: float, x1: float, bottom: float) -> tuple[float, float, float, float]:
+    return (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
+
+
+def _ranges(numbers: list[int]) -> str:
+    out: list[str] = []
+    start = prev = numbers[0]
+    for n in numbers[1:] + [None]:  # type: ignore[list-item]
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)
+
+
+def _drop_page_furniture(pages: list[_Page]) -> None:
+    """Remove page numbers and running headers/footers from the text lines."""
+    repeated: dict[str, set[int]] = {}
+    for page in pages:
+        for ln in page.lines:
+            if _in_margin(page, ln):
+                repeated.setdefault(re.sub(r"\d+", "#", ln.text), set()).add(page.number)
+    running = {k for k, v in repeated.items() if len(v) >= 2 and len(v) * 2 >= len(pages)}
+    for page in pages:
+        kept = []
+        for ln in page.lines:
+            if _PAGE_NUMBER_RE.match(ln.text):
+                continue
+            if _in_margin(page, ln) and (_BARE_NUMBER_RE.match(ln.text)
+                                         or re.sub(r"\d+", "#", ln.text) in running):
+                continue
+            kept.append(ln)
+        page.lines = kept
+
+
+def _in_margin(page: _Page, ln: _Line) -> bool:
+    if ln.bottom < page.height * 0.09 or ln.top > page.height * 0.88:
+        return True
+    # Below every table and other text of the page, e.g. a footer set high.
+    return False
+
+
+@dataclass
+class _Metrics:
+    left: float
+    right: float
+    gap: float  # usual space between two lines of one paragraph
+
+
+def _body_metrics(pages: list[_Page]) -> _Metrics:
+    lines = [ln for p in pages for ln in p.lines if not ln.tabular]
+    if not lines:
+        return _Metrics(0.0, 0.0, 0.0)
+    x0s = sorted(ln.x0 for ln in lines)
+    x1s = sorted(ln.x1 for ln in lines)
+    gaps = []
+    for p in pages:
+        for a, b in zip(p.lines, p.lines[1:]):
+            g = b.top - a.bottom
+            if 0 <= g < 3 * a.size:
+                gaps.append(g)
+    return _Metrics(x0s[len(x0s) // 20], x1s[-1 - len(x1s) // 20], median(gaps) if gaps else 0.0)
+
+
+def _same_paragraph(a: tuple[_Page, _Line], b: tuple[_Page, _Line], m: _Metrics, page_break: bool) -> bool:
+    """Does line b go on the paragraph that line a is in?"""
+    (_, la), (_, lb) = a, b
+    em = max(la.size, lb.size, 1.0)
+    if la.tabular or lb.tabular:
+        return False
+    if abs(la.size_end - lb.size_start) > 0.2 * em:
+        return False
+    if not page_break and lb.top - la.bottom > m.gap + 0.6 * em:
+        return False
+    centred_a = _centred(la, m, em)
+    centred_b = _centred(lb, m, em)
+    if centred_a and centred_b and not page_break:
+        return True  # a title set on two lines
+    if lb.x0 > m.left + 1.0 * em:  # indented: a new paragraph or heading
+        return False
+    if la.x1 < m.right - 1.5 * em:  # the line before stops short: its paragraph ended
+        return False
+    return True
+
+
+def _centred(ln: _Line, m: _Metrics, em: float) -> bool:
+    return ln.x0 > m.left + 2 * em and abs((ln.x0 + ln.x1) / 2 - (m.left + m.right) / 2) < 1.5 * em
+
+
+def _paragraph(lines: list[tuple[_Page, _Line]]) -> Paragraph:
+    text = ""
+    for _, ln in lines:
+        if text and _is_ascii_word(text[-1]) and _is_ascii_word(ln.text[0]) and text[-1].isalpha() and ln.text[0].isalpha():
+            text += " "
+        text += ln.text
+    page = lines[0][0].number
+    first = [ln for p, ln in lines if p.number == page]
+    bbox = _bbox(min(ln.x0 for ln in first), min(ln.top for ln in first),
+                 max(ln.x1 for ln in first), max(ln.bottom for ln in first))
+    return Paragraph(text, Origin(page=page, bbox=bbox))
+
+
+# --- tables broken across pages ---------------------------------------------------------------
+
+_LIST_MARKER_RE = re.compile(
+    r"^\s*(?:[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|[一二三四五六七八九十]+\s*[、.．]|\d+\s*[、.．]"
+    r"|[①-⑳])"
+)
+_NUMBER_RE = re.compile(r"^\s*[-+−]?\s*[\d,，.．]+\s*%?\s*$")
+_TERMINAL = "。；;：:！!？?"
+
+
+def _numeric(text: str) -> bool:
+    return bool(_NUMBER_RE.match(text))
+
+
+class _StitchedTable:
+    """A table and the parts of it that later pages continue."""
+
+    def __init__(self, first: _PageTable):
+        self.parts = [first]
+        self.table = Table(rows=list(first.rows), origin=Origin(
+            page=first.page, bbox=_bbox(first.x0, first.top, first.x1, first.bottom)))
+
+    @property
+    def last(self) -> _PageTable:
+        return self.parts[-1]
+
+    def continues(self, nxt: _PageTable) -> bool:
+        """Is `nxt` (first thing on a page) the rest of this table (last thing on the page before)?"""
+        prev = self.last
+        if nxt.page != prev.page + 1:
+            return False
+        overlap = min(prev.x1, nxt.x1) - max(prev.x0, nxt.x0)
+        return overlap >= 0.8 * max(prev.x1 - prev.x0, nxt.x1 - nxt.x0)
+
+    def extend(self, nxt: _PageTable) -> None:
+        rows = list(nxt.rows)
+        rows = rows[self._repeated_header(rows):]
+        if rows:
+            self._join_boundary(rows[0])
+        self.table.rows.extend(rows)  # type: ignore[arg-type]
+        self.parts.append(nxt)
+
+    def _repeated_header(self, rows: list[list[_GridCell]]) -> int:
+        """How many leading rows of the new part repeat the table's header rows."""
+        head = self.table.rows
+        k = 0
+        while k < min(len(rows) - 1, len(head), 4):
+            a = [c.text for c in head[k] if c.text]  # type: ignore[union-attr]
+            b = [c.text for c in rows[k] if c.text]
+            if not b or a != b or all(_numeric(t) for t in b):
+                break
+            k += 1
+        return k
+
+    def _join_boundary(self, first: list[_GridCell]) -> None:
+        """Join the cells a page break cut in two: their text goes to the part on the earlier page.
+
+        A cell of the new page's first row continues the cell above it when no line is drawn
+        along its top, or when it is a label that spans several rows (a group label such as
+        （四）无法提供 wrapped across the break) or the whole row is a wrapped fragment
+        (2.其他法 | 律行政法规禁止公开), and its text does not start a new numbered label.
+        """
+        prev = self.last
+        frontier = [c for row in self.table.rows for c in row  # type: ignore[union-attr]
+                    if c.page == prev.page and abs(c.bottom - prev.bottom) <= _SNAP]
+        split_row = self._split_row(frontier, first)
+        for b in first:
+            above = self._above(frontier, b)
+            if above is None or abs(above.x0 - b.x0) > _SNAP or abs(above.x1 - b.x1) > _SNAP:
+                continue  # not the same column: a new cell (a missing border proves nothing)
+            joins = split_row or b.open_top or b.nrows > 1
+            if not joins:
+                continue
+            if b.text and above.text:
+                if _numeric(b.text) or _numeric(above.text) or not self._fragment(b.text):
+                    continue
+                if above.text[-1] in _TERMINAL:
+                    continue
+            elif b.text and not (split_row or b.open_top):
+                continue  # a tall cell with text under an empty cell: a new cell, keep it
+            above.text += b.text
+            b.text = above.text
+            b.spanned = True
+
+    def _split_row(self, frontier: list[_GridCell], first: list[_GridCell]) -> bool:
+        """Is the new page's first row the rest of the last row (one row broken by the page)?
+
+        Then both parts have the same cells, and no column has text on both sides except a label
+        wrapped onto the new page (which does not start a new numbered label).
+        """
+        if len(frontier) != len(first):
+            return False
+        one_sided = False
+        for b in first:
+            a = self._above(frontier, b)
+            if a is None or abs(a.x0 - b.x0) > _SNAP or abs(a.x1 - b.x1) > _SNAP:
+                return False
+            if a.text and b.text:
+                if _numeric(a.text) or not self._fragment(b.text):
+                    return False
+            elif a.text or b.text:
+                one_sided = True
+        return one_sided
+
+    @staticmethod
+    def _fragment(text: str) -> bool:
+        return not _LIST_MARKER_RE.match(text) and not _numeric(text)
+
+    @staticmethod
+    def _above(frontier: list[_GridCell], b: _GridCell) -> _GridCell | None:
+        best, best_overlap = None, 0.0
+        for a in frontier:
+            overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+            if overlap > best_overlap:
+                best, best_overlap = a, overlap
+        if best is None or best_overlap < 0.6 * min(best.x1 - best.x0, b.x1 - b.x0):
+            return None
+        return best
