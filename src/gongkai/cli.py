@@ -73,3 +73,10 @@ def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool) -> No
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     if failed:
         sys.exit(2)
+
+
+# --- check, rules (owned by the checks; see gongkai/checks/cli.py) --------------------------------
+from .checks.cli import check_command, rules_command  # noqa: E402  (after the group they join)
+
+main.add_command(check_command)
+main.add_command(rules_command)

@@ -131,7 +131,7 @@ CARRIED_OVER_PATTERNS: tuple[re.Pattern, ...] = (
 )
 HANDLED_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     # 办理/办结/答复…申请N件
-    (_re(r"(?P<verb>办结|答复|办理|处理)(?:了)?" + _GAP % 20 + _APPLICATION + _OPT_QTY + _N + r"件"), "handled"),
+    (_re(r"(?P<verb>办结|答复|办理)(?:了)?" + _GAP % 20 + _APPLICATION + _OPT_QTY + _N + r"件"), "handled"),
     # 受理…申请N件，答复N件 (the answer count right after the received count)
     (_re(r"受理" + _GAP % 30 + _APPLICATION + r"\d+件，(?:已|共|均已)?(?P<verb>答复|办结|办理)" + _OPT_QTY + _N + r"件"),
      "handled"),
@@ -151,13 +151,14 @@ OUTCOME_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     (_re(r"(?:作|做|予以)?其他处理(?:的)?" + _OPT_QTY + _N + r"件"), "other"),
 )
 # Appeals. Numbers of reconsiderations / lawsuits, either order.
+# (the gap before 行政复议 may not pass 诉讼, nor the one before 行政诉讼 pass 复议)
 RECONSIDERATION_PATTERNS: tuple[re.Pattern, ...] = (
     _re(r"行政复议(?:案件|申请|案)?" + _OPT_QTY + _N + r"(?:件|起|宗)"),
-    _re(_N + r"(?:件|起|宗)" + _GAP % 12 + r"行政复议(?:案件|案|申请)?"),
+    _re(_N + r"(?:件|起|宗)" + r"[^。；！？，\d诉讼]{0,12}?" + r"行政复议(?:案件|案|申请)?"),
 )
 LITIGATION_PATTERNS: tuple[re.Pattern, ...] = (
-    _re(r"行政诉讼(?:案件|案)?" + _OPT_QTY + _N + r"(?:件|起|宗)"),
-    _re(_N + r"(?:件|起|宗)" + _GAP % 12 + r"行政诉讼(?:案件|案)?"),
+    _re(r"(?<!复议后)行政诉讼(?:案件|案)?" + _OPT_QTY + _N + r"(?:件|起|宗)"),
+    _re(_N + r"(?:件|起|宗)" + r"[^。；！？，\d复议]{0,12}?" + r"行政诉讼(?:案件|案)?"),
 )
 # "No reconsideration (or lawsuit)". Guarded against "no reconsideration was corrected" and the like.
 NO_APPEAL_RE = _re(
@@ -173,6 +174,9 @@ NORMATIVE_ISSUE_VERBS = ("制发", "印发", "出台", "制定", "新制定", "�
 NORMATIVE_PUBLISH_VERBS = ("公开", "发布", "公布")
 NORMATIVE_IN_FORCE_WORDS = ("现行有效",)
 NORMATIVE_REPEALED_WORDS = ("废止", "失效")
+# Work on documents that is not issuing them: never compared.
+NORMATIVE_SKIP_WORDS = ("清理", "备案", "审查", "审核", "合法性", "征求", "解读", "评估", "梳理", "报送", "起草", "修订",
+                        "修改", "宣传", "上传", "涉及")
 
 # Licensing / penalty / coercion decisions: only when 决定 is said.
 DECISION_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (

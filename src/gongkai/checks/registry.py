@@ -126,6 +126,15 @@ class Context:
             parts.append(f'{src.at}: "{src.raw}"')
         return "; ".join(parts) or None
 
+    def uncertain(self, path: str) -> Optional[Finding]:
+        """The extractor's warning or error about this cell or its row, if any: a number read with
+        doubt must not be blamed on the report."""
+        row = ".".join(path.split(".")[:2])
+        for f in self.record.findings:
+            if f.origin == "extraction" and f.severity != "info" and f.where in (path, row):
+                return f
+        return None
+
     def raw(self, path: str) -> Optional[str]:
         src = self.record.provenance.get(path)
         return None if src is None else src.raw

@@ -1,0 +1,193 @@
+"""The report's shape: its six sections, its template, its labels and what stands in its cells."""
+from __future__ import annotations
+
+from ..vocabulary import (
+    APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, LABEL_TYPOS, NULL_MARKERS, SECTION_TITLES, normalize_label,
+)
+from .patterns import EMPTY_SECTION_RE, SECTION_NUMERALS_CN, TABLE_NAMES, UNIT_IN_CELL_RE, cell_name
+from .registry import Context, rule
+from .tables import SUB_OTHER_ROWS, _row_present
+
+# Broad words that still identify a section whose title departs from the template's wording.
+_TITLE_FALLBACK = {1: ("总体情况", "概述", "基本情况"), 2: ("主动公开",), 3: ("申请",), 4: ("复议", "诉讼"),
+                   5: ("问题", "改进", "不足"), 6: ("其他", "需要报告")}
+
+
+def _sec(n: int) -> str:
+    return f"{SECTION_NUMERALS_CN.get(n, n)}、{dict((k, t) for k, t, _ in SECTION_TITLES).get(n, '')}"
+
+
+@rule("GK301", "sections-present", summary="The report has the six parts 一 to 六 of the template.")
+def sections_present(ctx: Context):
+    """The national template prescribes six parts (总体情况, 主动公开政府信息情况, 收到和处理政府信息
+    公开申请情况, 行政复议和行政诉讼情况, 存在的主要问题及改进情况, 其他需要报告的事项). A missing part
+    is information the 条例 requires the agency to publish.
+
+    Example: a report that goes from 四、…行政诉讼情况 straight to 六、其他需要报告的事项 lacks 五.
+    Only reported when at least three parts were found (otherwise the reading, not the report, is
+    in doubt, and the extractor says so).
+    """
+    numbers = [s.number for s in ctx.record.sections]
+    if len(set(numbers)) < 3:
+        return
+    for n in range(1, 7):
+        if n not in numbers:
+            yield ctx.finding(f"part {_sec(n)} is missing (parts found: "
+                              f"{'、'.join(SECTION_NUMERALS_CN.get(k, str(k)) for k in numbers)})", f"sections.{n}")
+
+
+@rule("GK302", "sections-order", summary="The six parts stand in the template's order.")
+def sections_order(ctx: Context):
+    """Readers and comparison tools expect the parts in the template's order; a part out of place is
+    often a numbering slip (two parts both numbered 三) that hides a missing part.
+
+    Example: parts numbered 一、二、四、三、五、六.
+    """
+    numbers = [s.number for s in ctx.record.sections]
+    for prev, cur in zip(numbers, numbers[1:]):
+        if cur <= prev:
+            what = "repeats" if cur == prev else "comes after"
+            yield ctx.finding(f"part {_sec(cur)} {what} part {_sec(prev)}; the template orders them 一 to 六",
+                              f"sections.{cur}")
+
+
+@rule("GK303", "section-titles", severity="warning",
+      summary="Each part's title says what the template says (known variants tolerated).")
+def section_titles(ctx: Context):
+    """A part titled differently from the template may hold something else than the template asks
+    for. Real variants are tolerated (因政府信息公开工作被申请行政复议、提起行政诉讼情况, 存在的主要问题及
+    明年工作计划, numbering 2、 for 二、); a title sharing no word with the template's is reported.
+
+    Example: part 五 titled 下一步工作打算 instead of 存在的主要问题及改进情况.
+    """
+    cues = {n: tuple(normalize_label(c) for c in cs) for n, _, cs in SECTION_TITLES}
+    for s in ctx.record.sections:
+        title = normalize_label(s.title)
+        if s.number not in cues or not title:
+            continue
+        if any(c in title for c in cues[s.number]) or any(w in title for w in _TITLE_FALLBACK.get(s.number, ())):
+            continue
+        yield ctx.finding(f"part {SECTION_NUMERALS_CN.get(s.number)} is titled “{s.title}”; the template says "
+                          f"“{_sec(s.number)}”", f"sections.{s.number}", evidence=f"title: {s.title}")
+
+
+@rule("GK304", "template-year", summary="The tables follow the template of the report's year (2019 for 2019–2020, 2021 from 2021).")
+def template_year(ctx: Context):
+    """国办公开办函〔2019〕60号 set the tables for the 2019 and 2020 reports; 国办公开办函〔2021〕30号
+    replaced them from the 2021 report on (new columns 本年制发件数/本年废止件数/现行有效件数, the three
+    （六） sub-rows). A report on the wrong template cannot be compared with its peers.
+
+    Example: a 2023 report whose 第二十条 table still has 本年新制作数量 and 上一年项目数量.
+    """
+    rec = ctx.record
+    if rec.year is None:
+        return
+    if rec.template is None:
+        if rec.requests or rec.active:
+            yield ctx.finding(f"the {rec.year} report's tables follow neither the 2019 nor the 2021 template",
+                              "active", severity="warning")
+        return
+    expected = "2019" if rec.year <= 2020 else "2021"
+    if rec.template != expected:
+        yield ctx.finding(f"the report covers {rec.year} but its tables follow the {rec.template} template; "
+                          f"reports for {'2019–2020' if expected == '2019' else '2021 on'} use the {expected} "
+                          f"template", "active")
+
+
+@rule("GK305", "template-labels", severity="warning",
+      summary="Row and column labels are worded as the template words them (typos, a single （六） row in a 2021 table).")
+def template_labels(ctx: Context):
+    """Labels are how readers (and programs) find a number; a misprinted label invites misreading,
+    and a 2021 table that prints （六）其他处理 as one row loses the three reasons the template asks for.
+
+    Example: header 本年度止件数 for 本年废止件数; row 2.其他法律行政止公开; a 2021 table with a single
+    （六）其他处理 row.
+    """
+    rec = ctx.record
+    tables = {2: "active", 3: "requests", 4: "appeals"}
+    for typo, right in LABEL_TYPOS.items():
+        key = normalize_label(typo)
+        # The parts' text holds the tables' labels as printed (the records keep no label text).
+        part = next((s for s in rec.sections if key in normalize_label(s.text)), None)
+        if part is not None:
+            yield ctx.finding(f"label “{typo}” is a misprint of the template's “{right}”",
+                              tables.get(part.number, f"sections.{part.number}"), evidence=f"label: {typo}")
+    if rec.template == "2021" and _row_present(rec, "requests", "other") and \
+            not any(_row_present(rec, "requests", r) for r in SUB_OTHER_ROWS):
+        yield ctx.finding("（六）其他处理 is printed as a single row; the 2021 template splits it into 1.逾期不补正, "
+                          "2.逾期未缴纳费用 and 3.其他 (the checks use the single row)", "requests.other")
+
+
+@rule("GK306", "blank-cells", severity="warning",
+      summary="The request and appeals tables have a number (0 if none) in every cell, and all their rows.")
+def blank_cells(ctx: Context):
+    """The template asks for a count in every cell of tables 三 and 四, 0 included. A blank or a `/`
+    leaves the reader guessing whether it means 0, unknown or not applicable, and the identities
+    cannot be fully checked. A row missing altogether is reported once.
+
+    Example: row 3.补正后申请内容仍不明确 prints 0, (blank), 0, 0, 0, 0, 0.
+    """
+    rec = ctx.record
+    single_other = _row_present(rec, "requests", "other") and not any(
+        _row_present(rec, "requests", r) for r in SUB_OTHER_ROWS)
+    for table, rows, fields in (("requests", list(rec.requests), APPLICANT_COLUMNS),
+                                ("appeals", list(APPEAL_GROUPS), APPEAL_FIELDS)):
+        data = getattr(rec, table)
+        if not data:
+            continue
+        for row in rows:
+            if table == "requests" and ((row in SUB_OTHER_ROWS and single_other) or
+                                        (row == "other" and not _row_present(rec, table, row))):
+                continue
+            values = data.get(row) or {}
+            path0 = f"{table}.{row}"
+            if ctx.uncertain(path0):  # the extractor already said it could not read this row
+                continue
+            if not any(values.get(f) is not None for f in fields):
+                if any(ctx.raw(f"{path0}.{f}") not in (None, "") for f in fields):
+                    marks = {ctx.raw(f"{path0}.{f}") for f in fields} - {None}
+                    yield ctx.finding(f"row {cell_name(path0 + '.total').split(' × ')[0]}」 holds no numbers "
+                                      f"(printed {'、'.join(sorted(marks))})", path0)
+                else:
+                    name = cell_name(f"{path0}.{fields[-1]}")
+                    name = name.split(" × ")[0] + "」" if table == "requests" else f"「{name[1:].split(' ')[0]}」"
+                    yield ctx.finding(f"row {name} of {TABLE_NAMES[table]} is missing", path0)
+                continue
+            for f in fields:
+                if values.get(f) is None and not ctx.uncertain(f"{path0}.{f}"):
+                    path = f"{path0}.{f}"
+                    raw = ctx.raw(path)
+                    shown = "blank" if not raw else f"“{raw}”"
+                    yield ctx.finding(f"{cell_name(path)} is {shown} where the template wants a number (0 if none)",
+                                      path)
+
+
+@rule("GK307", "units-in-cells", severity="warning", summary="Cells hold bare numbers; units belong in the header.")
+def units_in_cells(ctx: Context):
+    """A unit typed into a cell (`75394432.52元`, `3件`) shows the number may not be in the header's unit
+    (元 against a 万元 column is a factor of 10 000) and trips up every tool that reads the table.
+
+    Example: 政府集中采购 采购总金额 printed as 75394432.52元.
+    """
+    rec = ctx.record
+    for path, src in rec.provenance.items():
+        if src.raw and UNIT_IN_CELL_RE.search(src.raw.strip()) and path.count(".") == 2:
+            yield ctx.finding(f"{cell_name(path)} was printed as “{src.raw.strip()}”: a unit typed into the cell", path)
+
+
+@rule("GK308", "section-five-empty", severity="warning",
+      summary="Part 五 (存在的主要问题及改进情况) says something.")
+def section_five_empty(ctx: Context):
+    """The template asks every agency to state its main problems and how it improved; an empty part
+    五 or a bare 无 is a reporting gap reviewers are asked to send back.
+
+    Example: 五、存在的主要问题及改进情况 followed only by 无。
+    """
+    for s in ctx.record.sections:
+        if s.number == 5 and EMPTY_SECTION_RE.match(s.text or ""):
+            shown = (s.text or "").strip() or "nothing"
+            yield ctx.finding(f"part 五、存在的主要问题及改进情况 says “{shown}”", "sections.5",
+                              evidence=f"part 五: {shown}")
+
+
+_ = NULL_MARKERS  # dash markers are read as null by the extractor; kept for reference

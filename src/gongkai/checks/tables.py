@@ -1,0 +1,406 @@
+"""Arithmetic of the request table (三) and the appeals table (四), and diagnoses of what broke it.
+
+Every identity is a linear form over cells, `sum(lhs) == sum(rhs)`. A blank cell (null) is an
+unknown non-negative count: an identity with unknowns only fails when no such value could balance
+it (e.g. the known parts already exceed the total). The rules only read the record.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+from ..vocabulary import (
+    APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, OUTCOME_ROWS_2021, OUTCOME_ROWS_SINGLE_OTHER,
+)
+from .patterns import APPEAL_FIELD_SHORT, APPEAL_GROUP_SHORT, REQUEST_COLUMN_SHORT, SPLIT_DIGITS_RE, cell_name
+from .registry import Context, rule
+
+PARTS = APPLICANT_COLUMNS[:-1]  # the six applicant columns
+SUB_OTHER_ROWS = ("other_no_correction", "other_no_fee", "other_other")
+
+
+@dataclass(frozen=True)
+class Identity:
+    family: str  # "row", "outcome", "balance", "appeals"
+    key: str  # the row key (row/appeals) or column key (outcome/balance)
+    lhs: tuple[str, ...]  # dotted paths summed on the left
+    rhs: tuple[str, ...]  # ... and on the right
+    where: str  # the cell a finding points at
+
+    def paths(self) -> tuple[str, ...]:
+        return self.lhs + self.rhs
+
+    def coefficient(self, path: str) -> int:
+        return (path in self.lhs) - (path in self.rhs)
+
+
+def _row_present(record, table: str, row: str) -> bool:
+    fields = getattr(record, table).get(row)
+    return bool(fields) and any(v is not None for v in fields.values())
+
+
+def outcome_rows(record) -> tuple[str, ...]:
+    """The rows that sum to （七）总计: the three （六） sub-rows (template 2021) or the single （六）
+    row (template 2019, and 2021 reports that print only one （六） row)."""
+    if any(_row_present(record, "requests", r) for r in SUB_OTHER_ROWS):
+        return OUTCOME_ROWS_2021
+    if _row_present(record, "requests", "other"):
+        return OUTCOME_ROWS_SINGLE_OTHER
+    return OUTCOME_ROWS_2021 if record.template != "2019" else OUTCOME_ROWS_SINGLE_OTHER
+
+
+def request_identities(record) -> list[Identity]:
+    req = record.requests
+    if not req:
+        return []
+    out: list[Identity] = []
+    for row in req:
+        if not _row_present(record, "requests", row):
+            continue
+        out.append(Identity("row", row, tuple(f"requests.{row}.{c}" for c in PARTS), (f"requests.{row}.total",),
+                            f"requests.{row}.total"))
+    rows = [r for r in outcome_rows(record) if r in req]
+    if "total" in req:
+        for c in APPLICANT_COLUMNS:
+            out.append(Identity("outcome", c, tuple(f"requests.{r}.{c}" for r in rows), (f"requests.total.{c}",),
+                                f"requests.total.{c}"))
+    if all(k in req for k in ("new_received", "carried_over", "total", "carried_forward")):
+        for c in APPLICANT_COLUMNS:
+            out.append(Identity("balance", c, (f"requests.new_received.{c}", f"requests.carried_over.{c}"),
+                                (f"requests.total.{c}", f"requests.carried_forward.{c}"), f"requests.total.{c}"))
+    return out
+
+
+def appeals_identities(record) -> list[Identity]:
+    out = []
+    for g in APPEAL_GROUPS:
+        if not _row_present(record, "appeals", g):
+            continue
+        out.append(Identity("appeals", g, tuple(f"appeals.{g}.{f}" for f in APPEAL_FIELDS[:-1]),
+                            (f"appeals.{g}.total",), f"appeals.{g}.total"))
+    return out
+
+
+def _num(v) -> Optional[float]:
+    return None if v is None or isinstance(v, bool) else v
+
+
+def evaluate(record, ident: Identity) -> Optional[float]:
+    """lhs - rhs when it cannot be zero (the identity fails), else None.
+
+    With unknowns on one side only, the identity fails when the known side is already too small
+    to be reached (the residual then reported is the known part)."""
+    known_l = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
+    known_r = sum(_num(record.cell(p)) or 0 for p in ident.rhs)
+    unknown_l = any(record.cell(p) is None for p in ident.lhs)
+    unknown_r = any(record.cell(p) is None for p in ident.rhs)
+    residual = known_l - known_r
+    if not unknown_l and not unknown_r:
+        return None if residual == 0 else residual
+    if unknown_l and unknown_r:
+        return None
+    if unknown_l:  # lhs can only grow
+        return None if residual <= 0 else residual
+    return None if residual >= 0 else residual
+
+
+def failures(ctx: Context) -> list[tuple[Identity, float]]:
+    if "failures" not in ctx.cache:
+        rec = ctx.record
+        ctx.cache["failures"] = [(i, r) for i in request_identities(rec) + appeals_identities(rec)
+                                 if (r := evaluate(rec, i)) is not None]
+    return ctx.cache["failures"]
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "（空）"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v)
+
+
+def _sum_text(record, paths, label) -> str:
+    return " + ".join(f"{label(p)} {_fmt(record.cell(p))}" for p in paths)
+
+
+def _row_label(p: str) -> str:
+    return REQUEST_COLUMN_SHORT.get(p.split(".")[2], p)
+
+
+def _identity_message(record, ident: Identity) -> str:
+    if ident.family == "row":
+        row = ident.key
+        parts = [p for p in ident.lhs]
+        s = sum(_num(record.cell(p)) or 0 for p in parts)
+        return (f"{cell_name(ident.where)} reads {_fmt(record.cell(ident.where))}, but the six applicant columns "
+                f"add up to {_fmt(s)} ({_sum_text(record, parts, _row_label)})"
+                + _unknown_note(record, ident))
+    if ident.family == "outcome":
+        parts = [p for p in ident.lhs if record.cell(p) not in (None, 0)]
+        s = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
+        listing = " + ".join(f"{cell_name(p)[1:-1].split(' × ')[0]} {_fmt(record.cell(p))}" for p in parts) or "all 0"
+        return (f"{cell_name(ident.where)} reads {_fmt(record.cell(ident.where))}, but the outcome rows （一）–（六） "
+                f"of the {REQUEST_COLUMN_SHORT[ident.key]} column add up to {_fmt(s)} ({listing})"
+                + _unknown_note(record, ident))
+    if ident.family == "balance":
+        c = ident.key
+        a, b = (record.cell(p) for p in ident.lhs)
+        t, f = (record.cell(p) for p in ident.rhs)
+        return (f"column {REQUEST_COLUMN_SHORT[c]}: 一 + 二 = {_fmt(a)} + {_fmt(b)} = "
+                f"{_fmt((_num(a) or 0) + (_num(b) or 0))}, but 三（七）总计 + 四 = {_fmt(t)} + {_fmt(f)} = "
+                f"{_fmt((_num(t) or 0) + (_num(f) or 0))}; the table states 第一项加第二项之和等于第三项加第四项之和"
+                + _unknown_note(record, ident))
+    g = ident.key
+    s = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
+    parts = " + ".join(f"{APPEAL_FIELD_SHORT[p.split('.')[2]]} {_fmt(record.cell(p))}" for p in ident.lhs)
+    return (f"{APPEAL_GROUP_SHORT[g]} 总计 reads {_fmt(record.cell(ident.where))}, but {parts} = {_fmt(s)}"
+            + _unknown_note(record, ident))
+
+
+def _unknown_note(record, ident: Identity) -> str:
+    blanks = [p for p in ident.paths() if record.cell(p) is None]
+    if not blanks:
+        return ""
+    return "; even reading the blank cells as any count cannot balance it (blank: " + \
+        ", ".join(cell_name(p) for p in blanks) + ")"
+
+
+def _identity_findings(ctx: Context, families: tuple[str, ...]) -> Iterator:
+    rec = ctx.record
+    for ident, _ in failures(ctx):
+        if ident.family not in families:
+            continue
+        message = _identity_message(rec, ident)
+        doubt = next((f for p in ident.paths() if (f := ctx.uncertain(p))), None)
+        if doubt is not None:  # the extractor is unsure of a number here: do not blame the report
+            yield ctx.finding(message + f"; but {doubt.where} was read with doubt ({doubt.rule}), so check the "
+                              f"reading first", ident.where, severity="warning")
+        else:
+            yield ctx.finding(message, ident.where)
+
+
+@rule("GK101", "requests-row-sum", summary="In every row of the request table the six applicant columns add up to 总计.")
+def requests_row_sum(ctx: Context):
+    """Each row of 三、收到和处理政府信息公开申请情况 splits its 总计 over the applicant columns
+    (自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他). When they do not add up, one of the
+    printed numbers is wrong (or a number landed in the wrong column).
+
+    Example: row （一）予以公开 prints 自然人 240, 商业企业 8, 社会公益组织 2, 其他 5 and 总计 256:
+    240 + 8 + 0 + 2 + 0 + 5 = 255, so 「（一）予以公开 × 总计」 is reported.
+    """
+    yield from _identity_findings(ctx, ("row",))
+
+
+@rule("GK102", "requests-outcome-sum",
+      summary="In every column the outcome rows （一）–（六） add up to （七）总计.")
+def requests_outcome_sum(ctx: Context):
+    """（七）总计 is by definition the sum of the handling outcomes （一） to （六）: for template 2021 the
+    three （六）其他处理 sub-rows, for template 2019 (and 2021 reports that print a single （六） row)
+    that row. A mismatch means a count is missing, doubled or misplaced.
+
+    Example: in the 自然人 column the outcome rows add up to 552 but （七）总计 prints 553.
+    """
+    yield from _identity_findings(ctx, ("outcome",))
+
+
+@rule("GK103", "requests-balance",
+      summary="For each column, 一 + 二 = 三（七）总计 + 四 (the identity printed on the table).")
+def requests_balance(ctx: Context):
+    """The table's own header says 第一项加第二项之和，等于第三项加第四项之和: requests received this
+    year plus those carried over equal those handled plus those carried forward. A mismatch means
+    requests appear from nowhere or vanish.
+
+    Example: 一、本年新收 15 + 二、上年结转 2 = 17, but （七）总计 16 + 四、结转下年度 0 = 16.
+    """
+    yield from _identity_findings(ctx, ("balance",))
+
+
+@rule("GK201", "appeals-sum",
+      summary="For 行政复议, 未经复议直接起诉 and 复议后起诉: 维持 + 纠正 + 其他 + 尚未审结 = 总计.")
+def appeals_sum(ctx: Context):
+    """Each appeal group of 四、政府信息公开行政复议、行政诉讼情况 counts its cases by result; the four
+    results add up to the group's 总计. A total that disagrees with its parts is a misprint a reader
+    cannot resolve from the table alone.
+
+    Example (洪泽区 2023): 行政复议 结果维持 10, 结果纠正 1, 其他结果 0, 尚未审结 0, but 总计 0.
+    """
+    yield from _identity_findings(ctx, ("appeals",))
+
+
+# --- diagnoses -----------------------------------------------------------------------------------
+def _request_cells(record) -> list[str]:
+    return [f"requests.{r}.{c}" for r, fields in record.requests.items() for c in fields]
+
+
+def _known_identities(record) -> list[Identity]:
+    return [i for i in request_identities(record) if all(record.cell(p) is not None for p in i.paths())]
+
+
+def _explains(record, idents: list[Identity], change: dict[str, float]) -> bool:
+    """Whether applying `change` (path -> delta) balances every fully known request identity."""
+    for i in idents:
+        residual = sum(i.coefficient(p) * ((_num(record.cell(p)) or 0) + change.get(p, 0)) for p in set(i.paths()))
+        if residual != 0:
+            return False
+    return all((_num(record.cell(p)) or 0) + d >= 0 for p, d in change.items())
+
+
+def single_cell_suspects(ctx: Context) -> list[tuple[str, float]]:
+    """Cells whose change alone would balance every failing identity of the request table: (path, expected)."""
+    if "suspects" in ctx.cache:
+        return ctx.cache["suspects"]
+    rec = ctx.record
+    idents = _known_identities(rec)
+    failing = [(i, r) for i, r in failures(ctx) if i in idents]
+    out: list[tuple[str, float]] = []
+    if failing:
+        ident, residual = failing[0]
+        for p in ident.paths():
+            coef = ident.coefficient(p)
+            if coef == 0:
+                continue
+            delta = -residual / coef
+            if _explains(rec, idents, {p: delta}):
+                out.append((p, (_num(rec.cell(p)) or 0) + delta))
+    ctx.cache["suspects"] = out
+    return out
+
+
+@rule("GK104", "requests-suspect-cell", severity="warning",
+      summary="When the request table does not add up, name the one cell whose change balances both its row and its column.")
+def requests_suspect_cell(ctx: Context):
+    """A single misprint breaks the sum of its row and of its column at once. When exactly one cell
+    could be changed to make every identity of the table hold again, that cell is very likely the
+    misprint, and the value the identities expect is known.
+
+    Example: 「（一）予以公开 × 自然人」 reads 241; with 240 its row (总计 255) and its column
+    (（七）总计 553) both balance.
+    """
+    suspects = single_cell_suspects(ctx)
+    if len(suspects) != 1:
+        return
+    path, expected = suspects[0]
+    rec = ctx.record
+    yield ctx.finding(
+        f"{cell_name(path)} reads {_fmt(rec.cell(path))}; {_fmt(expected)} would balance both its row and its "
+        f"column — this cell is the likely misprint", path)
+
+
+@rule("GK105", "requests-split-digits", severity="warning",
+      summary="When a table does not add up, point at digits that look split (`1 0` for 10) or glued.")
+def requests_split_digits(ctx: Context):
+    """PDF text layers and web pages sometimes print one number with a space inside (`1 0`), or two
+    neighbouring cells without a separator. Such a cell reads as the wrong number (or as two cells)
+    and breaks the sums; seeing the digits side by side tells the reviewer what happened.
+
+    Example: 「（二）部分公开 × 自然人」 reads 1 and its neighbour 「× 商业企业」 reads 0, while the
+    identities expect 10 in the first cell: the two cells look like one number 10 split in two.
+    """
+    rec = ctx.record
+    failing = failures(ctx)
+    if not failing:
+        return
+    involved = {p for i, _ in failing for p in i.paths()}
+    reported = set()
+    for path in sorted(involved):
+        raw = ctx.raw(path)
+        if raw and SPLIT_DIGITS_RE.search(raw):
+            reported.add(path)
+            yield ctx.finding(f"{cell_name(path)} was printed as “{raw}”, read as {_fmt(rec.cell(path))}: the digits "
+                              f"may be one number or two cells, and the identities around it do not hold", path)
+    for path, expected in single_cell_suspects(ctx):
+        if path in reported or not path.startswith("requests."):
+            continue
+        _, row, col = path.split(".")
+        cols = list(APPLICANT_COLUMNS)
+        i = cols.index(col)
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(cols):
+                continue
+            other = f"requests.{row}.{cols[j]}"
+            a, b = rec.cell(path), rec.cell(other)
+            if a is None or b is None:
+                continue
+            glued = f"{_fmt(a)}{_fmt(b)}" if j > i else f"{_fmt(b)}{_fmt(a)}"
+            if glued == _fmt(expected):
+                yield ctx.finding(
+                    f"{cell_name(path)} reads {_fmt(a)} and its neighbour {cell_name(other)} reads {_fmt(b)}; the "
+                    f"identities expect {_fmt(expected)} here — the two cells look like one number split in two",
+                    path, evidence=ctx.evidence(path, other))
+
+
+@rule("GK106", "requests-misclassified", severity="warning",
+      summary="When two columns are off by +n and −n, name the row where n requests look counted under the wrong applicant type.")
+def requests_misclassified(ctx: Context):
+    """If the column sums of two applicant types fail by the same amount in opposite directions while
+    every row still adds up, n requests were very likely counted under the wrong applicant type in
+    one row (e.g. a company's request entered as a natural person's).
+
+    Example: the 自然人 column's outcome rows add up to 554 against （七）总计 553, the 商业企业 column to
+    14 against 15; moving 1 from 「（一）予以公开 × 自然人」 to 「× 商业企业」 balances both.
+    """
+    rec = ctx.record
+    idents = _known_identities(rec)
+    failing = [(i, r) for i, r in failures(ctx) if i in idents]
+    if not failing or any(i.family == "row" for i, _ in failing) or single_cell_suspects(ctx):
+        return
+    cols = sorted({i.key for i, _ in failing if i.key != "total"})
+    if len(cols) != 2:
+        return
+    c1, c2 = cols
+    hits = []
+    for row in rec.requests:
+        p1, p2 = f"requests.{row}.{c1}", f"requests.{row}.{c2}"
+        if rec.cell(p1) is None or rec.cell(p2) is None:
+            continue
+        residual = next(r for i, r in failing if i.key == c1)
+        n = abs(residual)
+        for sign in (1, -1):
+            if _explains(rec, idents, {p1: sign * n, p2: -sign * n}):
+                hits.append((row, p1, p2, sign * n))
+    if len(hits) == 1:
+        row, p1, p2, d = hits[0]
+        src, dst = (p2, p1) if d > 0 else (p1, p2)
+        n = abs(d)
+        yield ctx.finding(
+            f"columns {REQUEST_COLUMN_SHORT[c1]} and {REQUEST_COLUMN_SHORT[c2]} are off by {_fmt(n)} in opposite "
+            f"directions; moving {_fmt(n)} from {cell_name(src)} ({_fmt(rec.cell(src))}) to {cell_name(dst)} "
+            f"({_fmt(rec.cell(dst))}) balances the table — {_fmt(n)} request(s) look counted under the wrong applicant type",
+            src, evidence=ctx.evidence(src, dst))
+    elif hits:
+        rows = sorted({h[0] for h in hits})
+        yield ctx.finding(
+            f"columns {REQUEST_COLUMN_SHORT[c1]} and {REQUEST_COLUMN_SHORT[c2]} are off by the same amount in "
+            f"opposite directions while every row adds up: requests look counted under the wrong applicant type in "
+            f"one of {len(rows)} rows", f"requests.total.{c1}")
+
+
+@rule("GK107", "counts-non-negative",
+      summary="Counts are non-negative whole numbers (except 本年增/减 and money amounts).")
+def counts_non_negative(ctx: Context):
+    """Requests, cases, documents and decisions are counted: a negative or fractional count is a
+    misprint (or a number typed into the wrong column). Only 本年增/减 may be negative, and only money
+    (本年收费金额, 采购总金额) may have decimals.
+
+    Example: 「（一）予以公开 × 自然人」 reads 2.5.
+    """
+    from ..vocabulary import ACTIVE_ROWS_2019, ACTIVE_ROWS_2021
+
+    rec = ctx.record
+    specs = {s.key: s for s in (ACTIVE_ROWS_2019 if rec.template == "2019" else ACTIVE_ROWS_2021)}
+    for path, value in rec.cells():
+        if value is None or isinstance(value, bool):
+            continue
+        table, row, field = path.split(".")
+        signed = decimal = False
+        if table == "active":
+            spec = specs.get(row)
+            signed = spec is not None and field in spec.signed_fields
+            decimal = spec is not None and field in spec.decimal_fields
+        if value < 0 and not signed:
+            yield ctx.finding(f"{cell_name(path)} reads {_fmt(value)}: a count cannot be negative", path)
+        elif not decimal and not float(value).is_integer():
+            yield ctx.finding(f"{cell_name(path)} reads {_fmt(value)}: a count must be a whole number", path)
+        elif decimal and value < 0:
+            yield ctx.finding(f"{cell_name(path)} reads {_fmt(value)}: an amount cannot be negative", path)
