@@ -31,11 +31,13 @@ def print_record(record: Record, console: Console | None = None) -> None:
     console.print(active)
 
     requests = Table(title="三、收到和处理政府信息公开申请情况")
-    requests.add_column("")
+    requests.add_column("", no_wrap=True, max_width=26, overflow="ellipsis")
     for col in APPLICANT_COLUMN_LABELS.values():
         requests.add_column(col, justify="right")
     for key, row in record.requests.items():
-        requests.add_row(ALL_REQUEST_ROW_LABELS.get(key, key)[:24], *(_fmt(v) for v in row.values()))
+        # the row's own words (the group label before the space is implied by the row order)
+        label = ALL_REQUEST_ROW_LABELS.get(key, key).split(" ")[-1]
+        requests.add_row(label, *(_fmt(v) for v in row.values()))
     console.print(requests)
 
     appeals = Table(title="四、政府信息公开行政复议、行政诉讼情况")

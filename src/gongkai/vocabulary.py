@@ -94,6 +94,8 @@ ALL_REQUEST_ROW_LABELS: dict[str, str] = {
 }
 
 REQUESTS_TABLE_CUES = ("勾稽关系", "申请人情况")
+# Words that announce one of the statutory tables (the Article 20 table's header first).
+TABLE_START_CUES = ("第二十条", "信息内容", "勾稽关系", "申请人情况", "本年新收")
 
 # --- 四、政府信息公开行政复议、行政诉讼情况 -------------------------------------------------
 APPEAL_GROUPS: tuple[str, ...] = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")

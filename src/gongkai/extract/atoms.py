@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..document import Document, Origin, Paragraph
-from ..vocabulary import NULL_MARKERS
+from ..vocabulary import NULL_MARKERS, TABLE_START_CUES
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
 
@@ -24,6 +24,7 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "012345
 _RUN_RE = re.compile(r"\d(?:[\d \t]|(?<=\d)[.,](?=\d))*|[—―─－]{2,}(?:\s*[—―─－]{2,})*")
 _NUMBER_CELL_RE = re.compile(r"^([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元|件|条|个|项|次)?$")
 _UNIT_AFTER_RE = re.compile(r"\s*(万元|元)")
+_TABLE_CUES_RE = re.compile("|".join(TABLE_START_CUES))
 
 
 @dataclass(slots=True)
@@ -39,8 +40,13 @@ def normalize(text: str) -> str:
 
 
 def atoms_of(document: Document) -> list[Atom]:
+    """Atoms of the blocks from the first that mentions a statutory table on. Narrative before
+    that (section 一) is skipped: it holds no table, and splitting it costs time."""
     out: list[Atom] = []
-    for block in document.blocks:
+    blocks = document.blocks
+    start = next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph) and _TABLE_CUES_RE.search(b.text)
+                  or not isinstance(b, Paragraph)), len(blocks))
+    for block in blocks[start:]:
         if isinstance(block, Paragraph):
             _split_text(block.text, block.origin, out)
             continue
@@ -61,8 +67,11 @@ def atoms_of(document: Document) -> list[Atom]:
     return out
 
 
+_DASHES_RE = re.compile(r"[—―─－-]+")
+
+
 def _is_dashes(text: str) -> bool:
-    return all(ch in "—―─－-" for ch in text) and len(text) >= 1
+    return _DASHES_RE.fullmatch(text) is not None
 
 
 def _is_single_value(text: str) -> bool:
@@ -103,10 +112,10 @@ def _split_text(text: str, origin: Origin, out: list[Atom]) -> None:
         if u and trailing[-1].isdigit():
             unit = u.group(1)
             consumed = u.end()
-        _label(text[pos:start], replace(origin, char=base + pos), out)
+        _label(text[pos:start], origin, out)
         out.append(Atom("run", trailing.strip(), replace(origin, char=base + start), unit))
         pos = consumed
-    _label(text[pos:], replace(origin, char=base + pos), out)
+    _label(text[pos:], origin, out)
 
 
 def _decimal_follows(text: str, i: int) -> bool:

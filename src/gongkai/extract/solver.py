@@ -35,41 +35,48 @@ def pieces_of(run: str) -> list[Piece]:
 def readings(pieces: Sequence[Piece], n: int, decimal_at: Iterable[int] = ()) -> list[Reading]:
     """Every way to read `pieces` as exactly `n` cells (capped at MAX_READINGS)."""
     decimal_ok = frozenset(decimal_at)
+    # the most cells each piece, and all pieces after it, can yield: one per digit
+    most = [1 if kind == "fixed" else max(1, sum(ch.isdigit() for ch in str(p))) for kind, p in pieces]
+    most_after = [sum(most[i + 1:]) for i in range(len(pieces))]
     out: list[Reading] = []
 
     def walk(i: int, acc: list) -> None:
         if len(out) >= MAX_READINGS:
-            return
-        remaining_pieces = len(pieces) - i
-        if len(acc) + remaining_pieces > n:
             return
         if i == len(pieces):
             if len(acc) == n:
                 out.append(tuple(acc))
             return
         kind, payload = pieces[i]
+        need = n - len(acc)
         if kind == "fixed":
             walk(i + 1, acc + [payload])
             return
-        for parts in _cuts(payload, n - len(acc) - (remaining_pieces - 1), len(acc), decimal_ok):
+        max_parts = need - (len(pieces) - i - 1)
+        min_parts = need - most_after[i]
+        if max_parts < 1 or min_parts > most[i]:
+            return
+        for parts in _cuts(payload, max(1, min_parts), max_parts, len(acc), decimal_ok):
             walk(i + 1, acc + parts)
 
     walk(0, [])
     return out
 
 
-def _cuts(digits: str, max_parts: int, offset: int, decimal_ok: frozenset[int]) -> Iterable[list]:
-    """Ways to cut one digit string into 1..max_parts numbers."""
+def _cuts(digits: str, min_parts: int, max_parts: int, offset: int, decimal_ok: frozenset[int]) -> list[list]:
+    """Ways to cut one digit string into min_parts..max_parts numbers."""
     results: list[list] = []
+    length = len(digits)
 
     def rec(start: int, acc: list) -> None:
-        if start == len(digits):
-            results.append(list(acc))
+        if start == length:
+            if len(acc) >= min_parts:
+                results.append(list(acc))
             return
-        if len(acc) >= max_parts:
+        if len(acc) >= max_parts or len(acc) + (length - start) < min_parts:
             return
         field = offset + len(acc)
-        for end in range(start + 1, len(digits) + 1):
+        for end in range(start + 1, length + 1):
             token = digits[start:end]
             if token.endswith("."):
                 continue
@@ -78,7 +85,7 @@ def _cuts(digits: str, max_parts: int, offset: int, decimal_ok: frozenset[int]) 
                 if token[0] == "0" and len(token) > 1 and "." not in token:
                     break  # a longer token starting with 0 is no better
                 continue
-            if end < len(digits) and digits[end] == ".":
+            if end < length and digits[end] == ".":
                 continue  # the decimal point must stay inside this number
             acc.append(value)
             rec(end, acc)

@@ -8,6 +8,7 @@ belongs to the row whose label precedes it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Sequence
 
 from ..document import Origin
@@ -32,8 +33,9 @@ class Group:
     def label(self) -> str:
         return "".join(a.text for a in self.labels)
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """The label without spaces and punctuation (computed once: groups are matched often)."""
         return normalize_label(self.label)
 
     def has_values(self) -> bool:
@@ -181,8 +183,9 @@ def _strip_edges(values: list[Atom], n: int, only_blanks: bool = False) -> list[
 
 
 def _source(raw: str, origin: Origin) -> CellSource:
-    return CellSource(raw=raw, at=origin.describe(), line=origin.line, page=origin.page,
-                      dom_path=origin.dom_path, bbox=origin.bbox, confidence=origin.confidence)
+    # model_construct: the fields come from our own Origin, already typed; validation would only cost
+    return CellSource.model_construct(raw=raw, at=origin.describe(), line=origin.line, page=origin.page,
+                                      dom_path=origin.dom_path, bbox=origin.bbox, confidence=origin.confidence)
 
 
 def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
