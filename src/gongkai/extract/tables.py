@@ -94,17 +94,21 @@ class TableReader:
         n = len(fields)
         decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields]
         if all(a.kind in ("cell", "blank") for a in values):
-            cells = _strip_edges(values, n)
+            cells = _strip_edges(values)
             if len(cells) > n:
-                extra = cells[n:]
-                if all(a.kind == "blank" for a in extra):
-                    cells = cells[:n]
-                else:
+                kept = _drop_extra_cells(cells, n, spec, fields, row_identity)
+                shown = " | ".join(a.text or "∅" for a in cells)
+                if kept is None:
                     self.finding("extra-cells", "warning",
-                                 f"row {spec.label} has {len(cells)} value cells, the template has {n}; "
-                                 f"the cells after the {n}th ({', '.join(a.text or '∅' for a in extra)}) were ignored",
-                                 where, evidence_base)
-                    cells = cells[:n]
+                                 f"row {spec.label} has {len(cells)} value cells where the template has {n}, and "
+                                 "which are extra cannot be told; the row is left unread", where,
+                                 f"{evidence_base} | {shown}")
+                    return RowRead({f: None for f in fields}, {}, self.findings)
+                self.finding("extra-cells", "warning",
+                             f"row {spec.label} has {len(cells)} value cells where the template has {n}; every "
+                             "way of dropping the extra ones that fits the row's identity gives the same values, "
+                             "so those were read", where, f"{evidence_base} | {shown}")
+                cells = kept
             if len(cells) < n:
                 self.finding("missing-cells", "warning",
                              f"row {spec.label} has {len(cells)} value cells where the template has {n}; "
@@ -125,7 +129,7 @@ class TableReader:
         pieces: list[solver.Piece] = []
         origin = None
         raw_parts = []
-        for atom in _strip_edges(values, n, only_blanks=True):
+        for atom in _strip_edges(values):
             if atom.kind == "run":
                 pieces.extend(solver.pieces_of(atom.text))
                 origin = origin or atom.origin
@@ -158,6 +162,24 @@ class TableReader:
                        candidates=candidates, pieces_origin=origin, raw=raw, decided_by=decided_by)
 
 
+def _drop_extra_cells(cells: list[Atom], n: int, spec: RowSpec, fields: Sequence[str],
+                      row_identity: Callable[[tuple], bool] | None) -> list[Atom] | None:
+    """The row's cells without its extra ones, when that is decided: every way of dropping the
+    surplus (up to 2 cells) that satisfies the row's identity yields the same values."""
+    from itertools import combinations
+
+    surplus = len(cells) - n
+    if surplus > 2:
+        return None
+    outcomes: dict[tuple, list[Atom]] = {}
+    for drop in combinations(range(len(cells)), surplus):
+        kept = [a for i, a in enumerate(cells) if i not in drop]
+        values = tuple(parse_number(a.text, decimal=f in spec.decimal_fields)[0] for f, a in zip(fields, kept))
+        if row_identity is None or row_identity(values):
+            outcomes.setdefault(values, kept)
+    return next(iter(outcomes.values())) if len(outcomes) == 1 else None
+
+
 def _plain(token) -> bool:
     """A token that is one number as printed (no superfluous leading zero)."""
     s = str(token)
@@ -165,27 +187,26 @@ def _plain(token) -> bool:
     return bool(s) and not (len(whole) > 1 and whole[0] == "0")
 
 
-def _strip_edges(values: list[Atom], n: int, only_blanks: bool = False) -> list[Atom]:
-    """Drop blank cells at the edges of a row's values while there are more than the template has
-    (ragged rows under merged headers). Trailing blanks go first: they are the common case."""
-    cells = list(values)
-    if only_blanks:
-        while cells and cells[-1].kind == "blank":
-            cells.pop()
-        while cells and cells[0].kind == "blank":
-            cells.pop(0)
-        return cells
-    while len(cells) > n and cells[-1].kind == "blank":
-        cells.pop()
-    while len(cells) > n and cells[0].kind == "blank":
-        cells.pop(0)
-    return cells
+def _strip_edges(values: list[Atom]) -> list[Atom]:
+    """Drop blank cells at the edges of a row's values. Ragged rows under merged headers carry
+    extra blank cells at either end; a blank at the edge is never taken as a value, because a
+    missing cell elsewhere in the row would then shift every value after it without a trace.
+    Blanks between values are nulls."""
+    lo, hi = 0, len(values)
+    while lo < hi and values[lo].kind == "blank":
+        lo += 1
+    while hi > lo and values[hi - 1].kind == "blank":
+        hi -= 1
+    return values[lo:hi]
 
 
 def _source(raw: str, origin: Origin) -> CellSource:
     # model_construct: the fields come from our own Origin, already typed; validation would only cost
     return CellSource.model_construct(raw=raw, at=origin.describe(), line=origin.line, page=origin.page,
                                       dom_path=origin.dom_path, bbox=origin.bbox, confidence=origin.confidence)
+
+
+MATCH_WINDOW = 4
 
 
 def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
@@ -210,7 +231,9 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
         merged = Group(pending + group.labels, group.values)
         pending = []
         key = merged.key
-        for j in range(next_spec, len(specs)):
+        # look only a few rows ahead: a header that happens to hold numbers (column numbers 1…7)
+        # must not match a row far down such as （七）总计 and swallow the rows before it
+        for j in range(next_spec, min(len(specs), next_spec + MATCH_WINDOW)):
             spec = specs[j]
             if any(cue in key for cue in spec.cues) and spec.key not in found:
                 found[spec.key] = merged

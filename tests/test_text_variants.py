@@ -1,0 +1,93 @@
+"""Layout variants real reports show, made by editing one thing in a real seed: the reading must
+follow the edit exactly (or flag it), and nothing else may change."""
+from __future__ import annotations
+
+import pytest
+
+from gongkai import parse
+from conftest import CORPUS
+
+SEED_PIPE = CORPUS / "seeds" / "000_e36cf77514eb609c.txt"   # pipe, no leading pipe
+SEED_TAB = CORPUS / "seeds" / "001_5b34437e6e8fa2c0.txt"    # tab-separated
+SEED_CELLS = CORPUS / "seeds" / "004_bae14acceb6e7b7b.txt"  # one cell per line
+
+
+def edited(path, old: str, new: str, count: int = 1) -> str:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= count, f"{old!r} not in {path.name}"
+    return text.replace(old, new, count)
+
+
+def diff(a, b) -> dict:
+    return {p: (v, b.cell(p)) for p, v in a.cells() if v != b.cell(p)}
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    return parse(SEED_PIPE)
+
+
+def test_units_typed_into_a_money_cell(pipe):
+    rec = parse(edited(SEED_PIPE, "行政事业性收费 | 52.29 |", "行政事业性收费 | 52.29万元 |"))
+    assert diff(pipe, rec) == {}
+    assert rec.provenance["active.fees.amount"].raw == "52.29万元"
+    rec = parse(edited(SEED_PIPE, "行政事业性收费 | 52.29 |", "行政事业性收费 | 522900元 |"))
+    assert diff(pipe, rec) == {"active.fees.amount": (52.29, 522900)}  # printed number kept, no conversion
+
+
+def test_fullwidth_digits_and_thousands_separators(pipe):
+    rec = parse(edited(SEED_PIPE, "一、本年新收政府信息公开申请数量 | 15 |", "一、本年新收政府信息公开申请数量 | １５ |"))
+    assert diff(pipe, rec) == {}
+    cells = parse(SEED_CELLS)
+    rec = parse(edited(SEED_CELLS, "\t1926.4174", "\t1,926.4174"))
+    assert diff(cells, rec) == {}
+
+
+def test_dash_and_blank_cells_are_null(pipe):
+    rec = parse(edited(SEED_PIPE, "行政许可 | 47 |", "行政许可 | —— |"))
+    assert diff(pipe, rec) == {"active.licensing.decisions": (47, None)}
+    row = "(一)予以公开 | 2 | 0 | 0 |"
+    rec = parse(edited(SEED_PIPE, row, "(一)予以公开 | 2 | 0 |  |"))
+    assert diff(pipe, rec) == {"requests.granted.research": (0, None)}
+
+
+def test_page_number_inside_a_table_is_not_a_value():
+    tab = parse(SEED_TAB)
+    rec = parse(edited(SEED_TAB, "8. 属于行政查询事项", "- 4 -\n8. 属于行政查询事项"))
+    assert diff(tab, rec) == {}
+
+
+def test_column_number_row_under_the_header_is_not_read_as_a_row(pipe):
+    header_end = "商业 企业 | 科研 机构 | 社会公益组织 | 法律服务机构 | 其他 | |||||\n"
+    rec = parse(edited(SEED_PIPE, header_end, header_end + "| 1 | 2 | 3 | 4 | 5 | 6 | 7 |\n"))
+    assert diff(pipe, rec) == {}
+
+
+def test_a_missing_row_is_null_and_said(pipe):
+    text = SEED_PIPE.read_text(encoding="utf-8").split("\n")
+    text = [line for line in text if not line.startswith("3.危及")]
+    rec = parse("\n".join(text))
+    changed = diff(pipe, rec)
+    assert set(changed) == {f"requests.denied_security_stability.{c}" for c in
+                            ("natural_person", "commercial", "research", "social_welfare", "legal_services",
+                             "other_org", "total")}
+    assert all(got is None for _, got in changed.values())
+    assert any(f.rule == "row-not-found" and f.where == "requests.denied_security_stability" for f in rec.findings)
+
+
+def test_a_row_with_a_cell_missing_is_left_unread_not_shifted(pipe):
+    rec = parse(edited(SEED_PIPE, "4.保护第三方合法权益 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |", "4.保护第三方合法权益 | 2 | 0 | 0 | 0 | 0 | 2 |"))
+    changed = diff(pipe, rec)
+    assert changed and all(p.startswith("requests.denied_third_party.") and got is None for p, (_, got) in changed.items())
+    assert any(f.rule == "missing-cells" and f.where == "requests.denied_third_party" for f in rec.findings)
+
+
+def test_an_extra_cell_is_dropped_only_when_that_is_decided(pipe):
+    row = "4.保护第三方合法权益 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |"
+    rec = parse(edited(SEED_PIPE, row, "4.保护第三方合法权益 | 2 | 0 | 0 | 0 | 0 | 0 | 0 | 2 |"))
+    assert diff(pipe, rec) == {}
+    assert any(f.rule == "extra-cells" and f.where == "requests.denied_third_party" for f in rec.findings)
+    # 1|2|1|0|0|0|0|3: dropping the first or the third cell both fit the row sum, with other values
+    rec = parse(edited(SEED_PIPE, row, "4.保护第三方合法权益 | 1 | 2 | 1 | 0 | 0 | 0 | 0 | 3 |"))
+    assert all(v is None for v in rec.requests["denied_third_party"].values())
+    assert any(f.rule == "extra-cells" and "cannot be told" in f.message for f in rec.findings)
