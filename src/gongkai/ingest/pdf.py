@@ -55,6 +55,8 @@ def read_pdf(data: bytes) -> Document:
     pdf = _open(data)
     try:
         pages = [_read_page(pdf, i) for i in range(len(pdf))]
+    except pdfium.PdfiumError as e:
+        raise ReadError(f"the PDF is damaged: {e}") from None
     finally:
         pdf.close()
     return _assemble(data, pages)
@@ -68,15 +70,13 @@ def pages_without_text(data: bytes) -> list[int]:
         for i in range(len(pdf)):
             page = _load_page(pdf, i)
             try:
-                textpage = page.get_textpage()
-                try:
-                    if _needs_ocr(page, textpage):
-                        out.append(i + 1)
-                finally:
-                    textpage.close()
+                if _page_text(page)[2]:
+                    out.append(i + 1)
             finally:
                 page.close()
         return out
+    except pdfium.PdfiumError as e:
+        raise ReadError(f"the PDF is damaged: {e}") from None
     finally:
         pdf.close()
 
@@ -89,7 +89,7 @@ def _open(data: bytes) -> "pdfium.PdfDocument":
     tail = data[-4096:]
     if b"%%EOF" not in tail and b"startxref" not in tail:
         # PDFium rebuilds a cut file silently and shows what is left: say it instead.
-        raise ReadError("the PDF is damaged: it is truncated (the end of the file is missing)")
+        raise ReadError("the PDF is damaged: the end of the file is missing (truncated?)")
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -116,6 +116,7 @@ _PDFIUM_ERRORS = {
 _ENCRYPT_RE = re.compile(rb"/Encrypt\s+\d+\s+\d+\s+R|/Encrypt\s*<<")
 _STREAM_RE = re.compile(rb"<<((?:[^<>]|<<(?:[^<>]|<<[^<>]*>>)*>>|<[^<>]*>)*)>>\s*stream\r?\n")
 _LENGTH_RE = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
+_IMAGE_STREAM_RE = re.compile(rb"/Subtype\s*/Image\b")
 
 
 def _encrypted(data: bytes) -> bool:
@@ -134,6 +135,8 @@ def _corrupt_stream(data: bytes) -> str | None:
             continue
         if re.search(rb"/Filter\s*\[[^\]]*/\w+[^\]]*/\w+", head):
             continue  # a filter chain (e.g. ASCII85 then Flate): not worth decoding here
+        if _IMAGE_STREAM_RE.search(head):
+            continue  # damage in a picture does not change the text (fonts do: glyph boxes, codes)
         start = m.end()
         length = _LENGTH_RE.search(head)
         if length:
@@ -223,36 +226,78 @@ class _Page:
     tables: list[_PageTable]
     lines: list[_Line]
     needs_ocr: bool
+    undecodable: bool = False  # has a text layer, but its characters map to no Unicode
+
+
+class _Frame:
+    """PDF user space (y up, any origin, maybe /Rotate'd) -> the page as displayed: origin top left,
+    y down, in points. Every position this module hands out is in this frame."""
+
+    __slots__ = ("left", "bottom", "right", "top", "rotation", "width", "height")
+
+    def __init__(self, cropbox: tuple[float, float, float, float], rotation: int):
+        self.left, self.bottom, self.right, self.top = cropbox
+        self.rotation = rotation % 4
+        w, h = self.right - self.left, self.top - self.bottom
+        self.width, self.height = (h, w) if self.rotation % 2 else (w, h)
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        r = self.rotation
+        if r == 0:
+            return x - self.left, self.top - y
+        if r == 1:  # 90 degrees clockwise
+            return y - self.bottom, x - self.left
+        if r == 2:
+            return self.right - x, y - self.bottom
+        return self.top - y, self.right - x
+
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+        ax, ay = self.point(x0, y0)
+        bx, by = self.point(x1, y1)
+        return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
 
 def _read_page(pdf: "pdfium.PdfDocument", index: int) -> _Page:
     page = _load_page(pdf, index)
     try:
-        left, bottom, right, top = page.get_cropbox()
-        textpage = page.get_textpage()
-        try:
-            chars = _chars(textpage, left, top)
-            needs_ocr = not any(not c.text.isspace() for c in chars) and _has_images(page)
-        finally:
-            textpage.close()
-        hsegs, vsegs = _rulings(page, left, top)
+        frame, chars, needs_ocr, unreadable = _page_text(page)
+        hsegs, vsegs = _rulings(page, frame)
     finally:
         page.close()
-    width, height = right - left, top - bottom
     tables, rest = _tables(index + 1, chars, hsegs, vsegs)
     lines = _text_lines(rest)
-    return _Page(index + 1, width, height, tables, lines, needs_ocr)
+    return _Page(index + 1, frame.width, frame.height, tables, lines, needs_ocr, unreadable)
 
 
-def _chars(textpage: "pdfium.PdfTextPage", left: float, top: float) -> list[_Char]:
+def _page_text(page: "pdfium.PdfPage") -> tuple[_Frame, list[_Char], bool, bool]:
+    """The page's frame and characters; whether it needs OCR; whether its text is undecodable."""
+    frame = _Frame(page.get_cropbox(), pdfium_c.FPDFPage_GetRotation(page.raw))
+    textpage = page.get_textpage()
+    try:
+        chars, undecodable = _chars(textpage, frame)
+    finally:
+        textpage.close()
+    visible = sum(1 for c in chars if c.text != " ")
+    # No text at all over a picture: a scan. Text whose fonts map to no Unicode: as good as none.
+    unreadable = visible > 0 and undecodable > 0.5 * visible
+    needs_ocr = unreadable or (visible == 0 and _has_images(page))
+    return frame, ([] if unreadable else chars), needs_ocr, unreadable
+
+
+def _chars(textpage: "pdfium.PdfTextPage", frame: _Frame) -> tuple[list[_Char], int]:
+    """The printed characters of a page; and how many of them have no Unicode meaning."""
     raw = textpage.raw
     n = pdfium_c.FPDFText_CountChars(raw)
     rect = pdfium_c.FS_RECTF()
     l, r, b, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     get_unicode, is_generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
     get_loose, get_tight = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharBox
+    map_error = pdfium_c.FPDFText_HasUnicodeMapError
     out: list[_Char] = []
+    undecodable = 0
     high = 0
+    upright = frame.rotation == 0
+    left, top = frame.left, frame.top
     for i in range(n):
         if is_generated(raw, i) == 1:  # spaces and line breaks PDFium inferred, not printed
             continue
@@ -267,10 +312,12 @@ def _chars(textpage: "pdfium.PdfTextPage", left: float, top: float) -> list[_Cha
         ch = chr(u)
         if ch in "\u00a0\u3000\t":
             ch = " "
+        elif map_error(raw, i) == 1 or 0xE000 <= u <= 0xF8FF or u == 0xFFFD:
+            undecodable += 1
         if not get_loose(raw, i, ctypes.byref(rect)):
             continue
         x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
-        if ch != " " and get_tight(raw, i, l, r, b, t):
+        if ch != " " and max(x1 - x0, y1 - y0) > 30 and get_tight(raw, i, l, r, b, t):
             # The loose box (font ascent to descent) keeps a line's characters level, but PDFium
             # misplaces it for vertical-writing fonts (a label set one character per line in a
             # tall cell): then the tight glyph box, squared up, is the better position.
@@ -278,30 +325,28 @@ def _chars(textpage: "pdfium.PdfTextPage", left: float, top: float) -> list[_Cha
             if not (x0 - 1 <= cx <= x1 + 1 and y0 - 1 <= cy <= y1 + 1) or y1 - y0 > 4 * (t.value - b.value) + 6:
                 half = max(r.value - l.value, t.value - b.value, 1.0) / 2
                 x0, x1, y0, y1 = cx - half, cx + half, cy - half, cy + half
-        out.append(_Char(ch, x0 - left, top - y1, x1 - left, top - y0))
-    return out
+        if upright:
+            out.append(_Char(ch, x0 - left, top - y1, x1 - left, top - y0))
+        else:
+            out.append(_Char(ch, *frame.box(x0, y0, x1, y1)))
+    return out, undecodable
 
 
 def _has_images(page: "pdfium.PdfPage") -> bool:
     return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3))
 
 
-def _needs_ocr(page: "pdfium.PdfPage", textpage: "pdfium.PdfTextPage") -> bool:
-    text = textpage.get_text_range()
-    return not text.strip() and _has_images(page)
-
-
 # Ruling lines: (position across, start along, end along); y grows downwards.
 _Seg = tuple[float, float, float]
 
 
-def _rulings(page: "pdfium.PdfPage", left: float, top: float) -> tuple[list[_Seg], list[_Seg]]:
+def _rulings(page: "pdfium.PdfPage", frame: _Frame) -> tuple[list[_Seg], list[_Seg]]:
     """Visible horizontal and vertical lines of the page, merged where they touch."""
     hs: list[_Seg] = []
     vs: list[_Seg] = []
     identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     _collect_paths(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject,
-                   identity, left, top, hs, vs, depth=0)
+                   identity, frame, hs, vs, depth=0)
     return _merge_segments(hs), _merge_segments(vs)
 
 
@@ -312,7 +357,7 @@ def _mul(m: tuple, n: tuple) -> tuple:
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _collect_paths(parent, count, get, ctm, left, top, hs, vs, depth) -> None:
+def _collect_paths(parent, count, get, ctm, frame, hs, vs, depth) -> None:
     matrix = pdfium_c.FS_MATRIX()
     for i in range(count(parent)):
         obj = get(parent, i)
@@ -321,9 +366,9 @@ def _collect_paths(parent, count, get, ctm, left, top, hs, vs, depth) -> None:
             pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix))
             m = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
             _collect_paths(obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject,
-                           _mul(m, ctm), left, top, hs, vs, depth + 1)
+                           _mul(m, ctm), frame, hs, vs, depth + 1)
         elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-            _path_segments(obj, ctm, left, top, hs, vs, matrix)
+            _path_segments(obj, ctm, frame, hs, vs, matrix)
 
 
 def _visible(getter, obj) -> bool:
@@ -333,7 +378,7 @@ def _visible(getter, obj) -> bool:
     return a.value > 0 and min(r.value, g.value, b.value) < 230  # white lines draw nothing
 
 
-def _path_segments(obj, ctm, left, top, hs, vs, matrix) -> None:
+def _path_segments(obj, ctm, frame: _Frame, hs, vs, matrix) -> None:
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
         return
@@ -348,8 +393,8 @@ def _path_segments(obj, ctm, left, top, hs, vs, matrix) -> None:
     for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
         seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
         pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
-        px, py = a * x.value + c * y.value + e, b * x.value + d * y.value + f
-        points.append((px - left, top - py, pdfium_c.FPDFPathSegment_GetType(seg),
+        px, py = frame.point(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        points.append((px, py, pdfium_c.FPDFPathSegment_GetType(seg),
                        bool(pdfium_c.FPDFPathSegment_GetClose(seg))))
     if not points:
         return
@@ -536,17 +581,15 @@ def _grid(page: int, hs: list[_Seg], vs: list[_Seg]):
             else:
                 box[0], box[1] = min(box[0], i), min(box[1], j)
                 box[2], box[3] = max(box[2], i), max(box[3], j)
-    owner: list[list[_GridCell]] = [[None] * nc for _ in range(nr)]  # type: ignore[list-item]
+    by_root: dict[int, _GridCell] = {}
     cells: list[_GridCell] = []
     for r, (i0, j0, i1, j1) in sorted(boxes.items(), key=lambda kv: (kv[1][0], kv[1][1])):
         x0, x1, top, bottom = xs[j0], xs[j1 + 1], ys[i0], ys[i1 + 1]
         cell = _GridCell(page, x0, top, x1, bottom, i0, j0, i1 - i0 + 1,
                          open_top=_covered(hs, top, x0, x1) < 0.5)
         cells.append(cell)
-        for i in range(nr):
-            for j in range(nc):
-                if find(i * nc + j) == r:
-                    owner[i][j] = cell
+        by_root[r] = cell
+    owner = [[by_root[find(i * nc + j)] for j in range(nc)] for i in range(nr)]
     return xs, ys, owner, cells
 
 
@@ -602,8 +645,14 @@ def _line_text(chars: list[_Char]) -> tuple[str, int]:
             gap = ch.x0 - prev.x1
             if gap > 2.0 * em:
                 wide += 1
-            ascii_pair = _is_ascii_word(prev.text[-1]) or _is_ascii_word(ch.text[0])
-            if space or gap > (0.5 if ascii_pair else 1.5) * em:
+            a, b = prev.text[-1], ch.text[0]
+            if a.isdigit() and b.isdigit() or a in ".,，" and b.isdigit() or a.isdigit() and b in ".,":
+                limit = 1.0  # a letter-spaced or justified number is still one number
+            elif _is_ascii_word(a) or _is_ascii_word(b):
+                limit = 0.5
+            else:
+                limit = 1.5  # CJK text is often justified with wide, meaningless gaps
+            if space or gap > limit * em:
                 parts.append(" ")
         parts.append(ch.text)
         prev, space = ch, False
@@ -639,15 +688,16 @@ def _text_lines(chars: list[_Char]) -> list[_Line]:
     return out
 
 
-# Page numbers: "- 4 -", "—4—", "第4页", "第 4 页 共 6 页", "4/6", "Page 4".
+# Page numbers that are nothing else wherever they stand: "- 4 -", "—4—", "第4页", "第 4 页 共 6 页".
 _PAGE_NUMBER_RE = re.compile(
     r"^\s*(?:[-—–－‒―_~～·•]+\s*\d{1,4}\s*[-—–－‒―_~～·•]+"
-    r"|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
-    r"|(?:共\s*\d{1,4}\s*页\s*[,，]?\s*)?第\s*\d{1,4}\s*页"
-    r"|\d{1,4}\s*[/／]\s*\d{1,4}"
+    r"|(?:共\s*\d{1,4}\s*页\s*[,，]?\s*)?第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?)\s*$"
+)
+# ... and forms that are page numbers only in the top or bottom margin: "4", "(4)", "4/6", "Page 4".
+_MARGIN_NUMBER_RE = re.compile(
+    r"^\s*(?:[\(（\[]?\s*\d{1,4}\s*[\)）\]]?|\d{1,4}\s*[/／]\s*\d{1,4}"
     r"|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$"
 )
-_BARE_NUMBER_RE = re.compile(r"^\s*[\(（\[]?\s*\d{1,4}\s*[\)）\]]?\s*$")
 _CONTINUED_RE = re.compile(r"^\s*[（(]?\s*续\s*(?:表|上表)?\s*[）)]?\s*\d*\s*[：:]?\s*$")
 
 
@@ -657,6 +707,10 @@ def _assemble(data: bytes, pages: list[_Page]) -> Document:
     notes: list[str] = []
     _drop_page_furniture(pages)
     ocr_blocks: dict[int, list[Block]] = {}
+    undecodable = [p.number for p in pages if p.undecodable]
+    if undecodable:
+        notes.append(f"the text layer of page{'s' if len(undecodable) > 1 else ''} {_ranges(undecodable)} "
+                     "cannot be decoded (fonts without a Unicode map); treated as having no text")
     no_text = [p.number for p in pages if p.needs_ocr]
     if no_text:
         if _ocr_engine is not None:
@@ -758,7 +812,7 @@ def _drop_page_furniture(pages: list[_Page]) -> None:
         for ln in page.lines:
             if _PAGE_NUMBER_RE.match(ln.text):
                 continue
-            if _in_margin(page, ln) and (_BARE_NUMBER_RE.match(ln.text)
+            if _in_margin(page, ln) and (_MARGIN_NUMBER_RE.match(ln.text)
                                          or re.sub(r"\d+", "#", ln.text) in running):
                 continue
             kept.append(ln)
