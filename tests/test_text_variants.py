@@ -91,3 +91,13 @@ def test_an_extra_cell_is_dropped_only_when_that_is_decided(pipe):
     rec = parse(edited(SEED_PIPE, row, "4.保护第三方合法权益 | 1 | 2 | 1 | 0 | 0 | 0 | 0 | 3 |"))
     assert all(v is None for v in rec.requests["denied_third_party"].values())
     assert any(f.rule == "extra-cells" and "cannot be told" in f.message for f in rec.findings)
+
+
+def test_a_row_printed_blank_is_null_and_does_not_shift_the_next(pipe):
+    row = "2.其他法律行政法规禁止公开 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"
+    rec = parse(edited(SEED_PIPE, row, "2.其他法律行政法规禁止公开 | | | | | | | |"))
+    changed = diff(pipe, rec)
+    assert set(changed) == {f"requests.denied_prohibited_by_law.{c}" for c in
+                            ("natural_person", "commercial", "research", "social_welfare", "legal_services",
+                             "other_org", "total")}
+    assert all(got is None for _, got in changed.values())

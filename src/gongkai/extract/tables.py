@@ -43,15 +43,14 @@ class Group:
 
 
 def group_atoms(atoms: Sequence[Atom]) -> list[Group]:
+    """Cut the stream before every label that follows a value or a blank cell."""
     groups: list[Group] = []
     current = Group()
     for atom in atoms:
         if atom.kind == "label":
-            if current.has_values():
+            if current.values:
                 groups.append(current)
                 current = Group()
-            elif current.values:  # blanks between labels are layout, not values
-                current.values = []
             current.labels.append(atom)
         else:
             current.values.append(atom)
@@ -93,6 +92,9 @@ class TableReader:
         evidence_base = f"{label_origin.describe()}: {group.label[:40]}"
         n = len(fields)
         decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields]
+        if values and all(a.kind == "blank" for a in values):
+            # every value cell printed blank: nulls, as the report gives them
+            return RowRead({f: None for f in fields}, {f: _source("", values[0].origin) for f in fields}, [])
         if all(a.kind in ("cell", "blank") for a in values):
             cells = _strip_edges(values)
             if len(cells) > n:
@@ -221,24 +223,38 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
     next_spec = 0
     pending: list[Atom] = []
     end = len(groups)
+
+    def matches(spec: RowSpec, key: str) -> bool:
+        return spec.key not in found and any(cue in key for cue in spec.cues)
+
     for i, group in enumerate(groups):
         if stop and found and stop(group):
             end = i
             break
         if not group.has_values():
-            pending.extend(group.labels)
+            # A row printed with every value cell blank is a row of nulls. Only the very next
+            # expected row may be taken this way: a blank header row such as （六）其他处理 above
+            # its sub-rows must not make the matcher skip ahead.
+            if group.values and next_spec < len(specs) and matches(specs[next_spec], group.key):
+                found[specs[next_spec].key] = group
+                next_spec += 1
+                pending = []
+            else:
+                pending.extend(group.labels)
             continue
         merged = Group(pending + group.labels, group.values)
         pending = []
-        key = merged.key
         # look only a few rows ahead: a header that happens to hold numbers (column numbers 1…7)
-        # must not match a row far down such as （七）总计 and swallow the rows before it
-        for j in range(next_spec, min(len(specs), next_spec + MATCH_WINDOW)):
-            spec = specs[j]
-            if any(cue in key for cue in spec.cues) and spec.key not in found:
-                found[spec.key] = merged
-                next_spec = j + 1
-                break
+        # must not match a row far down such as （七）总计 and swallow the rows before it.
+        # The row's own label decides first; labels carried over from merged cells above only
+        # when the own label names no row.
+        window = range(next_spec, min(len(specs), next_spec + MATCH_WINDOW))
+        j = next((j for j in window if matches(specs[j], group.key)), None)
+        if j is None:
+            j = next((j for j in window if matches(specs[j], merged.key)), None)
+        if j is not None:
+            found[specs[j].key] = merged
+            next_spec = j + 1
         if next_spec >= len(specs):
             end = i + 1
             break
@@ -280,7 +296,8 @@ def read_requests(atoms: Sequence[Atom], template: str | None) -> tuple[dict, di
                        "the request table (三、收到和处理政府信息公开申请情况) was not found", "requests", None)
         return {}, {}, reader.findings, 0
     groups = group_atoms(atoms[start:])
-    header_text = "".join(g.key for g in groups[:3])
+    first_row = next((i for i, g in enumerate(groups) if g.has_values()), len(groups) - 1)
+    header_text = "".join(g.key for g in groups[:first_row + 1])
     missing_cols = [label for label in APPLICANT_COLUMN_LABELS.values() if label not in header_text]
     if missing_cols:
         reader.finding("column-headers", "warning",
