@@ -33,17 +33,27 @@ _BLOCK = frozenset({
 _ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
 _CELLS = frozenset({"td", "th"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Cheap test on the source before looking at every element's attributes.
+_HIDDEN_HINT = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|\shidden[\s=>/]")
+# A block boundary inside a table cell, written into the tree as this character so that a cell's
+# text can be taken in one C call (tostring method="text") and still be split where blocks meet.
+_MARK = "\ufdd0"  # a Unicode noncharacter: never in real text, yet allowed in an lxml tree
+_EDGE = _MARK + " \t\r\n\u00a0\u3000"
+_MARKED_TAGS = tuple(sorted(_BLOCK - {"html", "body", "tr", "td", "th", "thead", "tbody", "tfoot", "colgroup", "col"})) \
+    + ("br",)
 
-_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
-_XML_CHARSET = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.I)
+# Matched against the lower-cased head of the page (a literal prefix keeps the search fast).
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_.:\-]+)""")
+_XML_CHARSET = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([a-z0-9_.:\-]+)""")
 
 # Zero-width characters vanish (a zero-width space inside "1\u200b5" must not split the number).
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ufdd0]")
 _CJK = "\u2e80-\u2fff\u3001-\u303f\u3040-\u9fff\uf900-\ufaff\uff01-\uffef"
 # A line break in the source between two CJK characters is no space (browsers drop it too):
 # CMS editors wrap long Chinese lines anywhere, even inside a label or an agency name.
 _CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t\\r]*\\n\\s*(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")  # \s covers &nbsp; (U+00A0) and the full-width space (U+3000)
+_NEEDS_CLEANING = re.compile("[\\s\u00ad\u200b\u200c\u200d\u2060\ufeff\ufdd0]")
 _DIGITS = re.compile(r"\s*(\d+)")
 _NUMBERISH = frozenset("0123456789０１２３４５６７８９.．,，%％")
 
@@ -56,38 +66,30 @@ def _is_cjk(ch: str) -> bool:
 
 def clean_text(raw: str) -> str:
     """Source text -> displayed text: whitespace collapsed, &nbsp;/full-width spaces stripped."""
+    if _NEEDS_CLEANING.search(raw) is None:
+        return raw  # most cells: "0", "12", a label without spaces
     if "\n" in raw:
         raw = _CJK_BREAK.sub("", raw)
     return _SPACES.sub(" ", _INVISIBLE.sub("", raw)).strip()
 
 
-# A boundary between block-level pieces inside one table cell (`<p>`, `<div>`, `<br>`).
-_BREAK = None
-
-
-def _join_runs(parts: list[str | None]) -> str:
-    """Join a cell's text runs split by block boundaries (None in `parts`).
+def _cell_text(raw: str) -> str:
+    """A cell's text content, with block boundaries marked by _MARK, -> the cell's text.
 
     Inline pieces (`<span>1</span><span>5</span>`) are always joined without a space. At a block
-    boundary inside a cell we join without a space when both sides are CJK (a wrapped label,
-    商业<br>企业 -> 商业企业) or both sides are digits (a number split by Word's paragraph marks,
-    <p>1</p><p>5</p> -> 15): a cell holds one label or one value, and a space there would only make
-    the label or the number harder to read. Everything else (a label next to a number, Latin
-    words) gets one space, so a label and a value that share a cell stay apart (总计 17).
+    boundary inside a cell (`<p>`, `<div>`, `<br>`) we join without a space when both sides are
+    CJK (a wrapped label, 商业<br>企业 -> 商业企业) or both sides are digits (a number split by
+    Word's paragraph marks, <p>1</p><p>5</p> -> 15): a cell holds one label or one value, and a
+    space there would only make the label or the number harder to read (the extractor would
+    take "1 5" as possibly glued values). Everything else gets one space, so a label and a value
+    that share a cell stay apart (<p>总计</p><p>17</p> -> "总计 17").
     """
-    runs: list[str] = []
-    buf: list[str] = []
-    for p in parts:
-        if p is None:
-            if buf:
-                runs.append(clean_text("".join(buf)))
-                buf = []
-        else:
-            buf.append(p)
-    if buf:
-        runs.append(clean_text("".join(buf)))
+    raw = raw.strip(_EDGE)
+    if _MARK not in raw:
+        return clean_text(raw)
     out = ""
-    for run in runs:
+    for piece in raw.split(_MARK):
+        run = clean_text(piece)
         if not run:
             continue
         if out:
@@ -98,38 +100,48 @@ def _join_runs(parts: list[str | None]) -> str:
     return out
 
 
+def _text_without_tables(el) -> str:
+    """Text content of a cell that holds nested tables, leaving those out (they are read as
+    tables of their own); a nested table counts as a block boundary."""
+    parts = [el.text or ""]
+    for child in el:
+        if child.tag == "table":
+            parts.append(_MARK)
+        elif isinstance(child.tag, str):
+            parts.append(_text_without_tables(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def _child_paths(el, path: str) -> list[tuple[object, str | None]]:
     """(child, its DOM path) for every child, indexed like lxml's getpath(); the path is None
     for non-element nodes (an entity, a comment the parser kept), whose tail still counts."""
     children = list(el)
-    if len(children) == 1:
-        c = children[0]
-        return [(c, f"{path}/{c.tag}" if isinstance(c.tag, str) else None)]
+    n = len(children)
+    if not n:
+        return []
+    first = children[0].tag
+    if n == 1:
+        return [(children[0], f"{path}/{first}" if isinstance(first, str) else None)]
+    tags = [c.tag for c in children]
+    if isinstance(first, str) and tags.count(first) == n:  # all <td>, all <tr>, all <p>: common
+        return [(c, f"{path}/{first}[{i}]") for i, c in enumerate(children, 1)]
     counts: dict[str, int] = {}
-    for c in children:
-        t = c.tag
+    for t in tags:
         if isinstance(t, str):
             counts[t] = counts.get(t, 0) + 1
     seen: dict[str, int] = {}
     out: list[tuple[object, str | None]] = []
-    for c in children:
-        t = c.tag
+    for c, t in zip(children, tags):
         if not isinstance(t, str):
             out.append((c, None))
         elif counts[t] > 1:
-            n = seen.get(t, 0) + 1
-            seen[t] = n
-            out.append((c, f"{path}/{t}[{n}]"))
+            k = seen.get(t, 0) + 1
+            seen[t] = k
+            out.append((c, f"{path}/{t}[{k}]"))
         else:
             out.append((c, f"{path}/{t}"))
     return out
-
-
-def _hidden(el) -> bool:
-    if el.get("hidden") is not None:
-        return True
-    style = el.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style) is not None
 
 
 def _span(value: str | None, limit: int, zero: int = 1) -> int:
@@ -145,10 +157,11 @@ def _span(value: str | None, limit: int, zero: int = 1) -> int:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, cells_with_tables: set) -> None:
         self.blocks: list[Paragraph | Table] = []
         self._buf: list[str] = []
         self._buf_path: str | None = None
+        self._cells_with_tables = cells_with_tables
 
     # --- paragraphs ---------------------------------------------------------------------------
     def _add(self, text: str, block_path: str) -> None:
@@ -172,7 +185,7 @@ class _Reader:
         if len(el):
             for child, cpath in _child_paths(el, path):
                 tag = child.tag
-                if cpath is None or tag in _DROP or _hidden(child):
+                if cpath is None or tag in _DROP:
                     pass
                 elif tag == "table":
                     self._flush()
@@ -201,7 +214,7 @@ class _Reader:
                 for tr, trpath in _child_paths(child, cpath):
                     if trpath is not None and tr.tag == "tr":
                         rows.append((trpath, [(c, p) for c, p in _child_paths(tr, trpath) if c.tag in _CELLS]))
-            elif tag in _DROP or tag in ("colgroup", "col") or _hidden(child):
+            elif tag in _DROP or tag in ("colgroup", "col"):
                 pass
             else:
                 # <caption>, or stray content the parser left between rows: text before the grid.
@@ -212,15 +225,19 @@ class _Reader:
         read: list[tuple[str, list[tuple[str, str, int, int]]]] = []
         longest = 0
         n_cells = 0
+        tostring = etree.tostring
         for trpath, cells in rows:
             out = []
             for td, tdpath in cells:
-                if _hidden(td):
-                    continue
-                parts: list[str | None] = []
-                self._cell(td, tdpath, parts, nested)
-                text = _join_runs(parts)
-                longest = max(longest, len(text))
+                if td in self._cells_with_tables:
+                    raw = _text_without_tables(td)
+                    tree = td.getroottree()
+                    nested.extend((t, tree.getpath(t)) for t in _outermost_tables(td))
+                else:
+                    raw = tostring(td, method="text", encoding="unicode", with_tail=False)
+                text = _cell_text(raw)
+                if len(text) > longest:
+                    longest = len(text)
                 n_cells += 1
                 out.append((text, tdpath, _span(td.get("rowspan"), 65534, zero=0), _span(td.get("colspan"), 1000)))
             read.append((trpath, out))
@@ -232,10 +249,9 @@ class _Reader:
         if n_cells == 1 or (nested and (width <= 2 or longest > 200)):
             for trpath, cells in rows:
                 for td, tdpath in cells:
-                    if not _hidden(td):
-                        self._flush()
-                        self.flow(td, tdpath, tdpath)
-                        self._flush()
+                    self._flush()
+                    self.flow(td, tdpath, tdpath)
+                    self._flush()
             return
 
         grid = _expand(read)
@@ -245,27 +261,14 @@ class _Reader:
         for inner, inner_path in nested:
             self.table(inner, inner_path)
 
-    def _cell(self, el, path: str, parts: list, nested: list) -> None:
-        if el.text:
-            parts.append(el.text)
-        if len(el):
-            for child in el:
-                tag = child.tag
-                if not isinstance(tag, str) or tag in _DROP or _hidden(child):
-                    pass
-                elif tag == "table":
-                    nested.append((child, child.getroottree().getpath(child)))
-                    parts.append(_BREAK)
-                elif tag == "br":
-                    parts.append(_BREAK)
-                elif tag in _BLOCK:
-                    parts.append(_BREAK)
-                    self._cell(child, path, parts, nested)
-                    parts.append(_BREAK)
-                else:
-                    self._cell(child, path, parts, nested)
-                if child.tail:
-                    parts.append(child.tail)
+
+def _outermost_tables(el):
+    """Tables inside `el` that are not inside another table inside `el`."""
+    for child in el:
+        if child.tag == "table":
+            yield child
+        elif isinstance(child.tag, str) and len(child):
+            yield from _outermost_tables(child)
 
 
 def _expand(read: list[tuple[str, list[tuple[str, str, int, int]]]]) -> list[list[Cell]]:
@@ -281,36 +284,44 @@ def _expand(read: list[tuple[str, list[tuple[str, str, int, int]]]]) -> list[lis
         row = grid[r]
         c = 0
         for text, path, rowspan, colspan in cells:
-            while c < len(row) and row[c] is not None:
+            size = len(row)
+            while c < size and row[c] is not None:
                 c += 1
-            # rowspan=0 means "to the end of the table"; spans never reach past the last row.
-            rows_covered = n_rows - r if rowspan == 0 else min(rowspan, n_rows - r)
             origin = Origin(dom_path=path)
-            for dr in range(rows_covered):
-                target = grid[r + dr]
+            if c == size:
+                row.append(Cell(text, origin))
+            else:
+                row[c] = Cell(text, origin)
+            if rowspan != 1 or colspan != 1:
+                # rowspan=0 means "to the end of the table"; spans never reach past the last row.
+                rows_covered = n_rows - r if rowspan == 0 else min(rowspan, n_rows - r)
                 end = c + colspan
-                if len(target) < end:
-                    target.extend([None] * (end - len(target)))
-                for col in range(c, end):
-                    if target[col] is None:
-                        target[col] = Cell(text, origin, spanned=not (dr == 0 and col == c))
+                for dr in range(rows_covered):
+                    target = grid[r + dr]
+                    if len(target) < end:
+                        target.extend([None] * (end - len(target)))
+                    for col in range(c + 1 if dr == 0 else c, end):
+                        if target[col] is None:
+                            target[col] = Cell(text, origin, True)
             c += colspan
-    width = max((len(row) for row in grid), default=0)
+    width = max(map(len, grid), default=0)
     out: list[list[Cell]] = []
     for (trpath, _), row in zip(read, grid):
-        if all(cell is None for cell in row):
+        if not row:
             continue  # a row with no cell at all (<tr></tr>)
         if len(row) < width:
             row.extend([None] * (width - len(row)))
-        pad = Origin(dom_path=trpath)
-        out.append([cell if cell is not None else Cell("", pad) for cell in row])
+        if None in row:
+            pad = Origin(dom_path=trpath)
+            row = [cell if cell is not None else Cell("", pad) for cell in row]
+        out.append(row)
     return out
 
 
 # --- decoding --------------------------------------------------------------------------------
 def declared_charset(data: bytes) -> str | None:
     """The charset a page declares (XML declaration or <meta>), lower-cased, or None."""
-    head = data[:16384]
+    head = data[:16384].lower()
     m = _XML_CHARSET.search(head) or _META_CHARSET.search(head)
     return m.group(1).decode("ascii").lower() if m else None
 
@@ -347,16 +358,46 @@ def read_html(data: bytes) -> Document:
         notes.append("some bytes could not be decoded and were replaced")
     # The bytes handed to libxml2 are UTF-8 whatever the page declared; the parser's encoding
     # overrides any <meta charset> in them.
+    if _MARK in text:
+        text = text.replace(_MARK, "")
     root = etree.fromstring(text.encode("utf-8"), _parser()) if text.strip() else None
-    reader = _Reader()
+    blocks: list[Paragraph | Table] = []
     if root is not None:
-        tree = root.getroottree()
-        reader.flow(root, tree.getpath(root), tree.getpath(root))
+        _prepare(root, hidden_hint=_hidden_hint(text))
+        reader = _Reader({td for t in root.iter("table") for td in t.iterancestors("td", "th")})
+        path = root.getroottree().getpath(root)
+        reader.flow(root, path, path)
         reader._flush()
-    blocks = reader.blocks
+        blocks = reader.blocks
     if _simplify(blocks):
         notes.append("the page is in Traditional characters; its text was converted to Simplified (OpenCC t2s)")
     return Document(blocks=blocks, media_type=HTML, notes=notes)
+
+
+def _hidden_hint(text: str) -> bool:
+    """Whether the page may hide elements with inline style or the hidden attribute."""
+    low = text.lower()
+    if "none" not in low and "hidden" not in low:
+        return False
+    return _HIDDEN_HINT.search(low) is not None
+
+
+def _prepare(root, *, hidden_hint: bool) -> None:
+    """Empty what a reader never sees and mark block boundaries inside table cells."""
+    # Emptied, not removed: DOM paths must stay those of the page as published.
+    for el in list(root.iter(*_DROP)):
+        el.clear(keep_tail=True)
+    if hidden_hint:
+        for el in list(root.iter()):
+            if el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or ""):
+                el.clear(keep_tail=True)
+    for table in root.iter("table"):
+        if next(table.iterancestors("table"), None) is not None:
+            continue  # nested: marked from its outermost table
+        for el in table.iter(*_MARKED_TAGS):
+            if el.tag != "br":
+                el.text = _MARK + el.text if el.text else _MARK
+            el.tail = _MARK + el.tail if el.tail else _MARK
 
 
 def _simplify(blocks: list[Paragraph | Table]) -> bool:
