@@ -715,11 +715,14 @@ def _assemble(data: bytes, pages: list[_Page]) -> Document:
     if no_text:
         if _ocr_engine is not None:
             ocr_blocks = dict(_ocr_engine(data, no_text) or {})
+        if ocr_blocks:
+            done = sorted(ocr_blocks)
+            notes.append(f"page{'s' if len(done) > 1 else ''} {_ranges(done)}: no text layer, read by OCR")
         missing = [n for n in no_text if n not in ocr_blocks]
         if missing:
-            notes.append(f"no text layer on page{'s' if len(missing) > 1 else ''} "
-                         f"{_ranges(missing)} of {len(pages)} (scanned images); "
-                         + ("OCR did not read them" if _ocr_engine else "they were not read (no OCR engine)"))
+            notes.append(f"page{'s' if len(missing) > 1 else ''} {_ranges(missing)} of {len(pages)}: "
+                         "no text layer (scanned image), not read: "
+                         + ("the OCR engine returned nothing" if _ocr_engine else "no OCR engine is installed"))
     blocks: list[Block] = []
     # Items of the document in reading order: ("table", _PageTable) or ("line", (_Page, _Line)).
     items: list[tuple[str, object]] = []
