@@ -834,12 +834,13 @@ class _Metrics:
     left: float
     right: float
     gap: float  # usual space between two lines of one paragraph
+    size: float  # usual character height of body text
 
 
 def _body_metrics(pages: list[_Page]) -> _Metrics:
     lines = [ln for p in pages for ln in p.lines if not ln.tabular]
     if not lines:
-        return _Metrics(0.0, 0.0, 0.0)
+        return _Metrics(0.0, 0.0, 0.0, 0.0)
     x0s = sorted(ln.x0 for ln in lines)
     x1s = sorted(ln.x1 for ln in lines)
     gaps = []
@@ -848,7 +849,8 @@ def _body_metrics(pages: list[_Page]) -> _Metrics:
             g = b.top - a.bottom
             if 0 <= g < 3 * a.size:
                 gaps.append(g)
-    return _Metrics(x0s[len(x0s) // 20], x1s[-1 - len(x1s) // 20], median(gaps) if gaps else 0.0)
+    return _Metrics(x0s[len(x0s) // 20], x1s[-1 - len(x1s) // 20], median(gaps) if gaps else 0.0,
+                    median(ln.size for ln in lines))
 
 
 def _same_paragraph(a: tuple[_Page, _Line], b: tuple[_Page, _Line], m: _Metrics, page_break: bool) -> bool:
@@ -873,7 +875,11 @@ def _same_paragraph(a: tuple[_Page, _Line], b: tuple[_Page, _Line], m: _Metrics,
 
 
 def _centred(ln: _Line, m: _Metrics, em: float) -> bool:
-    return ln.x0 > m.left + 2 * em and abs((ln.x0 + ln.x1) / 2 - (m.left + m.right) / 2) < 1.5 * em
+    """Centred in the text column: short lines, or a title's lines in a larger type (the first
+    line of a long title fills the column)."""
+    if abs((ln.x0 + ln.x1) / 2 - (m.left + m.right) / 2) >= 1.5 * em:
+        return False
+    return ln.x0 > m.left + 2 * em or ln.size >= 1.15 * m.size
 
 
 def _paragraph(lines: list[tuple[_Page, _Line]]) -> Paragraph:
