@@ -1,0 +1,272 @@
+"""The JSON API: everything the pages show, under /api (OpenAPI docs at /docs)."""
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+import anyio
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from .. import __version__
+from . import models as M
+from .review import Review, cell_label, layout_data, review_bytes, review_record, severity_counts, table_views, \
+    finding_views, TABLE_KEYS
+from .uploads import read_upload
+
+router = APIRouter(prefix="/api")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary",
+                                 "description": "a report: text, HTML, PDF, Word, or an image"},
+                        "text": {"type": "string", "description": "or the report's text, pasted"},
+                    },
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "text/plain": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+# --- check: one upload ---------------------------------------------------------------------------
+async def check_upload(request: Request) -> Review:
+    """Read the upload, parse and check it off the event loop, keep it in the cache."""
+    from ..ingest import ReadError
+
+    state = request.app.state
+    data, name = await read_upload(request, state.settings.max_upload)
+    try:
+        review = await anyio.to_thread.run_sync(review_bytes, data, name, limiter=state.parse_limiter)
+    except ReadError as e:
+        raise HTTPException(422, f"{name} cannot be read as an annual report: {e}") from None
+    except Exception as e:  # a bug must give a clear page, not a traceback
+        raise HTTPException(500, f"Internal error while reading {name} ({type(e).__name__}). "
+                                 "Please report it with the file.") from None
+    state.reviews.put(review)
+    return review
+
+
+def get_review(request: Request, review_id: str) -> Review:
+    review = request.app.state.reviews.get(review_id)
+    if review is None:
+        raise HTTPException(404, "No such checked upload (uploads are kept in memory only for a while; "
+                                 "upload the file again).")
+    return review
+
+
+def check_result(review: Review, with_source: bool) -> dict[str, Any]:
+    base = f"/api/checks/{review.id}"
+    return {
+        "summary": review.summary(), "record": review.record, "findings": review.findings,
+        "tables": review.tables, "source": review.source if with_source else None,
+        "source_truncated": review.source_truncated,
+        "links": {"self": base, "page": f"/check/{review.id}", "json": f"{base}/record.json",
+                  "xlsx": f"{base}/record.xlsx"},
+    }
+
+
+@router.post("/check", tags=["check"], response_model=M.CheckResult, openapi_extra=_UPLOAD_BODY,
+             summary="Check a report",
+             responses={400: {"description": "nothing uploaded"}, 413: {"description": "upload too large"},
+                        422: {"description": "not readable as a report"}})
+async def api_check(request: Request, source: bool = Query(False, description="include the source text")):
+    """Upload a report (multipart `file`, or pasted `text`, or the raw bytes with `?name=`) and get
+    its record, findings, the tables as the template lays them out and (optionally) the source
+    text. The result stays fetchable at `links.self` for a while (memory only)."""
+    review = await check_upload(request)
+    return check_result(review, source)
+
+
+@router.get("/checks/{review_id}", tags=["check"], response_model=M.CheckResult, summary="A checked upload")
+def api_check_get(request: Request, review_id: str, source: bool = Query(False)):
+    return check_result(get_review(request, review_id), source)
+
+
+def _download_name(record: dict[str, Any], fallback: str) -> str:
+    agency, year = record.get("agency"), record.get("year")
+    stem = "-".join(str(x) for x in (agency, year) if x) or fallback
+    return stem
+
+
+def _attachment(content: bytes, media_type: str, stem: str, ext: str) -> Response:
+    from urllib.parse import quote
+
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in stem) or "record"
+    disposition = f"attachment; filename=\"{ascii_name}.{ext}\"; filename*=UTF-8''{quote(stem)}.{ext}"
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+def record_json_response(record: dict[str, Any], stem: str) -> Response:
+    body = json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8")
+    return _attachment(body, "application/json", stem, "json")
+
+
+def record_xlsx_response(record: dict[str, Any], stem: str) -> Response:
+    from .export import record_xlsx
+
+    return _attachment(record_xlsx(record), XLSX, stem, "xlsx")
+
+
+@router.get("/checks/{review_id}/record.json", tags=["check"], summary="Download the record as JSON",
+            response_class=Response, responses={200: {"content": {"application/json": {}}}})
+def api_check_json(request: Request, review_id: str):
+    review = get_review(request, review_id)
+    return record_json_response(review.record, _download_name(review.record, review.id))
+
+
+@router.get("/checks/{review_id}/record.xlsx", tags=["check"], summary="Download the record as Excel",
+            response_class=Response, responses={200: {"content": {XLSX: {}}}})
+def api_check_xlsx(request: Request, review_id: str):
+    review = get_review(request, review_id)
+    return record_xlsx_response(review.record, _download_name(review.record, review.id))
+
+
+# --- reference -----------------------------------------------------------------------------------
+@router.get("/layout", tags=["reference"], response_model=list[M.LayoutTable], summary="The template's tables")
+def api_layout(template: str = Query("2021", pattern="^(2021|2019)$"),
+               single_other: Optional[bool] = Query(None, description="（六）其他处理 as one row")):
+    """The three statutory tables as the template draws them: rows of cells with row/column spans
+    and, for value cells, the record path they show."""
+    return layout_data(template, single_other)
+
+
+@router.get("/rules", tags=["reference"], response_model=list[M.RuleInfo], summary="The checks' rules")
+def api_rules():
+    from ..checks import rules
+
+    return [{"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity, "origin": r.origin,
+             "doc": r.doc} for r in rules()]
+
+
+@router.get("/health", tags=["reference"], response_model=M.Health, summary="Is the server up")
+def api_health(request: Request):
+    store = request.app.state.store
+    return {"ok": True, "version": __version__, "store": request.app.state.settings.db,
+            "reports": store.count() if store is not None else None}
+
+
+# --- store ---------------------------------------------------------------------------------------
+def need_store(request: Request):
+    store = request.app.state.store
+    if store is None:
+        raise HTTPException(503, "No store is open: start the server with `gongkai serve --db FILE`.")
+    return store
+
+
+@router.get("/facets", tags=["store"], response_model=M.Facets, summary="Filter values present in the store")
+def api_facets(request: Request):
+    return need_store(request).facets()
+
+
+@router.get("/reports", tags=["store"], response_model=M.ReportList, summary="List and filter reports")
+def api_reports(request: Request, year: Optional[int] = None, region: Optional[str] = None,
+                agency: Optional[str] = Query(None, description="exact name, or part of it"),
+                rule: Optional[str] = Query(None, description="only reports with a finding of this rule"),
+                severity: Optional[str] = Query(None, pattern="^(error|warning|info)$"),
+                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    return need_store(request).reports(year=year, region=region, agency=agency, rule=rule, severity=severity,
+                                       limit=limit, offset=offset)
+
+
+def stored_report(request: Request, report_id: str) -> dict[str, Any]:
+    record = need_store(request).record(report_id)
+    if record is None:
+        raise HTTPException(404, f"No report {report_id} in the store.")
+    return record
+
+
+def report_detail(store: Any, report_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    review = review_record(record, review_id=report_id)
+    base = f"/api/reports/{report_id}"
+    return {"summary": store.summary(report_id), "record": record, "findings": review.findings,
+            "tables": review.tables,
+            "links": {"self": base, "page": f"/reports/{report_id}", "json": f"{base}/record.json",
+                      "xlsx": f"{base}/record.xlsx"}}
+
+
+class _Detail(M.BaseModel):
+    summary: M.ReportSummary
+    record: M.Record
+    findings: list[M.FindingView]
+    tables: list[M.TableView]
+    links: dict[str, str]
+
+
+@router.get("/reports/{report_id}", tags=["store"], response_model=_Detail, summary="One stored report")
+def api_report(request: Request, report_id: str):
+    record = stored_report(request, report_id)
+    return report_detail(request.app.state.store, report_id, record)
+
+
+@router.get("/reports/{report_id}/record.json", tags=["store"], summary="Download a stored record as JSON",
+            response_class=Response, responses={200: {"content": {"application/json": {}}}})
+def api_report_json(request: Request, report_id: str):
+    record = stored_report(request, report_id)
+    return record_json_response(record, _download_name(record, report_id))
+
+
+@router.get("/reports/{report_id}/record.xlsx", tags=["store"], summary="Download a stored record as Excel",
+            response_class=Response, responses={200: {"content": {XLSX: {}}}})
+def api_report_xlsx(request: Request, report_id: str):
+    record = stored_report(request, report_id)
+    return record_xlsx_response(record, _download_name(record, report_id))
+
+
+@router.get("/bodies", tags=["store"], response_model=list[M.BodySummary], summary="Reporting bodies")
+def api_bodies(request: Request, region: Optional[str] = None):
+    return need_store(request).bodies(region=region)
+
+
+@router.get("/bodies/{agency}", tags=["store"], response_model=M.BodyPage, summary="One body, year by year")
+def api_body(request: Request, agency: str):
+    page = need_store(request).body(agency)
+    if page is None:
+        raise HTTPException(404, f"No reports of {agency} in the store.")
+    return page
+
+
+@router.get("/overview", tags=["store"], response_model=M.Overview, summary="Charts over the whole store")
+def api_overview(request: Request):
+    return need_store(request).overview()
+
+
+def comparison(store: Any, a: str, b: str) -> dict[str, Any]:
+    ra, rb = store.record(a), store.record(b)
+    missing = [x for x, r in ((a, ra), (b, rb)) if r is None]
+    if missing:
+        raise HTTPException(404, f"No report {', '.join(missing)} in the store.")
+    diffs = []
+    paths_a = [f"{t}.{row}.{f}" for t in TABLE_KEYS for row, fs in (ra.get(t) or {}).items() for f in fs]
+    seen = set(paths_a)
+    paths_b = [f"{t}.{row}.{f}" for t in TABLE_KEYS for row, fs in (rb.get(t) or {}).items() for f in fs
+               if f"{t}.{row}.{f}" not in seen]
+    from .. import layout as L
+
+    for path in paths_a + paths_b:
+        va, vb = L.lookup(ra, path), L.lookup(rb, path)
+        if va != vb:
+            diffs.append({"path": path, "label": cell_label(path), "a": va, "b": vb})
+    fa = finding_views(ra.get("findings") or [], set(paths_a))
+    fb = finding_views(rb.get("findings") or [], set(paths_a) | set(paths_b))
+    return {"a": store.summary(a), "b": store.summary(b), "differences": diffs,
+            "tables_a": table_views(ra, fa, compare_to=rb), "tables_b": table_views(rb, fb, compare_to=ra)}
+
+
+@router.get("/compare", tags=["store"], response_model=M.Comparison, summary="Two reports side by side")
+def api_compare(request: Request, a: str = Query(..., description="report id"),
+                b: str = Query(..., description="report id")):
+    return comparison(need_store(request), a, b)
+
+
+__all__ = ["router", "check_upload", "get_review", "severity_counts"]

@@ -1,0 +1,39 @@
+"""`gongkai serve`: the web interface. `register(main)` adds it to the CLI group."""
+from __future__ import annotations
+
+import click
+
+
+@click.command("serve")
+@click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=str), default=None,
+              help="A store (DuckDB file from `gongkai ingest`) to browse, opened read-only. "
+                   "Without it, only checking uploads is offered.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (0.0.0.0 exposes the server to the network).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--max-upload-mb", default=20, show_default=True, type=click.IntRange(1, 500),
+              help="Largest upload accepted, in MB.")
+def serve_command(db: str | None, host: str, port: int, max_upload_mb: int) -> None:
+    """Serve the reviewers' web pages and the JSON API (docs at /docs).
+
+    \b
+    Examples:
+      gongkai serve                          # check uploaded reports at http://127.0.0.1:8000
+      gongkai serve --db reports.duckdb      # and browse a store
+    """
+    try:
+        import uvicorn
+
+        from .app import create_app
+    except ImportError as e:
+        raise click.ClickException(f"the web interface needs the web extra: pip install 'gongkai[web]' ({e})")
+    try:
+        app = create_app(db, max_upload=max_upload_mb * 1024 * 1024)
+    except Exception as e:  # e.g. not a store, or locked by a writer
+        raise click.ClickException(f"cannot open the store {db}: {e}")
+    click.echo(f"gongkai: serving on http://{host}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(serve_command)

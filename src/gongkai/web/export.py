@@ -1,0 +1,97 @@
+"""A record as an Excel workbook: the three tables laid out as the template draws them (merged
+cells merged), then one row per cell with its source, then the findings."""
+from __future__ import annotations
+
+import io
+from typing import Any, Mapping
+
+from .. import layout as L
+from .review import table_title
+
+_FILL = {"error": "F8D0D0", "warning": "FCE8B2", "info": "DCE8F5"}
+
+
+def record_xlsx(record: Mapping[str, Any]) -> bytes:
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    except ImportError as e:  # pragma: no cover - openpyxl comes with the web extra
+        raise RuntimeError("xlsx export needs openpyxl (pip install 'gongkai[web]')") from e
+
+    worst: dict[str, str] = {}
+    rank = {"info": 0, "warning": 1, "error": 2}
+    for f in record.get("findings") or []:
+        where = f.get("where") or ""
+        if where.count(".") == 2 and rank.get(f.get("severity"), 0) >= rank.get(worst.get(where, "info"), 0):
+            worst[where] = f.get("severity") or "info"
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "tables"
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    title = f"{record.get('agency') or ''} {record.get('year') or ''}".strip()
+    _put(ws, 1, 1, title or "report").font = Font(bold=True, size=13)
+    top = 3
+    for layout in L.layouts_for(record):
+        _put(ws, top, 1, table_title(layout.key)).font = Font(bold=True)
+        top += 1
+        for r, c, cell in layout.placements():
+            row, col = top + r, 1 + c
+            if cell.path:
+                value = L.lookup(record, cell.path)
+                target = _put(ws, row, col, value if value is not None else L.NULL_TEXT)
+                if cell.path in worst:
+                    target.fill = PatternFill("solid", fgColor=_FILL[worst[cell.path]])
+            else:
+                target = _put(ws, row, col, cell.text)
+                target.font = Font(bold=True)
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    ws.cell(row=row + dr, column=col + dc).border = border
+                    ws.cell(row=row + dr, column=col + dc).alignment = center
+            if cell.rowspan > 1 or cell.colspan > 1:
+                ws.merge_cells(start_row=row, start_column=col,
+                               end_row=row + cell.rowspan - 1, end_column=col + cell.colspan - 1)
+        top += len(layout.rows) + 2
+    for col in range(1, 16):
+        ws.column_dimensions[chr(64 + col)].width = 14
+
+    cells = wb.create_sheet("cells")
+    _append(cells, ["path", "value", "raw", "at"])
+    provenance = record.get("provenance") or {}
+    for table in ("active", "requests", "appeals"):
+        for row, fields in (record.get(table) or {}).items():
+            for name, value in (fields or {}).items():
+                path = f"{table}.{row}.{name}"
+                prov = provenance.get(path) or {}
+                _append(cells, [path, value, prov.get("raw"), prov.get("at")])
+
+    findings = wb.create_sheet("findings")
+    _append(findings, ["rule", "severity", "origin", "where", "message", "evidence"])
+    for f in record.get("findings") or []:
+        _append(findings, [f.get("rule"), f.get("severity"), f.get("origin"), f.get("where"), f.get("message"),
+                         f.get("evidence")])
+    for sheet in (cells, findings):
+        for letter, width in zip("ABCDEF", (34, 10, 14, 30, 80, 40)):
+            sheet.column_dimensions[letter].width = width
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _put(ws: Any, row: int, col: int, value: Any) -> Any:
+    """Write a value; text always as text, so a report's `=…` never becomes a formula."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _append(ws: Any, values: list[Any]) -> None:
+    row = ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
+    for col, value in enumerate(values, start=1):
+        _put(ws, row, col, value)

@@ -1,0 +1,102 @@
+"""The HTML pages. Each draws the same data the JSON API returns (see api.py)."""
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from . import api
+
+router = APIRouter(include_in_schema=False)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def charts_json(charts: list[dict[str, Any]]) -> str:
+    """Chart data for app.js, placed in a `<script type="application/json">` (never executed);
+    `<`, `>` and `&` escaped so no text can close that element."""
+    text = json.dumps(charts, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# --- check -----------------------------------------------------------------------------------------
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request):
+    store = request.app.state.store
+    return render(request, "index.html", nav="check", store_count=store.count() if store else 0)
+
+
+@router.post("/check")
+async def check(request: Request):
+    review = await api.check_upload(request)
+    return RedirectResponse(f"/check/{review.id}", status_code=303)
+
+
+@router.get("/check/{review_id}", response_class=HTMLResponse)
+def check_page(request: Request, review_id: str):
+    return render(request, "check.html", nav="check", r=api.get_review(request, review_id))
+
+
+# --- store -----------------------------------------------------------------------------------------
+def _store(request: Request):
+    return api.need_store(request)
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports(request: Request, year: Optional[str] = None, region: Optional[str] = None,
+            agency: Optional[str] = None, rule: Optional[str] = None, severity: Optional[str] = None,
+            offset: int = Query(0, ge=0)):
+    store = _store(request)
+    year_value = int(year) if year and year.isdigit() else None
+    filters = {"year": year_value, "region": region or None, "agency": agency or None, "rule": rule or None,
+               "severity": severity if severity in ("error", "warning", "info") else None}
+    page = store.reports(limit=100, offset=offset, **filters)
+    query = {k: v for k, v in filters.items() if v is not None}
+    context = {"nav": "reports", "page": page, "filters": filters, "facets": store.facets(),
+               "query": urlencode(query), "next_offset": offset + 100 if offset + 100 < page["total"] else None,
+               "prev_offset": max(0, offset - 100) if offset else None}
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "report-list":
+        return render(request, "_report_list.html", **context)
+    return render(request, "reports.html", **context)
+
+
+@router.get("/reports/{report_id}", response_class=HTMLResponse)
+def report_page(request: Request, report_id: str):
+    record = api.stored_report(request, report_id)
+    detail = api.report_detail(request.app.state.store, report_id, record)
+    return render(request, "report.html", nav="reports", d=detail)
+
+
+@router.get("/bodies", response_class=HTMLResponse)
+def bodies(request: Request, region: Optional[str] = None):
+    store = _store(request)
+    return render(request, "bodies.html", nav="bodies", bodies=store.bodies(region=region or None),
+                  region=region, facets=store.facets())
+
+
+@router.get("/bodies/{agency}", response_class=HTMLResponse)
+def body_page(request: Request, agency: str):
+    page = _store(request).body(agency)
+    if page is None:
+        raise HTTPException(404, f"No reports of {agency} in the store.")
+    return render(request, "body.html", nav="bodies", b=page, charts=charts_json(page["charts"]))
+
+
+@router.get("/overview", response_class=HTMLResponse)
+def overview(request: Request):
+    data = _store(request).overview()
+    return render(request, "overview.html", nav="overview", o=data, charts=charts_json(data["charts"]))
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare(request: Request, a: Optional[str] = None, b: Optional[str] = None):
+    store = _store(request)
+    if not a or not b:
+        listing = store.reports(limit=1000, offset=0)
+        return render(request, "compare_pick.html", nav="compare", items=listing["items"], a=a, b=b)
+    return render(request, "compare.html", nav="compare", c=api.comparison(store, a, b))

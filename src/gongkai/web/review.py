@@ -1,0 +1,339 @@
+"""What the pages show about one record: its tables in the template's layout with each cell's
+findings and source position, the findings list, and the source text with cells locatable.
+
+Everything here is plain data (dicts and lists) so the JSON API and the templates show the same
+thing; nothing here produces HTML (Jinja2 escapes every string when the pages are drawn).
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional
+
+from .. import layout as L
+from .. import vocabulary as V
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+TABLE_KEYS = ("active", "requests", "appeals")
+_COL_RE = re.compile(r"\bcol (\d+)")
+# The source panel shows at most this many lines (a long PDF's text is still searchable in the
+# JSON); beyond it the page says what was cut.
+MAX_SOURCE_LINES = 5000
+
+
+def cell_id(path: str) -> str:
+    """HTML id of a table cell: `requests.total.total` -> `c-requests-total-total`."""
+    return "c-" + path.replace(".", "-")
+
+
+def table_title(key: str) -> str:
+    number = {"active": 2, "requests": 3, "appeals": 4}[key]
+    title = next(t for n, t, _ in V.SECTION_TITLES if n == number)
+    return f"{L.SECTION_NUMERALS[number - 1]}、{title}"
+
+
+# --- findings -> cells ---------------------------------------------------------------------------
+def _rule_summaries() -> dict[str, str]:
+    try:
+        from ..checks import rules
+    except ImportError:
+        return {}
+    return {r.code: f"{r.name}: {r.summary}" for r in rules()}
+
+
+def finding_views(findings: Iterable[Mapping[str, Any]], paths: set[str]) -> list[dict[str, Any]]:
+    """Findings numbered, with the cells they concern (`cells`) and what to link to (`anchor`)."""
+    summaries = _rule_summaries()
+    out = []
+    for i, f in enumerate(findings):
+        where = f.get("where") or ""
+        if where in paths:
+            cells = [where]
+        elif where.count(".") == 1 and where.split(".")[0] in TABLE_KEYS:  # a row
+            cells = sorted(p for p in paths if p.startswith(where + "."))
+        else:
+            cells = []
+        table = where.split(".")[0] if where.split(".")[0] in TABLE_KEYS else None
+        anchor = cell_id(cells[0]) if cells else (f"t-{table}" if table else None)
+        out.append({
+            "n": i + 1, "id": f"f{i + 1}", "rule": f.get("rule"), "severity": f.get("severity"),
+            "origin": f.get("origin"), "message": f.get("message"), "where": f.get("where"),
+            "evidence": f.get("evidence"), "rule_summary": summaries.get(f.get("rule") or ""),
+            "cells": cells, "table": table, "anchor": anchor,
+        })
+    return out
+
+
+def _worst(severities: Iterable[str]) -> Optional[str]:
+    worst = None
+    for s in severities:
+        if worst is None or SEVERITY_RANK.get(s, 0) > SEVERITY_RANK.get(worst, 0):
+            worst = s
+    return worst
+
+
+# --- tables --------------------------------------------------------------------------------------
+def table_views(record: Mapping[str, Any], findings: list[dict[str, Any]],
+                source_index: Optional[Mapping[str, dict[str, Any]]] = None,
+                compare_to: Optional[Mapping[str, Any]] = None) -> list[dict[str, Any]]:
+    """The three tables as the template draws them (layout rows, merged cells kept), each value
+    cell with its text, status (worst finding severity), findings and source position.
+
+    With `compare_to` (another record), cells whose values differ are marked `changed` and carry
+    the other value: the compare page's view.
+    """
+    by_cell: dict[str, list[dict[str, Any]]] = {}
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        for p in f["cells"]:
+            by_cell.setdefault(p, []).append(f)
+        if not f["cells"] and f["table"]:
+            by_table.setdefault(f["table"], []).append(f)
+    provenance = record.get("provenance") or {}
+    source_index = source_index or {}
+    out = []
+    for layout in L.layouts_for(record):
+        rows = []
+        for row in layout.rows:
+            cells = []
+            for c in row:
+                cell: dict[str, Any] = {"text": c.text, "rowspan": c.rowspan, "colspan": c.colspan,
+                                        "header": c.header, "path": c.path}
+                if c.path:
+                    value = L.lookup(record, c.path)
+                    fs = by_cell.get(c.path, [])
+                    prov = provenance.get(c.path) or {}
+                    loc = source_index.get(c.path)
+                    cell.update({
+                        "id": cell_id(c.path), "value": value, "text": L.format_value(value),
+                        "status": _worst(f["severity"] for f in fs),
+                        "findings": [f["id"] for f in fs],
+                        "messages": [f"{f['rule']} {f['severity']}: {f['message']}" for f in fs],
+                        "raw": prov.get("raw"), "at": prov.get("at"),
+                        "source_line": loc["line"] if loc else None,
+                    })
+                    if compare_to is not None:
+                        other = L.lookup(compare_to, c.path)
+                        cell["other"] = other
+                        cell["changed"] = other != value
+                cells.append(cell)
+            rows.append(cells)
+        tf = by_table.get(layout.key, [])
+        out.append({"key": layout.key, "id": f"t-{layout.key}", "title": table_title(layout.key),
+                    "width": layout.width, "rows": rows, "findings": [f["id"] for f in tf],
+                    "status": _worst(f["severity"] for f in tf)})
+    return out
+
+
+def layout_data(template: str, single_other: Optional[bool] = None) -> list[dict[str, Any]]:
+    """The template's tables as data (for /api/layout): rows of cells with spans and paths."""
+    layouts = [L.active_layout(template), L.requests_layout(template, single_other=single_other),
+               L.appeals_layout()]
+    return [{"key": t.key, "title": table_title(t.key), "section": t.section, "width": t.width,
+             "rows": [[{"text": c.text, "rowspan": c.rowspan, "colspan": c.colspan, "path": c.path,
+                        "header": c.header} for c in row] for row in t.rows]}
+            for t in layouts]
+
+
+# --- source text ---------------------------------------------------------------------------------
+def source_view(document: Any, record: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], bool]:
+    """(lines, cell index, truncated): the text as read, one entry per line, with the spans of
+    table cells marked; and for each cell path the line it was read from.
+
+    Text formats keep their own lines (provenance gives line numbers). PDF and HTML have none:
+    their paragraphs and table rows become the lines, and a cell is found by its page and box or
+    its DOM path.
+    """
+    provenance = record.get("provenance") or {}
+    index: dict[str, dict[str, Any]] = {}
+    spans: dict[int, list[tuple[int, int, str]]] = {}  # line -> (start, end, path)
+    if document.lines:
+        texts = list(document.lines)
+        pages: list[Optional[int]] = [None] * len(texts)
+        for path, prov in provenance.items():
+            line = prov.get("line")
+            if not line or line > len(texts):
+                continue
+            index[path] = {"line": line}
+            m = _COL_RE.search(prov.get("at") or "")
+            raw = prov.get("raw") or ""
+            if m and raw:
+                start = int(m.group(1)) - 1
+                if texts[line - 1][start:start + len(raw)] == raw:
+                    spans.setdefault(line, []).append((start, start + len(raw), path))
+    else:
+        texts, pages, where = _block_lines(document)
+        for path, prov in provenance.items():
+            key = _origin_key(prov.get("page"), prov.get("bbox"), prov.get("dom_path"))
+            if key in where:
+                line, start, end = where[key]
+                index[path] = {"line": line}
+                spans.setdefault(line, []).append((start, end, path))
+            elif prov.get("page") is not None:
+                # no box to match: point at the page's first line
+                first = next((i + 1 for i, p in enumerate(pages) if p == prov["page"]), None)
+                if first:
+                    index[path] = {"line": first}
+    truncated = len(texts) > MAX_SOURCE_LINES
+    lines = []
+    for n, text in enumerate(texts[:MAX_SOURCE_LINES], start=1):
+        lines.append({"n": n, "page": pages[n - 1], "segments": _segments(text, spans.get(n, []))})
+    return lines, index, truncated
+
+
+def _origin_key(page: Any, bbox: Any, dom_path: Any) -> Optional[tuple]:
+    if dom_path:
+        return ("dom", dom_path)
+    if page is not None and bbox:
+        return ("box", page, tuple(round(float(v), 1) for v in bbox))
+    return None
+
+
+def _block_lines(document: Any) -> tuple[list[str], list[Optional[int]], dict[tuple, tuple[int, int, int]]]:
+    from ..document import Paragraph
+
+    texts: list[str] = []
+    pages: list[Optional[int]] = []
+    where: dict[tuple, tuple[int, int, int]] = {}
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            for part in block.text.split("\n"):
+                texts.append(part)
+                pages.append(block.origin.page)
+            continue
+        for row in block.rows:
+            text = ""
+            page = block.origin.page
+            for cell in row:
+                if cell.spanned or not cell.text:
+                    continue
+                if text:
+                    text += " | "
+                key = _origin_key(cell.origin.page, cell.origin.bbox, cell.origin.dom_path)
+                if key is not None:
+                    where[key] = (len(texts) + 1, len(text), len(text) + len(cell.text))
+                text += cell.text.replace("\n", " ")
+                page = cell.origin.page if cell.origin.page is not None else page
+            texts.append(text)
+            pages.append(page)
+    return texts, pages, where
+
+
+def _segments(text: str, spans: list[tuple[int, int, str]]) -> list[dict[str, Any]]:
+    """The line cut into plain text and marked cell spans; cells read from the same characters
+    (a glued run split into several cells) share one mark."""
+    grouped: dict[tuple[int, int], list[str]] = {}
+    for start, end, path in sorted(spans):
+        grouped.setdefault((start, end), []).append(path)
+    out: list[dict[str, Any]] = []
+    pos = 0
+    for (start, end), paths in sorted(grouped.items()):
+        if start < pos:  # overlaps an earlier mark: keep the first
+            continue
+        if start > pos:
+            out.append({"text": text[pos:start]})
+        out.append({"text": text[start:end], "cells": paths})
+        pos = end
+    if pos < len(text) or not out:
+        out.append({"text": text[pos:]})
+    return out
+
+
+# --- one checked upload --------------------------------------------------------------------------
+@dataclass
+class Review:
+    id: str
+    name: str
+    record: dict[str, Any]
+    findings: list[dict[str, Any]]
+    tables: list[dict[str, Any]]
+    source: list[dict[str, Any]]
+    source_truncated: bool
+    media_type: str
+    created: float = field(default_factory=time.time)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return severity_counts(self.findings)
+
+    def summary(self) -> dict[str, Any]:
+        r = self.record
+        return {"id": self.id, "name": self.name, "agency": r.get("agency"), "year": r.get("year"),
+                "template": r.get("template"), "media_type": self.media_type, "counts": self.counts}
+
+
+def severity_counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for f in findings:
+        counts[f.get("severity") or "info"] = counts.get(f.get("severity") or "info", 0) + 1
+    return counts
+
+
+def review_bytes(data: bytes, name: str) -> Review:
+    """Read, extract and check one upload; raises `gongkai.ingest.ReadError` for unreadable input."""
+    from ..api import parse_bytes
+    from ..ingest import read_document
+
+    record = parse_bytes(data, name=name).to_dict()
+    # The record does not keep the document; read it again (cheap next to extraction) for the
+    # source panel.
+    document = read_document(data, name)
+    lines, index, truncated = source_view(document, record)
+    return review_record(record, name=name, source=(lines, index, truncated),
+                         media_type=document.media_type)
+
+
+def review_record(record: dict[str, Any], *, name: str = "",
+                  source: Optional[tuple[list, dict, bool]] = None, media_type: str = "",
+                  review_id: Optional[str] = None) -> Review:
+    lines, index, truncated = source or ([], {}, False)
+    paths = {p for t in TABLE_KEYS for p in _paths_of(record, t)}
+    findings = finding_views(record.get("findings") or [], paths)
+    tables = table_views(record, findings, index)
+    return Review(id=review_id or secrets.token_urlsafe(12), name=name, record=record, findings=findings,
+                  tables=tables, source=lines, source_truncated=truncated,
+                  media_type=media_type or (record.get("source") or {}).get("media_type") or "")
+
+
+def _paths_of(record: Mapping[str, Any], table: str) -> list[str]:
+    return [f"{table}.{row}.{f}" for row, fields in (record.get(table) or {}).items() for f in (fields or {})]
+
+
+class ReviewCache:
+    """The last few checked uploads, in memory only, so their pages and downloads can be fetched
+    by id without keeping any upload on disk."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._items: OrderedDict[str, Review] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, review: Review) -> None:
+        with self._lock:
+            self._items[review.id] = review
+            self._items.move_to_end(review.id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def get(self, review_id: str) -> Optional[Review]:
+        with self._lock:
+            return self._items.get(review_id)
+
+
+def cell_label(path: str) -> str:
+    """A person's name for a cell: `requests.granted.natural_person` -> 「（一）予以公开 × 自然人」."""
+    parts = path.split(".")
+    if len(parts) != 3:
+        return path
+    table, row, field_ = parts
+    if table == "requests":
+        row_label = V.ALL_REQUEST_ROW_LABELS.get(row, row).removeprefix(L.OUTCOME_HEADER)
+        return f"{row_label} × {V.APPLICANT_COLUMN_LABELS.get(field_, field_)}"
+    if table == "appeals":
+        return f"{V.APPEAL_GROUP_LABELS.get(row, row)} × {V.APPEAL_FIELD_LABELS.get(field_, field_)}"
+    specs = {s.key: s.label for s in V.ACTIVE_ROWS_2021 + V.ACTIVE_ROWS_2019}
+    return f"{specs.get(row, row)} × {V.ACTIVE_FIELD_LABELS.get(field_, field_)}"

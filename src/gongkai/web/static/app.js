@@ -1,0 +1,164 @@
+/* gongkai review pages: cell <-> finding <-> source linking, upload niceties, charts.
+   Loaded from this server only (the CSP forbids inline script); data comes from
+   <script type="application/json"> blocks, which browsers never execute. */
+(function () {
+  "use strict";
+
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function cellId(path) { return "c-" + path.replace(/\./g, "-"); }
+
+  /* --- upload form ----------------------------------------------------------------------- */
+  function initUpload() {
+    $all("form.upload").forEach(function (form) {
+      var drop = form.querySelector(".drop");
+      var input = form.querySelector("input[type=file]");
+      var button = form.querySelector("button[type=submit]");
+      if (drop && input) {
+        ["dragenter", "dragover"].forEach(function (ev) {
+          drop.addEventListener(ev, function (e) { e.preventDefault(); drop.classList.add("over"); });
+        });
+        ["dragleave", "drop"].forEach(function (ev) {
+          drop.addEventListener(ev, function (e) { e.preventDefault(); drop.classList.remove("over"); });
+        });
+        drop.addEventListener("drop", function (e) {
+          if (e.dataTransfer && e.dataTransfer.files.length) {
+            input.files = e.dataTransfer.files;
+            form.requestSubmit ? form.requestSubmit() : form.submit();
+          }
+        });
+        input.addEventListener("change", function () {
+          var strong = drop.querySelector("strong");
+          if (input.files.length && strong) strong.textContent = input.files[0].name;
+        });
+      }
+      form.addEventListener("submit", function () {
+        if (button) { button.disabled = true; button.textContent = "Reading…"; }
+      });
+    });
+  }
+
+  /* --- check page: select a cell ---------------------------------------------------------- */
+  function clearSelection() {
+    $all(".sel").forEach(function (el) { el.classList.remove("sel"); });
+    $all("tr.finding.active").forEach(function (el) { el.classList.remove("active"); });
+  }
+
+  function scrollSourceTo(line) {
+    var box = document.getElementById("source");
+    if (!box || !line) return;
+    var top = line.offsetTop - box.offsetTop - box.clientHeight / 3;
+    box.scrollTop = Math.max(0, top);
+  }
+
+  function selectCell(td, scrollPage) {
+    if (!td) return;
+    clearSelection();
+    td.classList.add("sel");
+    var path = td.getAttribute("data-path");
+    var lineNo = td.getAttribute("data-line");
+    if (lineNo) {
+      var line = document.getElementById("L" + lineNo);
+      if (line) {
+        line.classList.add("sel");
+        $all("mark.sc", line).forEach(function (m) {
+          if ((" " + m.getAttribute("data-cells") + " ").indexOf(" " + path + " ") >= 0) m.classList.add("sel");
+        });
+        scrollSourceTo(line);
+      }
+    }
+    $all("tr.finding").forEach(function (tr) {
+      var cells = (tr.getAttribute("data-cells") || "").split(" ");
+      if (cells.indexOf(path) >= 0) tr.classList.add("active");
+    });
+    if (scrollPage) td.scrollIntoView({ block: "center", behavior: "auto" });
+  }
+
+  function initCheckPage() {
+    $all("td.v").forEach(function (td) {
+      td.addEventListener("click", function (e) {
+        if (e.target.closest("a.cv")) e.preventDefault();
+        selectCell(td, false);
+      });
+    });
+    $all("a.goto").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        var cells = (a.getAttribute("data-cells") || "").split(" ").filter(Boolean);
+        if (!cells.length) return; // a table anchor: let the browser jump
+        e.preventDefault();
+        var first = document.getElementById(cellId(cells[0]));
+        selectCell(first, true);
+        cells.forEach(function (p) {
+          var td = document.getElementById(cellId(p));
+          if (td) { td.classList.remove("flash"); void td.offsetWidth; td.classList.add("flash"); }
+        });
+        var row = a.closest("tr.finding");
+        if (row) row.classList.add("active");
+      });
+    });
+    $all("mark.sc").forEach(function (m) {
+      m.addEventListener("click", function () {
+        var first = (m.getAttribute("data-cells") || "").split(" ")[0];
+        if (first) selectCell(document.getElementById(cellId(first)), true);
+      });
+    });
+  }
+
+  /* --- charts ------------------------------------------------------------------------------- */
+  var PALETTE = ["#2563a8", "#e07b39", "#3f9b5a", "#c94a4a", "#8a63c2", "#2ea3a3", "#c2a13a", "#7d8794",
+                 "#d66fa5", "#5a7d2a", "#4a4fb5", "#a0522d"];
+
+  function chartOption(spec, animate) {
+    var horizontal = spec.kind === "hbar";
+    var stacked = spec.kind === "stacked";
+    var line = spec.kind === "line";
+    var category = { type: "category", data: spec.categories, axisLabel: { interval: 0, hideOverlap: true } };
+    var value = { type: "value", minInterval: 1 };
+    return {
+      animation: animate,
+      color: PALETTE,
+      textStyle: { fontFamily: "Noto Sans CJK SC, Microsoft YaHei, sans-serif" },
+      tooltip: { trigger: horizontal ? "item" : "axis", confine: true },
+      legend: spec.series.length > 1 ? { type: "scroll", top: 0 } : undefined,
+      grid: { left: horizontal ? 150 : 48, right: 18, top: spec.series.length > 1 ? 34 : 14, bottom: 30,
+              containLabel: !horizontal },
+      xAxis: horizontal ? value : category,
+      yAxis: horizontal ? Object.assign({}, category, { inverse: true }) : value,
+      series: spec.series.map(function (s) {
+        return {
+          name: s.name, type: line ? "line" : "bar", data: s.data, stack: stacked ? "total" : undefined,
+          smooth: false, symbolSize: 7, connectNulls: false,
+          barMaxWidth: 42, emphasis: { focus: "series" },
+          label: horizontal ? { show: true, position: "right" } : undefined
+        };
+      })
+    };
+  }
+
+  function initCharts() {
+    var holder = document.getElementById("chart-data");
+    if (!holder || typeof echarts === "undefined") return;
+    var specs;
+    try { specs = JSON.parse(holder.textContent); } catch (e) { return; }
+    var animate = document.body.getAttribute("data-chart-animation") !== "off";
+    var charts = [];
+    specs.forEach(function (spec) {
+      var el = document.getElementById("chart-" + spec.id);
+      if (!el) return;
+      var chart = echarts.init(el, null, { renderer: "canvas" });
+      chart.on("finished", function () { el.setAttribute("data-rendered", "yes"); });
+      chart.setOption(chartOption(spec, animate));
+      charts.push(chart);
+    });
+    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  }
+
+  function init() {
+    initUpload();
+    initCheckPage();
+    initCharts();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+  document.addEventListener("htmx:afterSwap", function () { initUpload(); });
+})();
