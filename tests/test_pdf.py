@@ -392,3 +392,39 @@ def test_pdf_record_equals_gold(path, corpus_present):
     wrong = [(p, g, cell_of(record, p)) for p, g in gold_cells(gold) if not same(g, cell_of(record, p))]
     assert wrong == []
     assert not [f for f in record["findings"] if f["origin"] == "extraction" and f["severity"] != "info"]
+
+
+def _rulings_as_filled_bars(data: bytes) -> bytes:
+    """The same document with every stroked ruling replaced by a thin filled black rectangle,
+    as some producers draw table borders."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    pdf = pdfium.PdfDocument(data)
+    for page in pdf:
+        for obj in list(page.get_objects(max_depth=1)):
+            fill, stroke = ctypes.c_int(), ctypes.c_int()
+            if obj.type != raw.FPDF_PAGEOBJ_PATH or not raw.FPDFPath_GetDrawMode(obj.raw, fill, stroke) \
+                    or not stroke.value:
+                continue
+            l, b, r, t = obj.get_bounds()
+            page.remove_obj(obj)
+            if r - l < t - b:
+                l, r = (l + r) / 2 - 0.3, (l + r) / 2 + 0.3
+            else:
+                b, t = (b + t) / 2 - 0.3, (b + t) / 2 + 0.3
+            bar = raw.FPDFPageObj_CreateNewRect(l, b, r - l, t - b)
+            raw.FPDFPageObj_SetFillColor(bar, 0, 0, 0, 255)
+            raw.FPDFPath_SetDrawMode(bar, raw.FPDF_FILLMODE_ALTERNATE, False)
+            raw.FPDFPage_InsertObject(page.raw, bar)
+        page.gen_content()
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_rulings_drawn_as_filled_bars(corpus_present):
+    doc = read_pdf(_rulings_as_filled_bars(HUAIAN.read_bytes()))
+    assert [[c.text for c in r] for t in tables(doc) for r in t.rows] == \
+        [[c.text for c in r] for t in tables(doc_of(HUAIAN)) for r in t.rows]
