@@ -63,8 +63,8 @@ ACTIVE_WIDTH = 4  # label column + three value columns
 TITLE = "{agency}{year}年政府信息公开工作年度报告"
 TITLE_NO_YEAR = "{agency}政府信息公开工作年度报告"
 PREAMBLE = (
-    "本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和国务院办公厅政府信息公开办公室"
-    "关于政府信息公开工作年度报告的格式要求编制，由{agency}负责编制。"
+    "根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和国务院办公厅政府信息公开办公室"
+    "关于政府信息公开工作年度报告格式的要求，{agency}编制本报告。"
 )
 PREAMBLE_PERIOD = "本报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
 SECTION_SENTENCES: dict[int, str] = {
@@ -345,7 +345,10 @@ def _convert_outline(blocks: list[OutlineBlock], convert) -> list[OutlineBlock]:
         texts.append(b.text)
         for row in b.rows:
             texts.extend(c.text for c in row)
-    converted = iter(convert("\n".join(texts)).split("\n"))
+    if any("\n" in t for t in texts):  # cannot join on newlines: convert one by one
+        converted = iter([convert(t) for t in texts])
+    else:
+        converted = iter(convert("\n".join(texts)).split("\n"))
     out = []
     for b in blocks:
         text = next(converted)

@@ -410,11 +410,11 @@ def _simplify(blocks: list[Paragraph | Table]) -> bool:
             for row in b.rows:
                 items.extend(row)
     texts = [i.text for i in items]
-    joined = "\n".join(texts)
+    # One string for both the check and the conversion (texts hold no NUL), split back after.
+    joined = "\x00".join(texts)
     if not is_traditional(joined):
         return False
-    # One conversion call over everything (texts hold no NUL), then split back.
-    converted = to_simplified("\x00".join(texts)).split("\x00")
+    converted = to_simplified(joined).split("\x00")
     if len(converted) != len(items):  # cannot happen unless the converter maps onto NUL
         converted = [to_simplified(t) for t in texts]
     for item, text in zip(items, converted):
