@@ -350,6 +350,10 @@ def test_gk401_received(parsed, tmp_path):
     found = fired(rec, "GK401")
     assert [(f.severity, f.where) for f in found] == [("error", "requests.new_received.total")]
     assert found[0].evidence.startswith("part 一")
+    # 002 says 未收到政府信息公开申请 over a table of zeros; give it one request.
+    rec = variant(tmp_path, seed("002"),
+                  ("| 一、本年新收政府信息公开申请数量 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |", "| 一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |"))
+    assert ("error", "requests.new_received.total") in {(f.severity, f.where) for f in fired(rec, "GK401")}
 
 
 def test_gk402_carried_over(tmp_path):
@@ -417,6 +421,46 @@ def test_gk502_fees_vs_table(tmp_path):
                    "缴纳费用、行政机关不再处理其政府信息公开申请 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |"))
     assert not [f for f in run_checks(rec) if f.severity == "error"]
     assert [f.where for f in fired(rec, "GK502")] == ["requests.other_no_fee.total"]
+
+
+# Wordings seen in reports that agree with seed 000's tables (15 new + 2 carried over = 17 handled;
+# 予以公开 2, 部分公开 1, 不予公开 3, 无法提供 5, 不予处理 6; one reconsideration, one lawsuit), or
+# that count something else: none of them may be reported.
+QUIET_WORDINGS = [
+    "共收到政府信息公开申请17件（含上年结转2件）。",
+    "本年度新收政府信息公开申请15件，上年结转2件，共办理17件。",
+    "全年共办理政府信息公开申请17件，其中新收15件。",
+    "收到申请15件，其中自然人申请15件，法人或其他组织申请0件。",
+    "其中，网上收到申请14件，信函申请1件。",
+    "收到涉及征地拆迁的政府信息公开申请10件。",
+    "予以公开2件，部分公开1件，不予公开3件，无法提供5件，不予处理6件。",
+    "因属于三类内部事务信息不予公开2件，涉及国家秘密不予公开的0件。",
+    "无因政府信息公开工作被申请行政复议被纠错的情况。",
+    "未发生因政府信息公开工作被行政复议决定撤销或行政诉讼败诉的情况。",
+    "本年度清理规范性文件30件，现行有效规范性文件2件。",
+    "政策、规范性文件类信息68条。",
+    "办理人大建议15件、政协提案8件，受理12345热线工单1200件。",
+    "全年行政复议案件纠错率为0。依申请公开答复率100%，收到行政复议申请1件。",
+    "结转下一年度办理的申请0件。",
+    "共收到政府信息公开申请15件，办结15件。",
+]
+
+
+@pytest.mark.parametrize("wording", QUIET_WORDINGS)
+def test_narrative_quiet_on_agreeing_or_unrelated_wording(parsed, wording):
+    from gongkai.record import Section
+
+    rec = parsed["000"].model_copy(deep=True)
+    rec.sections[0] = Section(number=1, title="总体情况", text=wording)
+    assert [(f.rule, f.message) for f in run_checks(rec, select=["GK4", "GK5"])] == []
+
+
+def test_narrative_other_scope_is_only_a_warning(parsed):
+    from gongkai.record import Section
+
+    rec = parsed["000"].model_copy(deep=True)
+    rec.sections[0] = Section(number=1, title="总体情况", text="全市受理行政复议案件356件，其中涉及政府信息公开的1件。")
+    assert [f.severity for f in run_checks(rec, select=["GK4"])] == ["warning"]
 
 
 def test_every_rule_has_a_variant_test():

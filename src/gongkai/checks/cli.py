@@ -36,10 +36,17 @@ _QUOTE_RE = re.compile(r"“([^”]{2,})”")
 _WIDE = 160  # a longer line (a crawler's whole page) is shown as an excerpt around the words
 
 
-def _excerpt(text: str, needle: str, width: int = 60) -> Optional[str]:
+_COL_RE = re.compile(r"\bcol (\d+)")
+
+
+def _excerpt(text: str, needle: str, width: int = 60, col: Optional[int] = None) -> Optional[str]:
+    if len(text.strip()) <= _WIDE:
+        return text.strip()
+    if col is not None and 0 < col <= len(text):  # the reader said where on the line: trust it
+        i = col - 1
+        a, b = max(0, i - width), min(len(text), i + len(needle) + width)
+        return ("…" if a else "") + text[a:b].strip() + ("…" if b < len(text) else "")
     text = text.strip()
-    if len(text) <= _WIDE:
-        return text
     i = text.find(needle) if needle else -1
     if i < 0 or text.count(needle) > 1 and len(needle) < 6:
         return None  # cannot tell which occurrence: better no excerpt than a wrong one
@@ -62,7 +69,8 @@ def source_line(finding: Finding, record: Record, lines: list[str]) -> Optional[
         for p in cands:
             src = record.provenance.get(p)
             if src is not None and src.line and 0 < src.line <= len(lines):
-                shown = _excerpt(lines[src.line - 1], src.raw.strip())
+                col = _COL_RE.search(src.at or "")
+                shown = _excerpt(lines[src.line - 1], src.raw.strip(), col=int(col.group(1)) if col else None)
                 return (src.line, shown) if shown else None
     # Narrative and label findings quote the words: find the first line that holds them.
     for quoted in quotes:

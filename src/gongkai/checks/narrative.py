@@ -12,10 +12,10 @@ from typing import Iterator, Optional
 
 from .patterns import (
     ADMIN_FEE_RE, APPEAL_OUTCOME_WORDS_RE, CARRIED_FORWARD_PATTERNS, CARRIED_OVER_PATTERNS, DECISION_PATTERNS,
-    DECISION_SURE_VERBS, HANDLED_PATTERNS, INFO_DISCLOSURE_RE, LITIGATION_PATTERNS, NO_APPEAL_RE,
+    DECISION_SURE_VERBS, HANDLED_PATTERNS, INFO_DISCLOSURE_RE, LITIGATION_PATTERNS, NO_APPEAL_RE, NO_REQUESTS_RE,
     NORMATIVE_IN_FORCE_WORDS, NORMATIVE_ISSUE_VERBS, NORMATIVE_RE, NORMATIVE_REPEALED_WORDS, NORMATIVE_SKIP_WORDS,
-    OUTCOME_PATTERNS, RECEIVED_PATTERNS, RECONSIDERATION_PATTERNS, SECTION_NUMERALS_CN, cell_name,
-    normalize_narrative,
+    OUTCOME_PATTERNS, OUTCOME_REASON_RE, RECEIVED_PATTERNS, RECONSIDERATION_PATTERNS, SECTION_NUMERALS_CN,
+    SUBSET_WORDS_RE, cell_name, normalize_narrative,
 )
 from .registry import Context, rule
 from .tables import outcome_rows
@@ -37,6 +37,25 @@ def sentence(text: str, m: re.Match) -> str:
         a = max(m.start() - start - 60, 0)
         s = ("…" if a else "") + s[a:a + 160] + "…"
     return s
+
+
+def clause(text: str, m: re.Match) -> str:
+    """The clause (between commas or stops) around a match."""
+    marks = "。；！？，"
+    start = max(text.rfind(c, 0, m.start()) for c in marks) + 1
+    ends = [i for i in (text.find(c, m.end()) for c in marks) if i >= 0]
+    return text[start:min(ends) if ends else len(text)]
+
+
+def clause_before(text: str, m: re.Match) -> str:
+    """The words of the match's clause that stand before it."""
+    start = max(text.rfind(c, 0, m.start()) for c in "。；！？，") + 1
+    return text[start:m.start()]
+
+
+def subset(text: str, m: re.Match) -> bool:
+    """Whether the count may cover only some requests (其中…, 网上…, 涉及…类…)."""
+    return bool(SUBSET_WORDS_RE.search(clause_before(text, m) + m.group(0)))
 
 
 def evidence(number: int, text: str, m: re.Match) -> str:
@@ -90,12 +109,18 @@ def narrative_received(ctx: Context):
     收到/新收 leave no doubt (an error when they disagree); 受理 is sometimes used for new plus
     carried-over requests, so a disagreement there is a warning that names the other reading.
 
+    A statement that no request was received (未收到政府信息公开申请) must meet a 总计 of 0.
+
     Example: 全年共受理信息公开申请579件 against 一、本年新收 总计 579 (quiet); 受理依申请公开事项46件
     against 44 new + 2 carried over (warning: 46 = 一 + 二).
     """
     new = row_total(ctx, "new_received")
     if new is None:
         return
+    if new:
+        for number, text, m, _ in _matches(ctx, [NO_REQUESTS_RE]):
+            yield ctx.finding(f"the text says “{quote(m)}”, but {cell_name('requests.new_received.total')} reads "
+                              f"{_fmt(new)}", "requests.new_received.total", evidence=evidence(number, text, m))
     carried = row_total(ctx, "carried_over") or 0
     handled = row_total(ctx, "total")
     for number, text, m, kind in _matches(ctx, RECEIVED_PATTERNS):
@@ -104,9 +129,13 @@ def narrative_received(ctx: Context):
             continue
         alts = []
         if carried and n == new + carried:
+            if "结转" in sentence(text, m):
+                continue  # the text itself says the number includes those carried over
             alts.append(f"一 + 二 = {_fmt(new)} + {_fmt(carried)} (new plus carried over)")
         if handled is not None and n == handled and handled != new and handled != new + carried:
             alts.append(f"（七）总计 {_fmt(handled)} (requests handled)")
+        if subset(text, m):
+            continue  # a channel or topic (其中网上申请…, 涉及征地的申请…) is part of the requests only
         sure = kind == "received" and not alts
         msg = (f"the text says “{quote(m)}” ({n}), but {cell_name('requests.new_received.total')} reads {_fmt(new)}")
         if alts:
@@ -156,6 +185,8 @@ def narrative_handled(ctx: Context):
             alts.append(f"一、本年新收 {_fmt(new)}")
         if new is not None and carried and n == new + carried:
             alts.append(f"一 + 二 = {_fmt(new + carried)}")
+        if subset(text, m):
+            continue
         verb = m["verb"]
         sure = verb in ("答复", "办结") and not alts
         msg = f"the text says “{quote(m)}” ({n}), but {cell_name('requests.total.total')} reads {_fmt(total)}"
@@ -197,6 +228,9 @@ def narrative_outcomes(ctx: Context):
     """
     carried = row_total(ctx, "carried_over")
     for number, text, m, tag in _matches(ctx, OUTCOME_PATTERNS):
+        if tag in ("denied", "unavailable", "not_processed", "other") and OUTCOME_REASON_RE.search(
+                clause_before(text, m)):
+            continue  # the count is for one reason of the group (因属于国家秘密不予公开2件), not the group
         rows = _outcome_rows(ctx, tag)
         value = row_total(ctx, *rows) if rows else None
         if value is None:
@@ -248,8 +282,9 @@ def _group_any(ctx: Context, group: str) -> bool:
 def narrative_appeals(ctx: Context):
     """Table 四 counts the administrative reconsiderations and lawsuits about information disclosure.
     The text's 行政复议N件 must be 行政复议 总计; 行政诉讼N件 the two lawsuit groups together (直接起诉 +
-    复议后起诉); a statement that there were none must meet a table of zeros. Error when the sentence
-    is about information disclosure, warning otherwise (it may speak of other cases).
+    复议后起诉); a statement that there were none must meet a table of zeros. Error when the clause
+    (for "none": the sentence) names information disclosure, warning otherwise (it may speak of all
+    the agency's cases).
 
     Example: 收到1件政府信息公开事务行政复议案、1件行政诉讼案 against 行政复议 总计 1 and 0 + 1 lawsuits
     (quiet); 无一例被行政复议或诉讼 against a table of zeros (quiet).
@@ -278,7 +313,7 @@ def narrative_appeals(ctx: Context):
             n = int(m["n"])
             if n == recon:
                 continue
-            sev = "error" if INFO_DISCLOSURE_RE.search(sentence(text, m)) else "warning"
+            sev = "error" if INFO_DISCLOSURE_RE.search(clause(text, m)) else "warning"
             yield ctx.finding(f"the text says “{quote(m)}” ({n}), but {cell_name('appeals.reconsideration.total')} "
                               f"reads {_fmt(recon)}", "appeals.reconsideration.total", severity=sev,
                               evidence=evidence(number, text, m))
@@ -289,7 +324,7 @@ def narrative_appeals(ctx: Context):
             if n == both:
                 continue
             alt = n in (direct, after)
-            sev = "error" if INFO_DISCLOSURE_RE.search(sentence(text, m)) and not alt else "warning"
+            sev = "error" if INFO_DISCLOSURE_RE.search(clause(text, m)) and not alt else "warning"
             msg = (f"the text says “{quote(m)}” ({n}), but the lawsuits in table 四 add up to {_fmt(both)} "
                    f"(未经复议直接起诉 总计 {_fmt(direct)} + 复议后起诉 总计 {_fmt(after)})")
             if alt:

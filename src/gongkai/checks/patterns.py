@@ -109,6 +109,8 @@ def normalize_narrative(text: str) -> str:
 
 # Clause-internal gap: no sentence or clause break and no digits (so a number is never skipped).
 _GAP = r"[^。；！？，\d]{0,%d}?"
+# A gap before 申请 that cannot pass 复议/诉讼/建议 (收到行政复议申请 is no information request).
+_REQ_GAP = r"[^。；！？，\d复诉议]{0,%d}?"
 _N = r"(?P<n>\d+)"
 _OPT_QTY = r"(?:共计|总计|合计|共|计|数量为|数为|为|达)?"
 _APPLICATION = r"(?:政府信息公开申请|信息公开申请|依申请公开事项|依申请公开申请|申请)"
@@ -122,18 +124,20 @@ def _re(pattern: str) -> re.Pattern:
 # compared with and how sure the wording is.
 RECEIVED_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     # 新收 / 收到 / 接到 …申请N件: the year's new applications.
-    (_re(r"(?P<verb>新收|收到|接到|接收)" + _GAP % 30 + _APPLICATION + _OPT_QTY + _N + r"件"), "received"),
+    (_re(r"(?P<verb>新收|收到|接到|接收)" + _REQ_GAP % 30 + _APPLICATION + _OPT_QTY + _N + r"件"), "received"),
     # 受理…申请N件: usually new applications, sometimes new + carried over.
-    (_re(r"(?P<verb>受理)" + _GAP % 30 + _APPLICATION + _OPT_QTY + _N + r"件"), "accepted"),
+    (_re(r"(?P<verb>受理)" + _REQ_GAP % 30 + _APPLICATION + _OPT_QTY + _N + r"件"), "accepted"),
 )
+# "No request was received this year."
+NO_REQUESTS_RE = _re(r"(?:未|没有|无)(?:收到|接到|受理|新收)(?:任何|过)?" + _GAP % 12 + r"(?:政府信息公开|依申请公开)(?:的)?申请")
 CARRIED_OVER_PATTERNS: tuple[re.Pattern, ...] = (
-    _re(r"(?:上一?年度?结转|结转上一?年度?|上年度?转入)" + _GAP % 20 + r"(?:申请)?" + _OPT_QTY + _N + r"件"),
+    _re(r"(?:上一?年度?结转|结转上一?年度?|上年度?转入)" + _REQ_GAP % 20 + r"(?:申请)?" + _OPT_QTY + _N + r"件"),
 )
 HANDLED_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     # 办理/办结/答复…申请N件
-    (_re(r"(?P<verb>办结|答复|办理)(?:了)?" + _GAP % 20 + _APPLICATION + _OPT_QTY + _N + r"件"), "handled"),
+    (_re(r"(?<!年度)(?<!下年)(?<!继续)(?P<verb>办结|答复|办理)(?:了)?" + _REQ_GAP % 20 + _APPLICATION + _OPT_QTY + _N + r"件"), "handled"),
     # 受理…申请N件，答复N件 (the answer count right after the received count)
-    (_re(r"受理" + _GAP % 30 + _APPLICATION + r"\d+件，(?:已|共|均已)?(?P<verb>答复|办结|办理)" + _OPT_QTY + _N + r"件"),
+    (_re(r"受理" + _REQ_GAP % 30 + _APPLICATION + r"\d+件，(?:已|共|均已)?(?P<verb>答复|办结|办理)" + _OPT_QTY + _N + r"件"),
      "handled"),
 )
 CARRIED_FORWARD_PATTERNS: tuple[re.Pattern, ...] = (
@@ -150,6 +154,11 @@ OUTCOME_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     (_re(r"不予处理(?:的)?" + _OPT_QTY + _N + r"件"), "not_processed"),
     (_re(r"(?:作|做|予以)?其他处理(?:的)?" + _OPT_QTY + _N + r"件"), "other"),
 )
+# Words showing a count covers only part of the requests (a channel, a topic): never an error.
+SUBSET_WORDS_RE = _re(r"涉及|关于|有关|类|方面|网上|网络|信函|当面|邮寄|传真|电子邮件|其中")
+# Words naming one reason within an outcome group (不予公开 because of 国家秘密 is row 1 only).
+OUTCOME_REASON_RE = _re(r"国家秘密|法律行政法规|法规禁止|三安全|一稳定|第三方|内部事务|过程性|执法案卷|行政查询|不掌握|"
+                        r"另行制作|不明确|信访|举报|投诉|重复|出版物|大量反复|确认|逾期|缴纳|不存在|不属于")
 # Appeals. Numbers of reconsiderations / lawsuits, either order.
 # (the gap before 行政复议 may not pass 诉讼, nor the one before 行政诉讼 pass 复议)
 RECONSIDERATION_PATTERNS: tuple[re.Pattern, ...] = (

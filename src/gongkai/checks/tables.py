@@ -303,9 +303,13 @@ def requests_split_digits(ctx: Context):
         return
     involved = {p for i, _ in failing for p in i.paths()}
     reported = set()
+    shared = {}
+    for p, src in rec.provenance.items():  # a raw text shared by several cells is a run, not one cell
+        shared[(src.at, src.raw)] = shared.get((src.at, src.raw), 0) + 1
     for path in sorted(involved):
         raw = ctx.raw(path)
-        if raw and SPLIT_DIGITS_RE.search(raw):
+        src = rec.provenance.get(path)
+        if raw and SPLIT_DIGITS_RE.search(raw) and shared.get((src.at, src.raw)) == 1:
             reported.add(path)
             yield ctx.finding(f"{cell_name(path)} was printed as “{raw}”, read as {_fmt(rec.cell(path))}: the digits "
                               f"may be one number or two cells, and the identities around it do not hold", path)
