@@ -358,7 +358,11 @@ def test_page_without_text_is_noted(corpus_present):
     data = _with_scanned_page(HONGZE_2023.read_bytes(), 0)
     assert pages_without_text(data) == [6]
     assert pages_without_text(HONGZE_2023.read_bytes()) == []
-    doc = read_pdf(data)
+    old = register_ocr(None)
+    try:
+        doc = read_pdf(data)
+    finally:
+        register_ocr(old)
     assert doc.notes == ["page 6 of 6: no text layer (scanned image), not read: no OCR engine is installed"]
     assert len(tables(doc)) == 3  # the text pages are read as before
 

@@ -38,16 +38,30 @@ except ImportError as e:  # pragma: no cover - depends on the installation
 
 # An OCR engine for pages without a text layer: called with the PDF bytes and the 1-based numbers
 # of those pages, it returns the blocks it read for each page (cells and paragraphs with
-# Origin(page=n, bbox=..., confidence=...)). Pages it leaves out stay unread and noted.
+# Origin(page=n, bbox=..., confidence=...)), in reading order. Pages it leaves out stay unread
+# and noted. Unless one is registered, `gongkai.ingest.ocr.ocr_pdf_pages` is used when that module
+# exists (looked up only when a PDF has such pages).
 OcrPages = Callable[[bytes, Sequence[int]], "dict[int, list[Block]]"]
-_ocr_engine: OcrPages | None = None
+_DISCOVER = object()
+_ocr_engine: object = _DISCOVER
 
 
-def register_ocr(engine: OcrPages | None) -> OcrPages | None:
-    """Install (or with None remove) the OCR engine used for pages without text; returns the old."""
+def register_ocr(engine: OcrPages | None) -> object:
+    """Install the OCR engine for pages without text (None: no OCR); returns the previous setting,
+    which can be passed back to restore it."""
     global _ocr_engine
     old, _ocr_engine = _ocr_engine, engine
     return old
+
+
+def _ocr() -> OcrPages | None:
+    if _ocr_engine is not _DISCOVER:
+        return _ocr_engine  # type: ignore[return-value]
+    try:
+        from . import ocr  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(ocr, "ocr_pdf_pages", None)
 
 
 def read_pdf(data: bytes) -> Document:
@@ -289,6 +303,7 @@ def _chars(textpage: "pdfium.PdfTextPage", frame: _Frame) -> tuple[list[_Char], 
     raw = textpage.raw
     n = pdfium_c.FPDFText_CountChars(raw)
     rect = pdfium_c.FS_RECTF()
+    rect_ref = ctypes.byref(rect)
     l, r, b, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     get_unicode, is_generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
     get_loose, get_tight = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharBox
@@ -314,7 +329,7 @@ def _chars(textpage: "pdfium.PdfTextPage", frame: _Frame) -> tuple[list[_Char], 
             ch = " "
         elif map_error(raw, i) == 1 or 0xE000 <= u <= 0xF8FF or u == 0xFFFD:
             undecodable += 1
-        if not get_loose(raw, i, ctypes.byref(rect)):
+        if not get_loose(raw, i, rect_ref):
             continue
         x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
         if ch != " " and max(x1 - x0, y1 - y0) > 30 and get_tight(raw, i, l, r, b, t):
@@ -713,8 +728,9 @@ def _assemble(data: bytes, pages: list[_Page]) -> Document:
                      "cannot be decoded (fonts without a Unicode map); treated as having no text")
     no_text = [p.number for p in pages if p.needs_ocr]
     if no_text:
-        if _ocr_engine is not None:
-            ocr_blocks = dict(_ocr_engine(data, no_text) or {})
+        engine = _ocr()
+        if engine is not None:
+            ocr_blocks = dict(engine(data, no_text) or {})
         if ocr_blocks:
             done = sorted(ocr_blocks)
             notes.append(f"page{'s' if len(done) > 1 else ''} {_ranges(done)}: no text layer, read by OCR")
@@ -722,7 +738,7 @@ def _assemble(data: bytes, pages: list[_Page]) -> Document:
         if missing:
             notes.append(f"page{'s' if len(missing) > 1 else ''} {_ranges(missing)} of {len(pages)}: "
                          "no text layer (scanned image), not read: "
-                         + ("the OCR engine returned nothing" if _ocr_engine else "no OCR engine is installed"))
+                         + ("the OCR engine returned nothing" if engine else "no OCR engine is installed"))
     blocks: list[Block] = []
     # Items of the document in reading order: ("table", _PageTable) or ("line", (_Page, _Line)).
     items: list[tuple[str, object]] = []
