@@ -1,0 +1,234 @@
+"""The web app's JSON API and pages, in process (no browser): every endpoint, errors, safety."""
+from __future__ import annotations
+
+import io
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+with warnings.catch_warnings():  # starlette's notice about httpx versions is not ours to fix
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient  # noqa: E402
+
+from gongkai.web import create_app  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))
+SEED = CORPUS / "seeds" / "000_e36cf77514eb609c.txt"
+# The seed with （一）予以公开 × 自然人 changed from 2 to 3.
+CHANGED_CELL = "requests.granted.natural_person"
+
+
+def changed_seed() -> bytes:
+    text = SEED.read_text(encoding="utf-8")
+    assert "(一)予以公开 | 2 | 0" in text
+    return text.replace("(一)予以公开 | 2 | 0", "(一)予以公开 | 3 | 0").encode("utf-8")
+
+
+SCRIPT_REPORT = SEED.read_text(encoding="utf-8").replace(
+    "2023年度上海市静安区人力资源和社会保障局", "2023年度上海市静安区<script>window.pwned=1</script>人力资源和社会保障局", 1
+).replace("一、总体情况", "一、总体情况<img src=x onerror=alert(1)>", 1)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def upload(client, data: bytes, name: str = "report.txt", source: bool = False):
+    return client.post("/api/check" + ("?source=true" if source else ""), files={"file": (name, data, "text/plain")})
+
+
+# --- check ---------------------------------------------------------------------------------------
+def test_check_seed_matches_gold_and_has_no_errors(client):
+    r = upload(client, SEED.read_bytes(), SEED.name, source=True)
+    assert r.status_code == 200
+    body = r.json()
+    gold = json.loads(SEED.with_suffix(".gold.json").read_text(encoding="utf-8"))
+    assert body["summary"]["counts"]["error"] == 0
+    assert body["summary"]["agency"] == gold["agency"] and body["summary"]["year"] == gold["year"]
+    for table in ("active", "requests", "appeals"):
+        assert body["record"][table] == gold[table]
+    # the tables view shows every gold cell once, in the template's layout
+    shown = {c["path"]: c["value"] for t in body["tables"] for row in t["rows"] for c in row if c["path"]}
+    gold_cells = {f"{t}.{r}.{f}": v for t in ("active", "requests", "appeals") for r, fs in gold[t].items()
+                  for f, v in fs.items()}
+    assert shown == gold_cells
+    assert body["source"] and body["source"][0]["n"] == 1
+    # cells point at their source line
+    cell = next(c for t in body["tables"] for row in t["rows"] for c in row
+                if c["path"] == "requests.new_received.total")
+    line = body["source"][cell["source_line"] - 1]
+    assert "本年新收" in "".join(s["text"] for s in line["segments"])
+    assert body["links"]["page"] == f"/check/{body['summary']['id']}"
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem[:3])
+def test_every_seed_renders(client, seed):
+    r = upload(client, seed.read_bytes(), seed.name)
+    assert r.status_code == 200
+    page = client.get(r.json()["links"]["page"])
+    assert page.status_code == 200 and 'class="tpl tpl-requests"' in page.text
+
+
+def test_changed_number_marks_its_cell(client):
+    body = upload(client, changed_seed()).json()
+    assert body["summary"]["counts"]["error"] >= 1
+    cells = {c["path"]: c for t in body["tables"] for row in t["rows"] for c in row if c["path"]}
+    assert cells[CHANGED_CELL]["status"] in ("error", "warning")
+    assert cells[CHANGED_CELL]["findings"]
+    marked = {f["id"]: f for f in body["findings"]}
+    assert any(CHANGED_CELL in marked[fid]["cells"] for fid in cells[CHANGED_CELL]["findings"])
+    page = client.get(body["links"]["page"]).text
+    assert f'id="c-{CHANGED_CELL.replace(".", "-")}" class="v st-' in page
+
+
+def test_check_by_pasted_text_and_raw_body(client):
+    text = SEED.read_text(encoding="utf-8")
+    r = client.post("/api/check", files={"text": (None, text)})
+    assert r.status_code == 200 and r.json()["summary"]["name"] == "pasted.txt"
+    r = client.post("/api/check?name=dir/../jingan.txt", content=text.encode("utf-8"),
+                    headers={"content-type": "application/octet-stream"})
+    assert r.status_code == 200 and r.json()["summary"]["name"] == "jingan.txt"
+    r = client.post("/api/check", data={"text": text})  # urlencoded form
+    assert r.status_code == 200 and r.json()["summary"]["agency"] == "上海市静安区人力资源和社会保障局"
+
+
+def test_get_check_and_downloads(client):
+    body = upload(client, SEED.read_bytes(), SEED.name).json()
+    again = client.get(body["links"]["self"])
+    assert again.status_code == 200 and again.json()["record"] == body["record"]
+    assert again.json()["source"] is None
+    assert client.get(body["links"]["self"] + "?source=true").json()["source"]
+
+    j = client.get(body["links"]["json"])
+    assert j.status_code == 200 and "attachment" in j.headers["content-disposition"]
+    assert json.loads(j.content) == body["record"]
+
+    x = client.get(body["links"]["xlsx"])
+    assert x.status_code == 200 and x.headers["content-type"].startswith("application/vnd.openxmlformats")
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.load_workbook(io.BytesIO(x.content))
+    assert wb.sheetnames == ["tables", "cells", "findings"]
+    assert len(wb["tables"].merged_cells.ranges) > 20  # the template's merged cells
+    cells = {row[0].value: row[1].value for row in wb["cells"].iter_rows(min_row=2)}
+    assert cells["requests.new_received.total"] == 15
+
+
+def test_xlsx_never_writes_formulas(client):
+    text = SEED.read_text(encoding="utf-8").replace("(一)予以公开 | 2 | 0", "(一)予以公开 | =1+1 | 0")
+    body = upload(client, text.encode("utf-8")).json()
+    x = client.get(body["links"]["xlsx"]).content
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(x)) as z:
+        assert not any("<f>" in z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_check_page_html(client):
+    r = client.post("/check", files={"file": (SEED.name, SEED.read_bytes(), "text/plain")}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/check/")
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200
+    assert 'data-errors="0"' in page.text and "上海市静安区人力资源和社会保障局" in page.text
+    # template 2021: 10 Article-20 cells, 25 request rows x 7 columns, 15 appeals cells
+    assert page.text.count('<td id="c-') == 10 + 25 * 7 + 15
+
+
+def test_unknown_check_is_404(client):
+    r = client.get("/api/checks/nope")
+    assert r.status_code == 404 and "upload the file again" in r.json()["detail"]
+    page = client.get("/check/nope", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "<h1>" in page.text and "upload the file again" in page.text
+
+
+def test_unreadable_upload_gives_clear_error(client):
+    r = upload(client, b"%PDF-1.4 not really", "broken.pdf")
+    assert r.status_code == 422 and "broken.pdf cannot be read" in r.json()["detail"]
+    r = client.post("/check", files={"file": ("notes.txt", "购物清单\n苹果\n梨".encode(), "text/plain")},
+                    headers={"accept": "text/html"})
+    assert r.status_code == 422
+    assert "Cannot read this upload" in r.text and "notes.txt" in r.text and 'name="file"' in r.text
+
+
+def test_empty_upload_is_400(client):
+    r = client.post("/api/check", files={"text": (None, "  ")})
+    assert r.status_code == 400 and "Nothing was uploaded" in r.json()["detail"]
+
+
+def test_upload_size_cap():
+    with TestClient(create_app(max_upload=2048)) as small:
+        r = small.post("/api/check", files={"file": ("big.txt", b"x" * 200_000, "text/plain")})
+        assert r.status_code == 413 and "larger than the limit" in r.json()["detail"]
+        r = small.post("/check", content=b"y" * 100_000, headers={"content-type": "application/octet-stream",
+                                                                  "accept": "text/html"})
+        assert r.status_code == 413 and "Upload too large" in r.text
+
+
+def test_report_text_is_escaped(client):
+    body = upload(client, SCRIPT_REPORT.encode("utf-8"), "<b>evil</b>.txt", source=True).json()
+    page = client.get(body["links"]["page"])
+    html = page.text
+    assert "<script>window.pwned" not in html and "&lt;script&gt;window.pwned=1&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "<b>evil</b>" not in html
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
+# --- reference -----------------------------------------------------------------------------------
+def test_layout(client):
+    for template, outcome_rows in (("2021", 22), ("2019", 20)):
+        tables = client.get(f"/api/layout?template={template}").json()
+        assert [t["key"] for t in tables] == ["active", "requests", "appeals"]
+        requests = tables[1]
+        assert requests["width"] == 10
+        assert requests["rows"][0][0]["rowspan"] == 3 and requests["rows"][0][0]["colspan"] == 3
+        assert any(c.get("rowspan") == outcome_rows for row in requests["rows"] for c in row)
+    assert client.get("/api/layout?template=1999").status_code == 422
+
+
+def test_rules(client):
+    rules = client.get("/api/rules").json()
+    codes = {r["code"] for r in rules}
+    assert {"GK101", "GK103", "GK201"} <= codes and all(r["doc"] for r in rules)
+
+
+def test_health_without_store(client):
+    assert client.get("/api/health").json() == {"ok": True, "version": client.app.version, "store": None,
+                                                "reports": None}
+
+
+def test_store_endpoints_need_a_store(client):
+    for path in ("/api/facets", "/api/reports", "/api/reports/x", "/api/bodies", "/api/bodies/x",
+                 "/api/overview", "/api/compare?a=x&b=y"):
+        r = client.get(path)
+        assert r.status_code == 503 and "gongkai serve --db" in r.json()["detail"], path
+    page = client.get("/reports", headers={"accept": "text/html"})
+    assert page.status_code == 503 and "No store opened" in page.text
+
+
+def test_static_assets_are_vendored(client):
+    page = client.get("/").text
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+    for path in ("/static/vendor/htmx-2.0.11.min.js", "/static/vendor/echarts-6.1.0.common.min.js",
+                 "/static/app.js", "/static/app.css", "/static/vendor/swagger-ui/swagger-ui-bundle.js"):
+        assert client.get(path).status_code == 200, path
+    docs = client.get("/docs").text
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs and "cdn." not in docs
+
+
+def test_openapi_schema_validates(client):
+    schema = client.get("/openapi.json").json()
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(schema)
+    paths = set(schema["paths"])
+    assert {"/api/check", "/api/checks/{review_id}", "/api/reports", "/api/bodies/{agency}", "/api/overview",
+            "/api/compare", "/api/layout", "/api/rules"} <= paths
+    assert "multipart/form-data" in schema["paths"]["/api/check"]["post"]["requestBody"]["content"]
