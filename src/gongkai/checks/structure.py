@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 from ..vocabulary import (
-    APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, LABEL_TYPOS, NULL_MARKERS, SECTION_TITLES, normalize_label,
+    APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, LABEL_TYPOS, SECTION_TITLES, normalize_label,
 )
-from .patterns import EMPTY_SECTION_RE, SECTION_NUMERALS_CN, TABLE_NAMES, UNIT_IN_CELL_RE, cell_name
+from .patterns import (
+    APPEAL_GROUP_SHORT, EMPTY_SECTION_RE, REQUEST_ROW_SHORT, SECTION_NUMERALS_CN, TABLE_NAMES, UNIT_IN_CELL_RE, cell_name,
+)
 from .registry import Context, rule
 from .tables import SUB_OTHER_ROWS, _row_present
 
 # Broad words that still identify a section whose title departs from the template's wording.
 _TITLE_FALLBACK = {1: ("总体情况", "概述", "基本情况"), 2: ("主动公开",), 3: ("申请",), 4: ("复议", "诉讼"),
                    5: ("问题", "改进", "不足"), 6: ("其他", "需要报告")}
+
+
+def _row_name(table: str, row: str) -> str:
+    return f"「{(REQUEST_ROW_SHORT if table == 'requests' else APPEAL_GROUP_SHORT).get(row, row)}」"
 
 
 def _sec(n: int) -> str:
@@ -144,13 +150,11 @@ def blank_cells(ctx: Context):
             if ctx.uncertain(path0):  # the extractor already said it could not read this row
                 continue
             if not any(values.get(f) is not None for f in fields):
-                if any(ctx.raw(f"{path0}.{f}") not in (None, "") for f in fields):
-                    marks = {ctx.raw(f"{path0}.{f}") for f in fields} - {None}
-                    yield ctx.finding(f"row {cell_name(path0 + '.total').split(' × ')[0]}」 holds no numbers "
-                                      f"(printed {'、'.join(sorted(marks))})", path0)
+                name = _row_name(table, row)
+                marks = sorted({ctx.raw(f"{path0}.{f}") for f in fields} - {None, ""})
+                if marks:
+                    yield ctx.finding(f"row {name} holds no numbers (printed {'、'.join(marks)})", path0)
                 else:
-                    name = cell_name(f"{path0}.{fields[-1]}")
-                    name = name.split(" × ")[0] + "」" if table == "requests" else f"「{name[1:].split(' ')[0]}」"
                     yield ctx.finding(f"row {name} of {TABLE_NAMES[table]} is missing", path0)
                 continue
             for f in fields:
@@ -190,4 +194,3 @@ def section_five_empty(ctx: Context):
                               evidence=f"part 五: {shown}")
 
 
-_ = NULL_MARKERS  # dash markers are read as null by the extractor; kept for reference

@@ -130,8 +130,7 @@ def _row_label(p: str) -> str:
 
 def _identity_message(record, ident: Identity) -> str:
     if ident.family == "row":
-        row = ident.key
-        parts = [p for p in ident.lhs]
+        parts = list(ident.lhs)
         s = sum(_num(record.cell(p)) or 0 for p in parts)
         return (f"{cell_name(ident.where)} reads {_fmt(record.cell(ident.where))}, but the six applicant columns "
                 f"add up to {_fmt(s)} ({_sum_text(record, parts, _row_label)})"
