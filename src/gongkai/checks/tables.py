@@ -348,7 +348,8 @@ def requests_misclassified(ctx: Context):
     failing = [(i, r) for i, r in failures(ctx) if i in idents]
     if not failing or any(i.family == "row" for i, _ in failing) or single_cell_suspects(ctx):
         return
-    cols = sorted({i.key for i, _ in failing if i.key != "total"})
+    keys = {i.key for i, _ in failing}
+    cols = [c for c in APPLICANT_COLUMNS[:-1] if c in keys]
     if len(cols) != 2:
         return
     c1, c2 = cols
@@ -372,11 +373,12 @@ def requests_misclassified(ctx: Context):
             f"({_fmt(rec.cell(dst))}) balances the table — {_fmt(n)} request(s) look counted under the wrong applicant type",
             src, evidence=ctx.evidence(src, dst))
     elif hits:
-        rows = sorted({h[0] for h in hits})
+        rows = list(dict.fromkeys(h[0] for h in hits))
+        names = "、".join(cell_name(f"requests.{r}.total").split(" × ")[0][1:] for r in rows[:6])
         yield ctx.finding(
             f"columns {REQUEST_COLUMN_SHORT[c1]} and {REQUEST_COLUMN_SHORT[c2]} are off by the same amount in "
             f"opposite directions while every row adds up: requests look counted under the wrong applicant type in "
-            f"one of {len(rows)} rows", f"requests.total.{c1}")
+            f"one of these rows: {names}{' …' if len(rows) > 6 else ''}", f"requests.total.{c1}")
 
 
 @rule("GK107", "counts-non-negative",
