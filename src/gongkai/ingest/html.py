@@ -34,7 +34,7 @@ _ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
 _CELLS = frozenset({"td", "th"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Cheap test on the source before looking at every element's attributes.
-_HIDDEN_HINT = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|\shidden[\s=>/]")
+_HIDDEN_HINT = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|\shidden[\s=>/]", re.I)
 # A block boundary inside a table cell, written into the tree as this character so that a cell's
 # text can be taken in one C call (tostring method="text") and still be split where blocks meet.
 _MARK = "\ufdd0"  # a Unicode noncharacter: never in real text, yet allowed in an lxml tree
@@ -239,7 +239,10 @@ class _Reader:
                 if len(text) > longest:
                     longest = len(text)
                 n_cells += 1
-                out.append((text, tdpath, _span(td.get("rowspan"), 65534, zero=0), _span(td.get("colspan"), 1000)))
+                rowspan = td.get("rowspan")
+                colspan = td.get("colspan")
+                out.append((text, tdpath, 1 if rowspan is None else _span(rowspan, 65534, zero=0),
+                            1 if colspan is None else _span(colspan, 1000)))
             read.append((trpath, out))
 
         width = max((sum(c[3] for c in cells) for _, cells in read), default=0)
@@ -376,10 +379,9 @@ def read_html(data: bytes) -> Document:
 
 def _hidden_hint(text: str) -> bool:
     """Whether the page may hide elements with inline style or the hidden attribute."""
-    low = text.lower()
-    if "none" not in low and "hidden" not in low:
+    if not any(word in text for word in ("none", "NONE", "None", "hidden", "HIDDEN", "Hidden")):
         return False
-    return _HIDDEN_HINT.search(low) is not None
+    return _HIDDEN_HINT.search(text) is not None
 
 
 def _prepare(root, *, hidden_hint: bool) -> None:
