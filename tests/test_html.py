@@ -339,6 +339,21 @@ def test_invisible_content_dropped():
     assert "网页标题" not in doc.plain_text() and "99" not in doc.plain_text()
 
 
+def test_hidden_cells_take_no_column():
+    (table,) = _tables(read_html(_page(
+        "<table><tr><td>a</td><td style='display:none'>junk</td><td>b</td></tr>"
+        "<tr style='display:none'><td>x</td><td>y</td></tr><tr><td>c</td><td>d</td></tr></table>")))
+    assert _texts(table) == [["a", "b"], ["c", "d"]]
+    assert table.rows[0][1].origin.dom_path == "/html/body/table/tr[1]/td[3]"
+
+
+def test_prose_in_a_narrow_table_is_paragraphs():
+    long = "本机关严格落实政府信息公开工作要求。" * 15
+    doc = read_html(_page(f"<table><tr><td>导航</td><td><p>{long}</p><p>第二段</p></td></tr></table>"))
+    assert _tables(doc) == []
+    assert _paragraphs(doc) == ["导航", long, "第二段"]
+
+
 def test_hidden_element_keeps_paths_of_its_siblings():
     doc = read_html(_page("<div style='display:none'>x</div><div>可见</div>"))
     assert doc.blocks[0].origin.dom_path == "/html/body/div[2]"

@@ -157,11 +157,14 @@ def _span(value: str | None, limit: int, zero: int = 1) -> int:
 
 
 class _Reader:
-    def __init__(self, cells_with_tables: set) -> None:
+    def __init__(self, cells_with_tables: set, hidden: set) -> None:
         self.blocks: list[Paragraph | Table] = []
         self._buf: list[str] = []
         self._buf_path: str | None = None
         self._cells_with_tables = cells_with_tables
+        # Hidden rows and cells are emptied like all hidden content, but must also leave the
+        # grid: a browser does not draw them, so they take no column.
+        self._hidden = hidden
 
     # --- paragraphs ---------------------------------------------------------------------------
     def _add(self, text: str, block_path: str) -> None:
@@ -209,11 +212,11 @@ class _Reader:
             if cpath is None:
                 continue
             if tag == "tr":
-                rows.append((cpath, [(c, p) for c, p in _child_paths(child, cpath) if c.tag in _CELLS]))
+                rows.append((cpath, self._cells(child, cpath)))
             elif tag in _ROW_GROUPS:
                 for tr, trpath in _child_paths(child, cpath):
                     if trpath is not None and tr.tag == "tr":
-                        rows.append((trpath, [(c, p) for c, p in _child_paths(tr, trpath) if c.tag in _CELLS]))
+                        rows.append((trpath, self._cells(tr, trpath)))
             elif tag in _DROP or tag in ("colgroup", "col"):
                 pass
             else:
@@ -249,7 +252,7 @@ class _Reader:
         # A table used for page layout (a 1x1 box, or a narrow frame around nested tables or
         # long text) is not data: read its cells as flow content so the report's paragraphs stay
         # paragraphs and its data tables become tables of their own.
-        if n_cells == 1 or (nested and (width <= 2 or longest > 200)):
+        if n_cells == 1 or (width <= 2 and longest > 200) or (nested and (width <= 2 or longest > 200)):
             for trpath, cells in rows:
                 for td, tdpath in cells:
                     self._flush()
@@ -263,6 +266,15 @@ class _Reader:
         # Tables nested in data cells follow their outer table, in document order.
         for inner, inner_path in nested:
             self.table(inner, inner_path)
+
+
+    def _cells(self, tr, trpath: str) -> list:
+        if self._hidden and tr in self._hidden:
+            return []
+        cells = [(c, p) for c, p in _child_paths(tr, trpath) if c.tag in _CELLS]
+        if self._hidden:
+            cells = [(c, p) for c, p in cells if c not in self._hidden]
+        return cells
 
 
 def _outermost_tables(el):
@@ -366,8 +378,8 @@ def read_html(data: bytes) -> Document:
     root = etree.fromstring(text.encode("utf-8"), _parser()) if text.strip() else None
     blocks: list[Paragraph | Table] = []
     if root is not None:
-        _prepare(root, hidden_hint=_hidden_hint(text))
-        reader = _Reader({td for t in root.iter("table") for td in t.iterancestors("td", "th")})
+        hidden = _prepare(root, hidden_hint=_hidden_hint(text))
+        reader = _Reader({td for t in root.iter("table") for td in t.iterancestors("td", "th")}, hidden)
         path = root.getroottree().getpath(root)
         reader.flow(root, path, path)
         reader._flush()
@@ -384,15 +396,18 @@ def _hidden_hint(text: str) -> bool:
     return _HIDDEN_HINT.search(text) is not None
 
 
-def _prepare(root, *, hidden_hint: bool) -> None:
-    """Empty what a reader never sees and mark block boundaries inside table cells."""
+def _prepare(root, *, hidden_hint: bool) -> set:
+    """Empty what a reader never sees and mark block boundaries inside table cells; returns the
+    hidden elements."""
     # Emptied, not removed: DOM paths must stay those of the page as published.
     for el in list(root.iter(*_DROP)):
         el.clear(keep_tail=True)
+    hidden = set()
     if hidden_hint:
         for el in list(root.iter()):
             if el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or ""):
                 el.clear(keep_tail=True)
+                hidden.add(el)
     for table in root.iter("table"):
         if next(table.iterancestors("table"), None) is not None:
             continue  # nested: marked from its outermost table
@@ -400,6 +415,7 @@ def _prepare(root, *, hidden_hint: bool) -> None:
             if el.tag != "br":
                 el.text = _MARK + el.text if el.text else _MARK
             el.tail = _MARK + el.tail if el.tail else _MARK
+    return hidden
 
 
 def _simplify(blocks: list[Paragraph | Table]) -> bool:
