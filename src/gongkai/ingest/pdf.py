@@ -204,6 +204,7 @@ class _Line:
     size_start: float  # the same over the first and the last few characters (a bold run-in
     size_end: float  # heading has taller boxes than the text that follows it)
     tabular: bool = False  # wide gaps inside: a row of a table drawn without lines
+    chars: list[_Char] = field(default_factory=list, repr=False)
 
 
 @dataclass(slots=True)
@@ -280,6 +281,9 @@ def _read_page(pdf: "pdfium.PdfDocument", index: int) -> _Page:
         page.close()
     tables, rest = _tables(index + 1, chars, hsegs, vsegs)
     lines = _text_lines(rest)
+    if any(ln.tabular for ln in lines):
+        unruled, lines = _unruled_tables(index + 1, lines)
+        tables = sorted(tables + unruled, key=lambda t: t.top)
     return _Page(index + 1, frame.width, frame.height, tables, lines, needs_ocr, unreadable)
 
 
@@ -645,8 +649,12 @@ def _is_ascii_word(ch: str) -> bool:
     return ch.isascii() and (ch.isalnum() or ch in "%.,")
 
 
-def _line_text(chars: list[_Char]) -> tuple[str, int]:
-    """A line's text with a space where the print leaves a gap; and how many wide gaps it has."""
+def _line_text(chars: list[_Char], digit_gap: float = 0.5) -> tuple[str, int]:
+    """A line's text with a space where the print leaves a gap; and how many wide gaps it has.
+
+    `digit_gap` (in ems) is the gap that parts two digits: in a ruled cell, which holds one
+    number, a number spread across the cell (distributed alignment) is still one number.
+    """
     parts: list[str] = []
     prev: _Char | None = None
     space = False
@@ -662,7 +670,7 @@ def _line_text(chars: list[_Char]) -> tuple[str, int]:
                 wide += 1
             a, b = prev.text[-1], ch.text[0]
             if a.isdigit() and b.isdigit() or a in ".,，" and b.isdigit() or a.isdigit() and b in ".,":
-                limit = 1.0  # a letter-spaced or justified number is still one number
+                limit = digit_gap
             elif _is_ascii_word(a) or _is_ascii_word(b):
                 limit = 0.5
             else:
@@ -678,7 +686,7 @@ def _cell_text(chars: list[_Char]) -> str:
     """A cell's lines joined: wrapped CJK joins directly, wrapped Latin words with a space."""
     out = ""
     for line in _group_lines(chars):
-        text, _ = _line_text(line)
+        text, _ = _line_text(line, digit_gap=2.0)
         text = text.strip()
         if not text or _PAGE_NUMBER_RE.match(text):
             continue
@@ -699,8 +707,151 @@ def _text_lines(chars: list[_Char]) -> list[_Line]:
         out.append(_Line(text, min(c.x0 for c in visible), min(c.top for c in visible),
                          max(c.x1 for c in visible), max(c.bottom for c in visible),
                          median(c.height for c in visible), median(c.height for c in visible[:3]),
-                         median(c.height for c in visible[-3:]), tabular=wide >= 2))
+                         median(c.height for c in visible[-3:]), tabular=wide >= 2, chars=visible))
     return out
+
+
+# --- tables drawn without lines -----------------------------------------------------------------
+
+_VALUE_RE = re.compile(r"^\s*(?:[-+−]?\s*\d[\d,，]*(?:[.．]\d+)?\s*%?|[—－\-―─/／]{1,4}|无)\s*$")
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """A run of characters of one line with no wide gap inside: a cell's line, without lines."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    value: bool
+
+
+def _chunks(line: _Line) -> list[_Chunk]:
+    out: list[_Chunk] = []
+    run: list[_Char] = []
+    em = max(line.size, 1.0)
+    for ch in line.chars:
+        if run:
+            gap = ch.x0 - run[-1].x1
+            a, b = run[-1].text[-1], ch.text[0]
+            if gap > 1.0 * em or gap > 0.5 * em and (_is_ascii_word(a) or _is_ascii_word(b)):
+                out.append(_chunk(run))
+                run = []
+        run.append(ch)
+    if run:
+        out.append(_chunk(run))
+    return out
+
+
+def _chunk(chars: list[_Char]) -> _Chunk:
+    text = _line_text(chars)[0].strip()
+    return _Chunk(text, chars[0].x0, min(c.top for c in chars), chars[-1].x1, max(c.bottom for c in chars),
+                  bool(_VALUE_RE.match(text)))
+
+
+def _unruled_tables(page: int, lines: list[_Line]) -> tuple[list[_PageTable], list[_Line]]:
+    """Tables set without ruling lines: rows of numbers in columns, labels to their left.
+
+    A row is a line with three or more numbers set apart by wide gaps (a lone row needs five). The label lines between
+    such rows (a label wrapped onto two or three lines around its numbers, a group label set
+    one character per line) belong to the row whose numbers are nearest; the pieces of label in
+    one column of a row are one cell. Other text, the column headers above the numbers
+    included, stays text.
+    """
+    chunked = [_chunks(ln) for ln in lines]
+    is_row = [sum(c.value for c in ch) >= 3 and any(c.value and _numeric(c.text) for c in ch) for ch in chunked]
+    tables: list[_PageTable] = []
+    used: set[int] = set()
+    i = 0
+    while i < len(lines):
+        if not is_row[i]:
+            i += 1
+            continue
+        # The region: rows, and label-only lines between them, while the rows stay close.
+        rows = [i]
+        zone = min(c.x0 for c in chunked[i] if c.value)
+        j = i + 1
+        while j < len(lines) and lines[j].top - lines[j - 1].bottom <= 2 * max(lines[j].size, 1.0):
+            if is_row[j]:
+                rows.append(j)
+                zone = min(zone, min(c.x0 for c in chunked[j] if c.value))
+            elif not all(c.x1 <= zone + 1 for c in chunked[j]):
+                break  # text across the number columns: the table has ended
+            j += 1
+        if len(rows) < 2 and sum(c.value for c in chunked[i]) < 5:
+            i += 1
+            continue
+        end = rows[-1]
+        members = list(range(rows[0], end + 1))
+        # Label lines just above the first row or below the last one (a label wrapped around
+        # the numbers), when they are nearer to that row than a row's own height.
+        if len(rows) > 1:
+            pitch = median(lines[b].top - lines[a].top for a, b in zip(rows, rows[1:]))
+        else:
+            pitch = 2.5 * (lines[i].bottom - lines[i].top)
+        k = rows[0] - 1
+        while k >= 0 and k not in used and not is_row[k] and all(c.x1 <= zone + 1 for c in chunked[k]) \
+                and (lines[rows[0]].top + lines[rows[0]].bottom - lines[k].top - lines[k].bottom) / 2 < 0.6 * pitch:
+            members.insert(0, k)
+            k -= 1
+        k = end + 1
+        while k < len(lines) and not is_row[k] and all(c.x1 <= zone + 1 for c in chunked[k]) \
+                and (lines[k].top + lines[k].bottom - lines[end].top - lines[end].bottom) / 2 < 0.6 * pitch:
+            members.append(k)
+            k += 1
+        table = _assemble_unruled(page, lines, chunked, members, rows, zone)
+        if tables and min(members) == max(used) + 1:  # right after the last one: one table
+            prev = tables[-1]
+            base = len(prev.rows)
+            for row in table.rows:
+                for c in row:
+                    c.row += base
+            prev.rows.extend(table.rows)
+            prev.x0, prev.x1 = min(prev.x0, table.x0), max(prev.x1, table.x1)
+            prev.bottom = max(prev.bottom, table.bottom)
+        else:
+            tables.append(table)
+        used.update(members)
+        i = max(members) + 1
+    return tables, [ln for n, ln in enumerate(lines) if n not in used]
+
+
+def _assemble_unruled(page, lines, chunked, members, rows, zone) -> _PageTable:
+    centre = {n: (lines[n].top + lines[n].bottom) / 2 for n in members}
+    owner: dict[int, int] = {}
+    for n in members:
+        if n in rows:
+            owner[n] = n
+        else:  # the row whose numbers are nearest; on a tie the later row (labels sit centred)
+            owner[n] = min(rows, key=lambda r: (abs(centre[r] - centre[n]), -r))
+    table_rows: list[list[_GridCell]] = []
+    for r_index, r in enumerate(rows):
+        parts = [c for n in members if owner[n] == r for c in chunked[n]]
+        labels = sorted((c for c in parts if c.x1 <= zone + 1 and not (c.value and c.x0 >= zone - 1)),
+                        key=lambda c: c.x0)
+        values = sorted((c for c in parts if c not in labels), key=lambda c: c.x0)
+        # Label pieces in one column (overlapping across) are one cell, read top to bottom.
+        columns: list[list[_Chunk]] = []
+        for c in labels:
+            for col in columns:
+                if min(col[-1].x1, c.x1) - max(min(p.x0 for p in col), c.x0) > 0:
+                    col.append(c)
+                    break
+            else:
+                columns.append([c])
+        cells = []
+        for col in columns:
+            col.sort(key=lambda c: c.top)
+            cells.append(_GridCell(page, min(c.x0 for c in col), min(c.top for c in col), max(c.x1 for c in col),
+                                   max(c.bottom for c in col), r_index, 0, 1, False,
+                                   text="".join(c.text for c in col)))
+        cells += [_GridCell(page, c.x0, c.top, c.x1, c.bottom, r_index, 0, 1, False, text=c.text) for c in values]
+        table_rows.append(sorted(cells, key=lambda c: c.x0))
+    boxes = [c for row in table_rows for c in row]
+    return _PageTable(page, min(c.x0 for c in boxes), min(c.top for c in boxes), max(c.x1 for c in boxes),
+                      max(c.bottom for c in boxes), table_rows)
 
 
 # Page numbers that are nothing else wherever they stand: "- 4 -", "—4—", "第4页", "第 4 页 共 6 页".
