@@ -97,6 +97,24 @@ def test_gold_records_only_break_where_the_report_does(source):
         assert errors == set()
 
 
+@pytest.mark.parametrize("source", ALL_DOCS, ids=_name)
+def test_same_verdict_on_the_tables_rendered_as_html(tmp_path, source):
+    """The gold tables laid out as the template's HTML page: errors only where the report has them,
+    cited by DOM path."""
+    from gongkai.layout import render_html
+
+    page = tmp_path / "report.html"
+    page.write_bytes(render_html(gold_for(source)))
+    record = parse(str(page), check=False)
+    errors = {(f.rule, f.where): f for f in run_checks(record) if f.severity == "error"}
+    if _name(source) == "hongze-district-2023-pdf":
+        assert set(errors) == {("GK201", "appeals.reconsideration.total"),
+                               ("GK201", "appeals.litigation_after_reconsideration.total")}
+        assert errors["GK201", "appeals.reconsideration.total"].evidence.startswith("/html/body")
+    else:
+        assert errors == {}
+
+
 def test_checks_never_change_the_record(parsed):
     for record in parsed.values():
         before = copy.deepcopy(record.to_dict())

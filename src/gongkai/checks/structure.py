@@ -151,9 +151,11 @@ def blank_cells(ctx: Context):
                 continue
             if not any(values.get(f) is not None for f in fields):
                 name = _row_name(table, row)
-                marks = sorted({ctx.raw(f"{path0}.{f}") for f in fields} - {None, ""})
-                if marks:
-                    yield ctx.finding(f"row {name} holds no numbers (printed {'、'.join(marks)})", path0)
+                raws = {ctx.raw(f"{path0}.{f}") for f in fields} - {None}
+                if raws:  # the row is printed, with blanks or dashes only
+                    shown = "、".join(sorted(f"“{r}”" for r in raws if r)) or "blanks"
+                    yield ctx.finding(f"row {name} holds no numbers (printed {shown}); the template wants a count "
+                                      f"(0 if none) in every cell", path0)
                 else:
                     yield ctx.finding(f"row {name} of {TABLE_NAMES[table]} is missing", path0)
                 continue
