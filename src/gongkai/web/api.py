@@ -228,7 +228,7 @@ def api_bodies(request: Request, region: Optional[str] = None):
     return need_store(request).bodies(region=region)
 
 
-@router.get("/bodies/{agency}", tags=["store"], response_model=M.BodyPage, summary="One body, year by year")
+@router.get("/bodies/{agency:path}", tags=["store"], response_model=M.BodyPage, summary="One body, year by year")
 def api_body(request: Request, agency: str):
     page = need_store(request).body(agency)
     if page is None:

@@ -122,6 +122,11 @@ def create_app(db: Optional[str | os.PathLike] = None, *, max_upload: int = DEFA
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
         return error_response(request, 422, f"The request is not valid: {problems}")
 
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception):
+        # a bug must give a clear page, never a traceback with report text in it
+        return error_response(request, 500, f"Internal error ({type(exc).__name__}). Please report what you did.")
+
     return app
 
 

@@ -125,6 +125,7 @@ class ReportSummary(BaseModel):
     region: Optional[str] = None
     template: Optional[str] = None
     source: Optional[str] = None
+    body: Optional[str] = Field(None, description="the body's id for /api/bodies/{agency}")
     counts: Counts
     requests_total: Optional[Number] = Field(None, description="三（七）总计 总计")
 
@@ -152,6 +153,8 @@ class Facets(BaseModel):
 class Series(BaseModel):
     name: str
     key: Optional[str] = None
+    kind: Optional[str] = Field(None, description="draw this series differently (`line` over stacked bars)")
+    color: Optional[str] = Field(None, description="a fixed colour where it means something (red: errors)")
     data: list[Optional[Number]]
 
 
@@ -166,6 +169,7 @@ class Chart(BaseModel):
 class BodyYear(BaseModel):
     id: str
     year: Optional[int]
+    label: str
     counts: Counts
 
 
@@ -177,6 +181,7 @@ class BodyRow(BaseModel):
 
 
 class BodyPage(BaseModel):
+    id: str
     agency: str
     region: Optional[str] = None
     years: list[BodyYear]
@@ -185,6 +190,7 @@ class BodyPage(BaseModel):
 
 
 class BodySummary(BaseModel):
+    id: str = Field(description="the store's agency key (region code and body), or the name")
     agency: str
     region: Optional[str] = None
     years: list[int]

@@ -79,7 +79,7 @@ def bodies(request: Request, region: Optional[str] = None):
                   region=region, facets=store.facets())
 
 
-@router.get("/bodies/{agency}", response_class=HTMLResponse)
+@router.get("/bodies/{agency:path}", response_class=HTMLResponse)
 def body_page(request: Request, agency: str):
     page = _store(request).body(agency)
     if page is None:

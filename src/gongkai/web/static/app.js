@@ -118,16 +118,20 @@
       color: PALETTE,
       textStyle: { fontFamily: "Noto Sans CJK SC, Microsoft YaHei, sans-serif" },
       tooltip: { trigger: horizontal ? "item" : "axis", confine: true },
-      legend: spec.series.length > 1 ? { type: "scroll", top: 0 } : undefined,
-      grid: { left: horizontal ? 150 : 48, right: 18, top: spec.series.length > 1 ? 34 : 14, bottom: 30,
-              containLabel: !horizontal },
+      legend: spec.series.length > 1 ? { type: "plain", top: 0, itemWidth: 14, itemHeight: 9, itemGap: 10,
+                                         textStyle: { fontSize: 11 } } : undefined,
+      grid: { left: horizontal ? 190 : 48, right: 24, top: spec.series.length > 4 ? 58 : (spec.series.length > 1 ? 34 : 14),
+              bottom: 30, containLabel: !horizontal },
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? Object.assign({}, category, { inverse: true }) : value,
       series: spec.series.map(function (s) {
+        var asLine = line || s.kind === "line";
         return {
-          name: s.name, type: line ? "line" : "bar", data: s.data, stack: stacked ? "total" : undefined,
+          name: s.name, type: asLine ? "line" : "bar", data: s.data,
+          stack: stacked && !asLine ? "total" : undefined, z: asLine ? 5 : 2,
           smooth: false, symbolSize: 7, connectNulls: false,
           barMaxWidth: 42, emphasis: { focus: "series" },
+          itemStyle: s.color ? { color: s.color } : undefined, lineStyle: s.color ? { color: s.color } : undefined,
           label: horizontal ? { show: true, position: "right" } : undefined
         };
       })
