@@ -80,6 +80,9 @@ SECTION_SENTENCES: dict[int, str] = {
 SECTION_3_FIGURES = "本年度新收政府信息公开申请{new}件，上年结转{carried}件。"
 DEFAULT_AGENCY = "本机关"
 SIGNATURE_DATE = "{year}年1月"
+HEADING = "{numeral}、{title}"
+YEAR_PHRASE = "{year}年"
+THIS_YEAR = "本年度"
 NULL_TEXT = "——"  # how a generated report prints a null cell (a real report's dash)
 
 
@@ -250,7 +253,7 @@ def layouts_for(record: Any) -> list[TableLayout]:
     template = rec.get("template") or V.TEMPLATE_2021
     requests = rec.get("requests") or {}
     has_three = any(k in requests for k in ("other_no_correction", "other_no_fee", "other_other"))
-    single_other = "other" in requests and not has_three if requests else template == V.TEMPLATE_2019
+    single_other = ("other" in requests and not has_three) if requests else template == V.TEMPLATE_2019
     return [active_layout(template), requests_layout(template, single_other=single_other), appeals_layout()]
 
 
@@ -307,9 +310,9 @@ def outline(record: Any, *, null_text: str = NULL_TEXT) -> list[OutlineBlock]:
     blocks.append(OutlineBlock("paragraph", preamble))
     tables = {t.section: t for t in layouts_for(rec)}
     for number, section_title, _ in V.SECTION_TITLES:
-        blocks.append(OutlineBlock("heading", f"{SECTION_NUMERALS[number - 1]}、{section_title}"))
+        blocks.append(OutlineBlock("heading", HEADING.format(numeral=SECTION_NUMERALS[number - 1], title=section_title)))
         sentence = SECTION_SENTENCES[number].format(
-            agency=name, year_phrase=f"{year}年" if year is not None else "本年度")
+            agency=name, year_phrase=YEAR_PHRASE.format(year=year) if year is not None else THIS_YEAR)
         if number == 3:
             new = lookup(rec, "requests.new_received.total")
             carried = lookup(rec, "requests.carried_over.total")
