@@ -16,7 +16,7 @@ from lxml import etree
 from conftest import SEEDS, gold_for
 from gongkai import parse
 from gongkai.document import Paragraph, Table
-from gongkai.ingest import HTML, sniff
+from gongkai.ingest import HTML, ReadError, sniff
 from gongkai.ingest.chinese import is_traditional, to_simplified, to_traditional
 from gongkai.ingest.html import declared_charset, read_html
 from gongkai import layout
@@ -386,6 +386,17 @@ def test_stale_gb_declaration_on_utf8_page():
     doc = read_html(data)
     assert _paragraphs(doc) == ["政府信息公开"]
     assert any("UTF-8" in n for n in doc.notes)
+
+
+def test_a_few_broken_bytes_do_not_lose_the_page():
+    page = _page("<p>政府信息公开工作年度报告</p>" + "<p>本机关依法公开政府信息。</p>" * 20)
+    cut = page.index(b"</p>") + 4
+    damaged = page[:cut] + b"\xff" + page[cut:]
+    doc = read_html(damaged)
+    assert _paragraphs(doc)[0] == "政府信息公开工作年度报告"
+    assert any("replaced" in n for n in doc.notes)
+    with pytest.raises(ReadError):
+        read_html(bytes(range(128, 256)) * 20)
 
 
 def test_xml_declaration_and_empty_body():

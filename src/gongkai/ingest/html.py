@@ -14,7 +14,7 @@ import threading
 from lxml import etree
 
 from ..document import Cell, Document, Origin, Paragraph, Table
-from . import HTML, decode_text
+from . import HTML, ReadError, decode_text
 from .chinese import is_traditional, to_simplified
 
 # Content a reader of the page never sees.
@@ -368,7 +368,14 @@ def read_html(data: bytes) -> Document:
         else:
             notes.append(f"the page declares charset {declared} but is UTF-8; read as UTF-8")
             declared = "utf-8"
-    text = decode_text(data, declared)
+    try:
+        text = decode_text(data, declared)
+    except ReadError:
+        # A page cut off or damaged by a crawler: a few broken bytes in otherwise valid UTF-8 (or
+        # GB18030) text should not cost the whole report.
+        text = _decode_damaged(data)
+        if text is None:
+            raise
     if "\ufffd" in text and "\ufffd".encode("utf-8") not in data:
         notes.append("some bytes could not be decoded and were replaced")
     # The bytes handed to libxml2 are UTF-8 whatever the page declared; the parser's encoding
@@ -387,6 +394,17 @@ def read_html(data: bytes) -> Document:
     if _simplify(blocks):
         notes.append("the page is in Traditional characters; its text was converted to Simplified (OpenCC t2s)")
     return Document(blocks=blocks, media_type=HTML, notes=notes)
+
+
+def _decode_damaged(data: bytes) -> str | None:
+    """Text with at most 1 in 200 characters undecodable, in the encoding that fits best."""
+    best = None
+    for encoding in ("utf-8", "gb18030"):
+        text = data.decode(encoding, errors="replace")
+        bad = text.count("\ufffd")
+        if bad * 200 <= len(text) and (best is None or bad < best[0]):
+            best = (bad, text)
+    return best[1] if best else None
 
 
 def _hidden_hint(text: str) -> bool:
