@@ -98,9 +98,9 @@ def pages_without_text(data: bytes) -> list[int]:
 # --- opening ------------------------------------------------------------------------------------
 
 def _open(data: bytes) -> "pdfium.PdfDocument":
-    if not data.lstrip()[:1024].find(b"%PDF-") >= 0:
+    if b"%PDF-" not in data[:1024]:
         raise ReadError("not a PDF (no %PDF- header)")
-    tail = data[-4096:]
+    tail = data[-16384:]  # room for junk some servers append after the end marker
     if b"%%EOF" not in tail and b"startxref" not in tail:
         # PDFium rebuilds a cut file silently and shows what is left: say it instead.
         raise ReadError("the PDF is damaged: the end of the file is missing (truncated?)")
@@ -145,7 +145,7 @@ def _corrupt_stream(data: bytes) -> str | None:
     """
     for m in _STREAM_RE.finditer(data):
         head = m.group(1)
-        if b"/FlateDecode" not in head or b"/DecodeParms" in head and b"/Predictor" not in head:
+        if b"/FlateDecode" not in head:
             continue
         if re.search(rb"/Filter\s*\[[^\]]*/\w+[^\]]*/\w+", head):
             continue  # a filter chain (e.g. ASCII85 then Flate): not worth decoding here
@@ -990,10 +990,8 @@ def _drop_page_furniture(pages: list[_Page]) -> None:
 
 
 def _in_margin(page: _Page, ln: _Line) -> bool:
-    if ln.bottom < page.height * 0.09 or ln.top > page.height * 0.88:
-        return True
-    # Below every table and other text of the page, e.g. a footer set high.
-    return False
+    """In the top or bottom margin, where running headers, footers and page numbers stand."""
+    return ln.bottom < page.height * 0.09 or ln.top > page.height * 0.88
 
 
 @dataclass
