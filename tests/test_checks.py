@@ -308,6 +308,13 @@ def test_gk301_sections_present(tmp_path):
     assert [f.where for f in fired(rec, "GK301")] == ["sections.5"]
 
 
+def test_gk301_a_retitled_part_is_only_a_warning(tmp_path):
+    rec = variant(tmp_path, seed("000"), ("五、存在的主要问题及改进情况", "五、下一步工作打算"))
+    found = fired(rec, "GK301")
+    assert [(f.severity, f.where) for f in found] == [("warning", "sections.5")]
+    assert "五、下一步工作打算" in found[0].message
+
+
 def test_gk302_sections_order(parsed):
     # The extractor only takes headings in template order, so the variant is made on the record:
     # seed 000 with its parts 五 and 六 swapped, as a report printing them so would read.

@@ -1,6 +1,8 @@
 """The report's shape: its six sections, its template, its labels and what stands in its cells."""
 from __future__ import annotations
 
+import re
+
 from ..vocabulary import (
     APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, LABEL_TYPOS, SECTION_TITLES, normalize_label,
 )
@@ -37,9 +39,27 @@ def sections_present(ctx: Context):
     if len(set(numbers)) < 3:
         return
     for n in range(1, 7):
-        if n not in numbers:
-            yield ctx.finding(f"part {_sec(n)} is missing (parts found: "
-                              f"{'、'.join(SECTION_NUMERALS_CN.get(k, str(k)) for k in numbers)})", f"sections.{n}")
+        if n in numbers:
+            continue
+        found = ", ".join(SECTION_NUMERALS_CN.get(k, str(k)) for k in numbers)
+        heading = _stray_heading(ctx, n)
+        if heading:  # numbered as part n but titled otherwise: maybe there, under another name
+            yield ctx.finding(f"part {_sec(n)} was not found by its title; a heading “{heading}” stands where it "
+                              f"should (parts found: {found})", f"sections.{n}", severity="warning",
+                              evidence=f"title: {heading}")
+        else:
+            yield ctx.finding(f"part {_sec(n)} is missing (parts found: {found})", f"sections.{n}")
+
+
+def _stray_heading(ctx: Context, n: int):
+    """A line of the part before part n that starts with n's numeral (五、…, or 5、), if any."""
+    before = [s for s in ctx.record.sections if s.number < n]
+    if not before:
+        return None
+    numeral = SECTION_NUMERALS_CN.get(n, "")
+    pattern = re.compile(r"(?:^|\n)[#\s]*(?:" + numeral + r"\s*[、.．]|" + str(n) + r"\s*、)\s*[^\n\d]{2,30}(?=\n|$)")
+    m = pattern.search(before[-1].text or "")
+    return m.group(0).strip("\n #") if m else None
 
 
 @rule("GK302", "sections-order", summary="The six parts stand in the template's order.")
