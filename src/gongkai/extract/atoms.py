@@ -33,6 +33,9 @@ class Atom:
     text: str
     origin: Origin
     unit: str | None = None  # a unit typed after the value (元, 万元, 件 …)
+    # a cell of a regular grid (every row equally wide, merged cells expanded, as HTML, Word and
+    # PDF tables are): its position is meaningful, so a blank at a row's edge is a null, not padding
+    in_grid: bool = False
 
 
 def normalize(text: str) -> str:
@@ -50,18 +53,19 @@ def atoms_of(document: Document) -> list[Atom]:
         if isinstance(block, Paragraph):
             _split_text(block.text, block.origin, out)
             continue
+        regular = len(block.rows) > 1 and len({len(r) for r in block.rows}) == 1
         for row in block.rows:
             for cell in row:
                 if cell.spanned:
                     continue
                 text = normalize(cell.text).strip()
                 if not text:
-                    out.append(Atom("blank", "", cell.origin))
+                    out.append(Atom("blank", "", cell.origin, in_grid=regular))
                 elif text in NULL_MARKERS or _is_dashes(text):
-                    out.append(Atom("cell", text, cell.origin))
+                    out.append(Atom("cell", text, cell.origin, in_grid=regular))
                 elif _is_single_value(text):
                     m = _NUMBER_CELL_RE.match(text)
-                    out.append(Atom("cell", text, cell.origin, m.group(4) if m else None))
+                    out.append(Atom("cell", text, cell.origin, m.group(4) if m else None, in_grid=regular))
                 else:
                     _split_text(text, cell.origin, out)
     return out

@@ -96,21 +96,25 @@ class TableReader:
             # every value cell printed blank: nulls, as the report gives them
             return RowRead({f: None for f in fields}, {f: _source("", values[0].origin) for f in fields}, [])
         if all(a.kind in ("cell", "blank") for a in values):
-            cells = _strip_edges(values)
+            # In a regular grid a row's cells stand in their columns: exactly n cells after the
+            # label are the n fields, blanks at the edges included. Elsewhere edge blanks are padding.
+            in_grid = len(values) == n and all(a.in_grid for a in values)
+            cells = values if in_grid else _strip_edges(values)
             if len(cells) > n:
-                kept = _drop_extra_cells(cells, n, spec, fields, row_identity)
+                surplus = cells[n:]
                 shown = " | ".join(a.text or "∅" for a in cells)
-                if kept is None:
+                if any(parse_number(a.text, decimal=True)[0] not in (None, 0) for a in surplus):
                     self.finding("extra-cells", "warning",
                                  f"row {spec.label} has {len(cells)} value cells where the template has {n}, and "
-                                 "which are extra cannot be told; the row is left unread", where,
-                                 f"{evidence_base} | {shown}")
+                                 "the surplus holds numbers; which cells are extra cannot be told, so the row is "
+                                 "left unread", where, f"{evidence_base} | {shown}")
                     return RowRead({f: None for f in fields}, {}, self.findings)
+                # a trailing 0 or blank past the template's columns: padding of a ragged layout
                 self.finding("extra-cells", "warning",
-                             f"row {spec.label} has {len(cells)} value cells where the template has {n}; every "
-                             "way of dropping the extra ones that fits the row's identity gives the same values, "
-                             "so those were read", where, f"{evidence_base} | {shown}")
-                cells = kept
+                             f"row {spec.label} has {len(cells)} value cells where the template has {n}; the "
+                             f"trailing {', '.join(a.text or '∅' for a in surplus)} past the template's columns "
+                             "was ignored", where, f"{evidence_base} | {shown}")
+                cells = cells[:n]
             if len(cells) < n:
                 self.finding("missing-cells", "warning",
                              f"row {spec.label} has {len(cells)} value cells where the template has {n}; "
@@ -162,24 +166,6 @@ class TableReader:
             decided_by = "the only split that fits the template's identities"
         return RowRead({f: None for f in fields}, {f: _source(raw, origin) for f in fields}, [],
                        candidates=candidates, pieces_origin=origin, raw=raw, decided_by=decided_by)
-
-
-def _drop_extra_cells(cells: list[Atom], n: int, spec: RowSpec, fields: Sequence[str],
-                      row_identity: Callable[[tuple], bool] | None) -> list[Atom] | None:
-    """The row's cells without its extra ones, when that is decided: every way of dropping the
-    surplus (up to 2 cells) that satisfies the row's identity yields the same values."""
-    from itertools import combinations
-
-    surplus = len(cells) - n
-    if surplus > 2:
-        return None
-    outcomes: dict[tuple, list[Atom]] = {}
-    for drop in combinations(range(len(cells)), surplus):
-        kept = [a for i, a in enumerate(cells) if i not in drop]
-        values = tuple(parse_number(a.text, decimal=f in spec.decimal_fields)[0] for f, a in zip(fields, kept))
-        if row_identity is None or row_identity(values):
-            outcomes.setdefault(values, kept)
-    return next(iter(outcomes.values())) if len(outcomes) == 1 else None
 
 
 def _plain(token) -> bool:
