@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gongkai import parse
-from conftest import CORPUS
+from conftest import CORPUS, gold_for
 
 SEED_PIPE = CORPUS / "seeds" / "000_e36cf77514eb609c.txt"   # pipe, no leading pipe
 SEED_TAB = CORPUS / "seeds" / "001_5b34437e6e8fa2c0.txt"    # tab-separated
@@ -101,3 +101,14 @@ def test_a_row_printed_blank_is_null_and_does_not_shift_the_next(pipe):
                             ("natural_person", "commercial", "research", "social_welfare", "legal_services",
                              "other_org", "total")}
     assert all(got is None for _, got in changed.values())
+
+
+def test_text_copied_from_a_pdf_with_wrapped_labels(corpus_present):
+    """tests/data/huaian-city-2024-pdf-lines.txt is the text layer of the real 淮安市 2024 PDF as
+    lines (labels wrapped around their numbers: `（二）部分公开（…只计这一情` / `447 7 0 0 0 0 454` /
+    `形，不计其他情形）`); it must read exactly as the PDF's gold."""
+    from conftest import REPO, cell_of, gold_cells, same
+
+    gold = gold_for(CORPUS / "real" / "huaian-city-2024-pdf" / "source.pdf")
+    record = parse(REPO / "tests" / "data" / "huaian-city-2024-pdf-lines.txt").to_dict()
+    assert [(p, g, cell_of(record, p)) for p, g in gold_cells(gold) if not same(g, cell_of(record, p))] == []

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,8 +44,12 @@ class Section(BaseModel):
     text: str
 
 
-class CellSource(BaseModel):
-    """Where one table value was read: the raw text and its position in the source."""
+@dataclass(frozen=True, slots=True)
+class CellSource:
+    """Where one table value was read: the raw text and its position in the source.
+
+    A plain dataclass, not a model: a record holds some 200 of them and building them must be cheap.
+    """
 
     raw: str
     at: str  # human-readable position, e.g. "line 57" or "page 3"

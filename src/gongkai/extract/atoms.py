@@ -101,7 +101,7 @@ def _split_text(text: str, origin: Origin, out: list[Atom]) -> None:
         after = text[end:end + 1]
         before = text[start - 1:start] if start else ""
         # dates and bracketed numbering are words, not values: 2023年, （1）
-        if after and after in "年月日号%％" or (before in "(（" and after in ")）"):
+        if after and (after in "年月日号%％" or (before and before in "(（" and after in ")）")):
             continue
         trailing = run.rstrip(" \t")
         tail = text[start + len(trailing):start + len(trailing) + 1]

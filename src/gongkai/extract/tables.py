@@ -189,9 +189,8 @@ def _strip_edges(values: list[Atom]) -> list[Atom]:
 
 
 def _source(raw: str, origin: Origin) -> CellSource:
-    # model_construct: the fields come from our own Origin, already typed; validation would only cost
-    return CellSource.model_construct(raw=raw, at=origin.describe(), line=origin.line, page=origin.page,
-                                      dom_path=origin.dom_path, bbox=origin.bbox, confidence=origin.confidence)
+    return CellSource(raw, origin.describe(), origin.line, origin.page, origin.dom_path, origin.bbox,
+                      origin.confidence)
 
 
 MATCH_WINDOW = 4
