@@ -80,3 +80,11 @@ from .checks.cli import check_command, rules_command  # noqa: E402  (after the g
 
 main.add_command(check_command)
 main.add_command(rules_command)
+
+# --- ingest, query, export, stats (gongkai/cli_store.py); serve (gongkai/web/cli.py) -------------
+# Both modules import their heavy dependencies (duckdb, fastapi) only when a command runs.
+from .cli_store import register as _register_store  # noqa: E402
+from .web.cli import register as _register_web  # noqa: E402
+
+_register_store(main)
+_register_web(main)
