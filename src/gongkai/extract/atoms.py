@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from ..document import Document, Origin, Paragraph
 from ..vocabulary import NULL_MARKERS, TABLE_START_CUES
@@ -58,17 +59,27 @@ def atoms_of(document: Document) -> list[Atom]:
             for cell in row:
                 if cell.spanned:
                     continue
-                text = normalize(cell.text).strip()
-                if not text:
-                    out.append(Atom("blank", "", cell.origin, in_grid=regular))
-                elif text in NULL_MARKERS or _is_dashes(text):
-                    out.append(Atom("cell", text, cell.origin, in_grid=regular))
-                elif _is_single_value(text):
-                    m = _NUMBER_CELL_RE.match(text)
-                    out.append(Atom("cell", text, cell.origin, m.group(4) if m else None, in_grid=regular))
-                else:
+                kind, text, unit = _classify(cell.text)
+                if kind is None:
                     _split_text(text, cell.origin, out)
+                else:
+                    out.append(Atom(kind, text, cell.origin, unit, regular))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _classify(raw: str) -> tuple[str | None, str, str | None]:
+    """(kind, normalised text, unit) of a cell's text; kind None: mixed text to split. Cached:
+    most cells of a report repeat a handful of texts (0, 1, ——)."""
+    text = normalize(raw).strip()
+    if not text:
+        return "blank", "", None
+    if text in NULL_MARKERS or _is_dashes(text):
+        return "cell", text, None
+    if _is_single_value(text):
+        m = _NUMBER_CELL_RE.match(text)
+        return "cell", text, m.group(4) if m else None
+    return None, text, None
 
 
 _DASHES_RE = re.compile(r"[—―─－-]+")
@@ -134,6 +145,11 @@ def _label(text: str, origin: Origin, out: list[Atom]) -> None:
 
 def parse_number(text: str, *, decimal: bool) -> tuple[int | float | None, str | None]:
     """A single cell's text -> (value, problem). Null markers give (None, None)."""
+    return _parse_number(text, decimal)
+
+
+@lru_cache(maxsize=4096)
+def _parse_number(text: str, decimal: bool) -> tuple[int | float | None, str | None]:
     t = normalize(text).strip()
     if not t or t in NULL_MARKERS or _is_dashes(t):
         return None, None

@@ -8,7 +8,7 @@ belongs to the row whose label precedes it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Callable, Sequence
 
 from ..document import Origin
@@ -189,8 +189,13 @@ def _strip_edges(values: list[Atom]) -> list[Atom]:
 
 
 def _source(raw: str, origin: Origin) -> CellSource:
-    return CellSource(raw, origin.describe(), origin.line, origin.page, origin.dom_path, origin.bbox,
+    return CellSource(raw, _describe(origin), origin.line, origin.page, origin.dom_path, origin.bbox,
                       origin.confidence)
+
+
+@lru_cache(maxsize=2048)
+def _describe(origin: Origin) -> str:
+    return origin.describe()  # the cells of one line share their Origin
 
 
 MATCH_WINDOW = 4
