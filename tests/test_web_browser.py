@@ -1,0 +1,310 @@
+"""The web pages in a real browser: Playwright driving Debian's Chromium against `gongkai serve`'s
+app on 127.0.0.1. Screenshots go to test-output/web/ (and, with GONGKAI_UPDATE_SCREENSHOTS=1,
+the README's docs/screenshots/).
+
+Chromium is required: CI installs it (apt `chromium`). Where it is missing the tests fail with a
+message, unless GONGKAI_ALLOW_MISSING_CHROMIUM=1 lets them skip.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))
+SEED = CORPUS / "seeds" / "000_e36cf77514eb609c.txt"
+CHROMIUM = os.environ.get("GONGKAI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+OUT = REPO / "test-output" / "web"
+README_SHOTS = REPO / "docs" / "screenshots"
+ALLOW_MISSING = os.environ.get("GONGKAI_ALLOW_MISSING_CHROMIUM") == "1"
+
+
+def _require(ok: bool, why: str) -> None:
+    if ok:
+        return
+    if ALLOW_MISSING:
+        pytest.skip(why + " (skipped: GONGKAI_ALLOW_MISSING_CHROMIUM=1)")
+    pytest.fail(why + ": install it (apt-get install chromium; pip install playwright) or set "
+                "GONGKAI_ALLOW_MISSING_CHROMIUM=1 to skip the browser tests", pytrace=False)
+
+
+def shot(page, name: str, *, full_page: bool = False, readme: bool = False) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    if readme and os.environ.get("GONGKAI_UPDATE_SCREENSHOTS") == "1":
+        README_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, README_SHOTS / f"{name}.png")
+    return path
+
+
+# --- fixtures --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def store_db(tmp_path_factory):
+    """A store holding the corpus (seeds, real PDFs and crawled texts), built as `gongkai ingest` does."""
+    pytest.importorskip("duckdb")
+    from gongkai.store.prepare import prepare_file
+    from gongkai.store.writer import Store
+
+    path = tmp_path_factory.mktemp("web-store") / "corpus.duckdb"
+    inputs = sorted(CORPUS.glob("seeds/*.txt")) + sorted(CORPUS.glob("real/*/source.*"))
+    with Store(path) as store:
+        store.write([prepare_file(str(p), None, True) for p in inputs])
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(store_db):
+    """The app served by uvicorn on a free 127.0.0.1 port in a thread; stops at the end."""
+    uvicorn = pytest.importorskip("uvicorn")
+    from gongkai.web import create_app
+
+    app = create_app(store_db, chart_animation=False)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require(False, "the Python package playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, base_url=server,
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.problems = problems  # a test that expects an error status removes its own entry
+    yield page
+    context.close()
+    # A console error would be a script blocked by the CSP, a missing asset or a broken chart.
+    assert not problems, problems
+
+
+def upload(page, path: Path) -> None:
+    page.goto("/")
+    page.set_input_files("#file", str(path))
+    page.click("#check-button")
+    page.wait_for_url(re.compile(r"/check/[\w-]+$"))
+
+
+def paste(page, text: str) -> None:
+    page.goto("/")
+    page.fill("#text", text)
+    page.click("#check-button")
+    page.wait_for_load_state("domcontentloaded")
+
+
+def expect(locator):
+    from playwright.sync_api import expect as _expect
+
+    return _expect(locator)
+
+
+def charts_drawn(page) -> None:
+    """Wait until every chart has finished drawing (app.js marks it; the CSP forbids the eval
+    that page.wait_for_function would need)."""
+    page.wait_for_selector(".chart:not([data-rendered='yes'])", state="detached")
+
+
+def shown_cells(page) -> dict[str, str]:
+    return page.eval_on_selector_all(
+        "table.tpl td[data-path]",
+        "tds => Object.fromEntries(tds.map(td => [td.dataset.path, td.querySelector('.cv').textContent.trim()]))")
+
+
+def gold_of(seed: Path) -> dict:
+    return json.loads(seed.with_suffix(".gold.json").read_text(encoding="utf-8"))
+
+
+def gold_cells(gold: dict) -> dict[str, object]:
+    return {f"{t}.{r}.{f}": v for t in ("active", "requests", "appeals") for r, fs in gold[t].items()
+            for f, v in fs.items()}
+
+
+# --- check a report --------------------------------------------------------------------------------
+def test_seeds_show_no_errors_and_match_gold(page):
+    from gongkai.layout import format_value
+
+    for i, seed in enumerate(SEEDS):
+        upload(page, seed)
+        assert page.get_attribute(".verdict", "data-errors") == "0", seed.name
+        assert page.locator(".verdict .ok").inner_text() == "✓ 0 errors"
+        assert page.locator("table.tpl td.st-error").count() == 0
+        expected = {p: format_value(v) for p, v in gold_cells(gold_of(seed)).items()}
+        assert shown_cells(page) == expected, seed.name
+        # merged cells as the template draws them
+        assert page.locator("table.tpl-requests th[rowspan='3'][colspan='3']").count() == 1
+        if i == 0:
+            assert page.locator("h1").first.inner_text().startswith("上海市静安区人力资源和社会保障局")
+            # a cell leads to its source line
+            page.click("#c-requests-new_received-total")
+            line = page.locator(".sl.sel")
+            assert "本年新收" in line.inner_text()
+            assert line.get_attribute("id") == "L" + page.get_attribute("#c-requests-new_received-total",
+                                                                         "data-line")
+            shot(page, "check-seed")
+
+
+def test_changed_number_is_marked_with_its_finding(page):
+    text = SEED.read_text(encoding="utf-8").replace("(一)予以公开 | 2 | 0", "(一)予以公开 | 3 | 0")
+    paste(page, text)
+    cell = page.locator("#c-requests-granted-natural_person")
+    assert re.search(r"\bst-(error|warning)\b", cell.get_attribute("class"))
+    assert cell.inner_text().startswith("3")
+    assert int(page.get_attribute(".verdict", "data-errors")) >= 1
+    # the row total that no longer adds up is red
+    assert "st-error" in page.get_attribute("#c-requests-granted-total", "class")
+    # its finding shows on hover ...
+    cell.hover()
+    tip = cell.locator(".tip")
+    assert tip.is_visible()
+    assert "GK104" in tip.inner_text() and "3" in tip.inner_text()
+    # ... and in the findings list, which leads back to the cell
+    row = page.locator("tr.finding", has=page.locator("td.where", has_text="requests.granted.natural_person"))
+    assert row.count() == 1
+    row.locator("a.goto").click()
+    assert "sel" in cell.get_attribute("class")
+    assert page.locator(".sl.sel").get_attribute("id") == "L40"
+    # the README's picture: verdict, findings, the marked cells with one finding open, the source line
+    page.set_viewport_size({"width": 1500, "height": 1350})
+    page.evaluate("window.scrollTo(0, 0)")
+    cell.hover()
+    shot(page, "check", readme=True)
+
+    with page.expect_download() as dl:
+        page.click("text=Record JSON")
+    record = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
+    assert record["requests"]["granted"]["natural_person"] == 3
+    with page.expect_download() as dl:
+        page.click("text=Excel")
+    assert Path(dl.value.path()).read_bytes()[:2] == b"PK"
+
+
+def test_script_in_a_report_is_inert(page):
+    text = SEED.read_text(encoding="utf-8").replace(
+        "2023年度上海市静安区人力资源和社会保障局", "2023年度上海市静安区<script>window.pwned=1;alert(1)</script>人力资源和社会保障局", 1)
+    text = text.replace("一、总体情况", "一、总体情况<img src=x onerror=\"window.pwned=2;alert(2)\">", 1)
+    paste(page, text)
+    page.wait_for_timeout(200)
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    assert page.locator("script:not([src]):not([type='application/json'])").count() == 0
+    assert page.locator("img[src='x']").count() == 0
+    assert "<script>window.pwned=1;alert(1)</script>" in page.locator("#source").inner_text()
+    shot(page, "check-script-inert")
+
+
+def test_unreadable_upload_gets_an_error_page(page, tmp_path):
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4\nnot a real pdf")
+    page.goto("/")
+    page.set_input_files("#file", str(bad))
+    with page.expect_response(lambda r: r.url.endswith("/check")) as resp:
+        page.click("#check-button")
+    assert resp.value.status == 422
+    page.wait_for_selector(".error-page")
+    assert "broken.pdf cannot be read" in page.locator(".detail").inner_text()
+    assert page.locator("form.upload").count() == 1  # try again from here
+    page.problems[:] = [p for p in page.problems if "status of 422" not in p]
+
+
+# --- browse the store ----------------------------------------------------------------------------
+def test_reports_list_and_filters(page, store_db):
+    import duckdb
+
+    with duckdb.connect(str(store_db), read_only=True) as con:
+        total = con.execute("SELECT count(*) FROM reports").fetchone()[0]
+        in_2024 = con.execute("SELECT count(*) FROM reports WHERE year = 2024").fetchone()[0]
+        agencies = {a for (a,) in con.execute("SELECT agency FROM reports").fetchall()}
+    page.goto("/reports")
+    rows = page.locator("table.reports tbody tr")
+    assert rows.count() == total >= 12
+    assert {t.strip() for t in page.locator("table.reports tbody td:nth-child(2)").all_inner_texts()} == agencies
+    page.select_option("select[name=year]", "2024")
+    page.wait_for_url(re.compile(r"year=2024"))
+    expect(page.locator("table.reports tbody tr")).to_have_count(in_2024)
+    assert set(page.locator("table.reports tbody td:nth-child(1)").all_inner_texts()) == {"2024"}
+    shot(page, "reports")
+    page.locator("table.reports tbody tr a", has_text="tables →").first.click()
+    page.wait_for_selector("table.tpl-requests")
+    assert page.locator("table.tpl td[data-path]").count() > 100
+
+
+def test_body_page_draws_its_charts(page):
+    page.goto("/bodies")
+    page.click("text=淮安市洪泽区人民政府")
+    page.wait_for_selector("table.years")
+    charts = page.locator(".chart")
+    assert charts.count() == 4
+    charts_drawn(page)
+    assert page.locator(".chart canvas").count() == 4
+    heads = [" ".join(t.split()) for t in page.locator("table.years thead th").all_inner_texts()]
+    assert heads[1:] == ["2023 2", "2024"]  # 2023 has 2 errors
+    # the years side by side: 新收 总计 of 2023 and 2024
+    row = page.locator("table.years tr", has=page.locator("td.label", has_text="一、本年新收政府信息公开申请数量 × 总计"))
+    assert row.locator("td.num").all_inner_texts() == ["21", "95"]
+    shot(page, "body-full", full_page=True)
+    page.set_viewport_size({"width": 1500, "height": 1100})
+    shot(page, "body", readme=True)
+
+
+def test_overview_draws_its_charts(page):
+    page.goto("/overview")
+    assert page.locator(".chart").count() == 4
+    charts_drawn(page)
+    assert page.locator(".stat b").first.inner_text().isdigit()
+    shot(page, "overview", full_page=True)
+
+
+def test_compare_two_years(page):
+    page.goto("/bodies/320813:人民政府")
+    page.click("text=compare 2023 ↔ 2024")
+    page.wait_for_selector(".compare-grid")
+    n = len(page.locator("table.diffs tbody tr").all())
+    assert n > 0
+    assert page.locator(".side-a td.changed").count() == n == page.locator(".side-b td.changed").count()
+    assert page.locator("#b-c-requests-new_received-total").inner_text().startswith("95")
+    shot(page, "compare")
+
+
+def test_api_docs_page(page):
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "gongkai" in page.locator(".swagger-ui .info .title").inner_text()
