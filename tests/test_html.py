@@ -476,7 +476,8 @@ def test_random_records_round_trip(case):
 
     rng = random.Random(case)
     gold = _mutated(rng, GOLDS[case % len(GOLDS)])
-    data = layout.render_html(gold, encoding=rng.choice(["utf-8", "gbk", "gb18030"]))
+    data = layout.render_html(gold, encoding=rng.choice(["utf-8", "gbk", "gb18030"]),
+                              null_text=rng.choice([layout.NULL_TEXT, ""]))
     _assert_gold(parse(data), gold)
 
 
