@@ -66,7 +66,9 @@ def test_every_seed_cell_has_provenance(corpus_present):
             assert src is not None, f"{path.name}: {cell_path} has no provenance"
             assert src.line is not None
             if value is not None:
-                assert src.raw.replace(",", "") in lines[src.line - 1].replace(",", ""), (path.name, cell_path, src)
+                line = lines[src.line - 1]
+                assert line[src.char:src.char + len(src.raw)] == src.raw, (path.name, cell_path, src)
+                assert src.label, (path.name, cell_path)
 
 
 def test_sections_found_in_order(corpus_present):

@@ -58,6 +58,8 @@ class CellSource:
     dom_path: Optional[str] = None
     bbox: Optional[tuple[float, float, float, float]] = None
     confidence: Optional[float] = None
+    char: Optional[int] = None  # 0-based character offset of the raw text in its line
+    label: Optional[str] = None  # the row's label as printed (with any merged group label before it)
 
 
 class Record(BaseModel):

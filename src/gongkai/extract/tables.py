@@ -89,12 +89,13 @@ class TableReader:
         where = self.table if spec.key == self.table else f"{self.table}.{spec.key}"
         values = list(group.values)
         label_origin = group.labels[-1].origin if group.labels else Origin()
-        evidence_base = f"{label_origin.describe()}: {group.label[:40]}"
+        printed = group.label  # the row's label as the report prints it, kept with every cell
+        evidence_base = f"{label_origin.describe()}: {printed[:40]}"
         n = len(fields)
         decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields]
         if values and all(a.kind == "blank" for a in values):
             # every value cell printed blank: nulls, as the report gives them
-            return RowRead({f: None for f in fields}, {f: _source("", values[0].origin) for f in fields}, [])
+            return RowRead({f: None for f in fields}, {f: _source("", values[0].origin, printed) for f in fields}, [])
         if all(a.kind in ("cell", "blank") for a in values):
             # In a regular grid a row's cells stand in their columns: exactly n cells after the
             # label are the n fields, blanks at the edges included. Elsewhere edge blanks are padding.
@@ -129,7 +130,7 @@ class TableReader:
                     self.finding("unreadable-cell", "warning", f"{spec.label} / {f}: {problem}",
                                  f"{where}.{f}", f"{atom.origin.describe()}: {atom.text}")
                 out[f] = value
-                sources[f] = _source(atom.text, atom.origin)
+                sources[f] = _source(atom.text, atom.origin, printed)
             return RowRead(out, sources, [])
         # at least one run: the values may be glued together
         pieces: list[solver.Piece] = []
@@ -157,14 +158,14 @@ class TableReader:
                     out[f] = payload
                 else:
                     out[f], _ = parse_number(str(payload), decimal=f in spec.decimal_fields)
-                sources[f] = _source(raw, origin)
+                sources[f] = _source(raw, origin, printed)
             return RowRead(out, sources, [])
         candidates = solver.readings(pieces, n, decimal_at)
         decided_by = "the only way to cut these digits into the row's cells"
         if len(candidates) > 1 and row_identity is not None:
             candidates = [c for c in candidates if row_identity(c)]
             decided_by = "the only split that fits the template's identities"
-        return RowRead({f: None for f in fields}, {f: _source(raw, origin) for f in fields}, [],
+        return RowRead({f: None for f in fields}, {f: _source(raw, origin, printed) for f in fields}, [],
                        candidates=candidates, pieces_origin=origin, raw=raw, decided_by=decided_by)
 
 
@@ -188,9 +189,9 @@ def _strip_edges(values: list[Atom]) -> list[Atom]:
     return values[lo:hi]
 
 
-def _source(raw: str, origin: Origin) -> CellSource:
+def _source(raw: str, origin: Origin, label: str) -> CellSource:
     return CellSource(raw, _describe(origin), origin.line, origin.page, origin.dom_path, origin.bbox,
-                      origin.confidence)
+                      origin.confidence, origin.char, label)
 
 
 @lru_cache(maxsize=2048)

@@ -67,13 +67,20 @@ def _clean_line(line: str) -> str:
 
 
 # --- pipe tables -------------------------------------------------------------------------------
-def _split_pipe(line: str) -> list[str]:
-    s = line.strip()
-    if s.startswith("|"):
-        s = s[1:]
-    if s.endswith("|"):
-        s = s[:-1]
-    return [c.strip() for c in s.split("|")]
+def _split_cells(line: str, sep: str, trim_edges: bool) -> list[tuple[str, int]]:
+    """Cells of a row with the character offset where each one's text starts."""
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for part in line.split(sep):
+        stripped = part.strip()
+        out.append((stripped, pos + (part.index(stripped) if stripped else 0)))
+        pos += len(part) + 1
+    if trim_edges:
+        if out and not out[0][0] and line.lstrip().startswith(sep):
+            out.pop(0)
+        if out and not out[-1][0] and line.rstrip().endswith(sep):
+            out.pop()
+    return out
 
 
 def _read_pipe_table(lines: list[str], i: int, blocks: list) -> int:
@@ -93,7 +100,7 @@ def _read_pipe_table(lines: list[str], i: int, blocks: list) -> int:
             continue
         if "|" not in line:
             break
-        cells = [Cell(t, Origin(line=i + 1)) for t in _split_pipe(line)]
+        cells = [Cell(t, Origin(line=i + 1, char=c)) for t, c in _split_cells(line, "|", True)]
         continues = leading and not line.lstrip().startswith("|") and rows
         if continues:
             rows[-1].extend(cells)
@@ -124,7 +131,7 @@ def _read_tab_table(lines: list[str], i: int, blocks: list) -> int:
             continue
         if not _is_tab_row(line):
             break
-        rows.append([Cell(t.strip(), Origin(line=i + 1)) for t in line.split("\t")])
+        rows.append([Cell(t, Origin(line=i + 1, char=c)) for t, c in _split_cells(line, "\t", False)])
         i += 1
     blocks.append(Table(rows, Origin(line=start + 1)))
     return i
@@ -176,7 +183,7 @@ def _read_cell_per_line(lines: list[str], i: int, blocks: list) -> int:
             i += 1
             continue
         if _is_cell_line(line):
-            row.append(Cell(line[1:].strip(), Origin(line=i + 1)))
+            row.append(Cell(line[1:].strip(), Origin(line=i + 1, char=1)))
         elif row and not _looks_like_heading(line):
             # a wrapped cell: the continuation has no tab
             row[-1].text += line.strip()
