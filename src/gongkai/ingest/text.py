@@ -57,7 +57,26 @@ def parse_text(text: str, media_type: str = TEXT) -> Document:
         else:
             blocks.append(Paragraph(_HEADING_RE.sub("", line).strip(), Origin(line=i + 1)))
             i += 1
+    _offsets_in_raw_lines(blocks, lines, clean)
     return Document(blocks=blocks, media_type=media_type, lines=lines)
+
+
+def _offsets_in_raw_lines(blocks: list, raw: list[str], clean: list[str]) -> None:
+    """Cell offsets were counted in cleaned lines; where cleaning removed text (Word bookmarks),
+    point them at the same text in the line as the file has it."""
+    cursor: dict[int, int] = {}
+    for block in blocks:
+        if not isinstance(block, Table):
+            continue
+        for row in block.rows:
+            for cell in row:
+                n = cell.origin.line
+                if n is None or raw[n - 1] == clean[n - 1] or not cell.text:
+                    continue
+                at = raw[n - 1].find(cell.text, cursor.get(n, 0))
+                if at >= 0:
+                    cursor[n] = at + len(cell.text)
+                    cell.origin = Origin(line=n, char=at)
 
 
 def _clean_line(line: str) -> str:
