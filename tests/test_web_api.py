@@ -242,16 +242,14 @@ def store_db(tmp_path_factory):
     """The corpus (seeds, real PDFs, crawled texts) plus a report whose text holds markup, in a
     store built as `gongkai ingest` builds it."""
     pytest.importorskip("duckdb")
-    from gongkai.store.prepare import prepare_file
-    from gongkai.store.writer import Store
+    from gongkai.store.pipeline import ingest
 
     tmp = tmp_path_factory.mktemp("web-api-store")
     evil = tmp / "evil<img src=x onerror=alert(1)>.txt"
     evil.write_text(SCRIPT_REPORT.replace("2023年", "2022年"), encoding="utf-8")
-    inputs = sorted(CORPUS.glob("seeds/*.txt")) + sorted(CORPUS.glob("real/*/source.*")) + [evil]
     path = tmp / "corpus.duckdb"
-    with Store(path) as store:
-        store.write([prepare_file(str(p), None, True) for p in inputs])
+    result = ingest([str(CORPUS), str(evil)], db=str(path), workers=2)
+    assert result.failed == 0 and result.new_reports == 13, result
     return path
 
 

@@ -54,13 +54,11 @@ def shot(page, name: str, *, full_page: bool = False, readme: bool = False) -> P
 def store_db(tmp_path_factory):
     """A store holding the corpus (seeds, real PDFs and crawled texts), built as `gongkai ingest` does."""
     pytest.importorskip("duckdb")
-    from gongkai.store.prepare import prepare_file
-    from gongkai.store.writer import Store
+    from gongkai.store.pipeline import ingest
 
     path = tmp_path_factory.mktemp("web-store") / "corpus.duckdb"
-    inputs = sorted(CORPUS.glob("seeds/*.txt")) + sorted(CORPUS.glob("real/*/source.*"))
-    with Store(path) as store:
-        store.write([prepare_file(str(p), None, True) for p in inputs])
+    result = ingest([str(CORPUS)], db=str(path), workers=2)
+    assert result.failed == 0 and result.new_reports >= 12, result
     return path
 
 

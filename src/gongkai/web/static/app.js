@@ -39,15 +39,15 @@
 
   /* --- check page: select a cell ---------------------------------------------------------- */
   function clearSelection() {
-    $all(".sel").forEach(function (el) { el.classList.remove("sel"); });
+    $all(".sel, .sel-weak").forEach(function (el) { el.classList.remove("sel", "sel-weak"); });
     $all("tr.finding.active").forEach(function (el) { el.classList.remove("active"); });
   }
 
-  function scrollSourceTo(line) {
+  function scrollSourceTo(el) {
     var box = document.getElementById("source");
-    if (!box || !line) return;
-    var top = line.offsetTop - box.offsetTop - box.clientHeight / 3;
-    box.scrollTop = Math.max(0, top);
+    if (!box || !el) return;
+    var offset = el.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    box.scrollTop = Math.max(0, box.scrollTop + offset - box.clientHeight / 3);
   }
 
   function selectCell(td, scrollPage) {
@@ -59,11 +59,13 @@
     if (lineNo) {
       var line = document.getElementById("L" + lineNo);
       if (line) {
-        line.classList.add("sel");
-        $all("mark.sc", line).forEach(function (m) {
-          if ((" " + m.getAttribute("data-cells") + " ").indexOf(" " + path + " ") >= 0) m.classList.add("sel");
+        var marks = $all("mark.sc", line).filter(function (m) {
+          return (" " + m.getAttribute("data-cells") + " ").indexOf(" " + path + " ") >= 0;
         });
-        scrollSourceTo(line);
+        marks.forEach(function (m) { m.classList.add("sel"); });
+        // a long line (a crawled page flattened to one line) is only tinted; its mark carries the eye
+        line.classList.add(marks.length ? "sel-weak" : "sel");
+        scrollSourceTo(marks.length ? marks[0] : line);
       }
     }
     $all("tr.finding").forEach(function (tr) {
