@@ -1,0 +1,284 @@
+"""Records -> office documents and scans: DOCX in the template's merged-cell layout, and from it
+DOC and PDF (LibreOffice) and 200-dpi page images (PNG, image-only PDF).
+
+These are the fixtures that prove each reader gets a report back exactly as printed, and the
+files a user can hand to a colleague. The report's structure (title, sections, the three tables
+with their merges) comes from `gongkai.layout.outline`; this module only draws it.
+
+Needs python-docx (extra `office`); DOC and PDF need LibreOffice; images need pypdfium2 and Pillow.
+"""
+from __future__ import annotations
+
+import io
+from typing import Any, Sequence
+
+from .layout import NULL_TEXT, OutlineBlock, outline
+
+# Widths in twentieths of a point (dxa) for an A4 page with 2.2 cm margins (≈ 9325 dxa text).
+_TEXT_WIDTH = 9300
+# Per-table column widths (dxa): label columns wide enough for the template's long labels.
+_COLUMN_WIDTHS: dict[str, list[int]] = {
+    "active": [2700, 2200, 2200, 2200],
+    "requests": [700, 900, 2500] + [740] * 7,
+    "appeals": [620] * 15,
+}
+BODY_FONT = "宋体"  # what reports use; LibreOffice substitutes an installed CJK font
+LATIN_FONT = "Times New Roman"
+
+
+def _docx():
+    try:
+        import docx  # noqa: F401
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise RuntimeError("rendering DOCX needs python-docx: pip install 'gongkai[office]'") from e
+    return docx
+
+
+def render_docx(record: Any, *, null_text: str = NULL_TEXT, filler: int = 0,
+                numbered_headings: bool = False, blank: bool = False) -> bytes:
+    """A whole report for `record` (a Record or gold/record dict) as a .docx.
+
+    The tables have the template's merged cells (real `gridSpan`/`vMerge`). `filler` adds that
+    many narrative paragraphs to section 一 so the tables start lower and cross a page break.
+    `numbered_headings` makes the section numbers (一、…) Word list numbering instead of typed
+    text. `blank` leaves every value cell empty (the blank template as issued).
+    """
+    docx = _docx()
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    blocks = outline(record, null_text="" if blank else null_text)
+    document = docx.Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2.2))
+    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2.5)
+    normal = document.styles["Normal"]
+    normal.font.name = LATIN_FONT
+    normal.font.size = Pt(12)
+    rfonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+    rfonts.set(qn("w:eastAsia"), BODY_FONT)
+    num_id = _heading_numbering(document) if numbered_headings else None
+
+    def paragraph(text: str, *, size: float | None = None, bold: bool = False, align=None,
+                  indent: bool = False):
+        p = document.add_paragraph()
+        run = p.add_run(text)
+        run.bold = bold
+        if size:
+            run.font.size = Pt(size)
+        if align is not None:
+            p.alignment = align
+        if indent:
+            p.paragraph_format.first_line_indent = Pt(24)
+        p.paragraph_format.space_after = Pt(4)
+        return p
+
+    headings = 0
+    for block in blocks:
+        if block.kind == "title":
+            paragraph(block.text, size=20, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        elif block.kind == "heading":
+            text = block.text
+            if num_id is not None:
+                text = text.split("、", 1)[-1]
+            headings += 1
+            p = paragraph(text, bold=True, indent=num_id is None)
+            if num_id is not None:
+                _number(p, num_id)
+        elif block.kind == "paragraph":
+            paragraph(block.text, indent=True)
+            if headings == 1:  # section 一's text: the filler goes here, before any table
+                for i in range(filler):
+                    paragraph(_FILLER[i % len(_FILLER)], indent=True)
+                filler = 0
+        elif block.kind == "signature":
+            paragraph(block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        elif block.kind == "table":
+            _table(document, block, WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT, WD_ALIGN_PARAGRAPH, Pt)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def render_blank_template_docx(template: str = "2021") -> bytes:
+    """The template's three tables with every value cell empty, as a report would start."""
+    return render_docx({"template": template, "agency": None, "year": None}, blank=True)
+
+
+_FILLER = (
+    "一是加强组织领导。将政府信息公开工作纳入年度工作要点，明确分管领导和具体经办人员，"
+    "健全信息发布、保密审查和政策解读工作机制，确保公开工作有序推进。",
+    "二是规范公开流程。严格执行信息公开属性源头认定和保密审查制度，对拟公开的信息逐条审核，"
+    "做到应公开尽公开，不应公开的不公开，防止泄密和侵犯个人隐私。",
+    "三是丰富公开载体。依托门户网站、政务新媒体和政务服务大厅等渠道及时发布政策文件、"
+    "工作动态和办事指南，方便公众查询和获取。",
+    "四是强化政策解读。围绕重要政策文件同步开展图文解读和问答解读，回应社会关切，"
+    "增强政策的知晓度和可及性。",
+)
+
+
+def _table(document, block: OutlineBlock, WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT,
+           WD_ALIGN_PARAGRAPH, Pt) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Twips
+
+    layout = block.table
+    assert layout is not None
+    table = document.add_table(rows=len(layout.rows), cols=layout.width)
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = _COLUMN_WIDTHS.get(layout.key) or [_TEXT_WIDTH // layout.width] * layout.width
+    for i, column in enumerate(table.columns):
+        column.width = Twips(widths[i])
+    for row in table.rows:
+        for i, cell in enumerate(row.cells):
+            cell.width = Twips(widths[i])
+        # Rows stay whole on a page (Word: "allow row to break across pages" off).
+        tr_pr = row._tr.get_or_add_trPr()
+        cant_split = OxmlElement("w:cantSplit")
+        tr_pr.append(cant_split)
+    filled = {(r, c): cell for r, c, cell in _placements(layout, block.rows)}
+    for (r, c), cell in filled.items():
+        target = table.cell(r, c)
+        if cell.rowspan > 1 or cell.colspan > 1:
+            target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+        target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        p = target.paragraphs[0]
+        for extra in target.paragraphs[1:]:  # merging concatenates the merged cells' paragraphs
+            extra._p.getparent().remove(extra._p)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_after = Pt(0)
+        run = p.add_run(cell.text)
+        run.font.size = Pt(10.5)
+        run.bold = cell.header and r == 0 and layout.key != "requests"
+    # keep the grid's column widths where merges changed the cells
+    tbl_pr = table._tbl.tblPr
+    layout_el = OxmlElement("w:tblLayout")
+    layout_el.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout_el)
+
+
+def _placements(layout, rows) -> list[tuple[int, int, Any]]:
+    """(row, column, filled cell): the layout's placements with the filled rows' text."""
+    texts = [cell for row in rows for cell in row]
+    out = []
+    for (r, c, _), cell in zip(layout.placements(), texts):
+        out.append((r, c, cell))
+    return out
+
+
+def _heading_numbering(document) -> int:
+    """Add a chineseCounting list ("一、") to the document's numbering part; returns its numId."""
+    from docx.oxml import parse_xml
+
+    numbering = document.part.numbering_part.element
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    abstract = parse_xml(
+        f'<w:abstractNum {w} w:abstractNumId="90"><w:multiLevelType w:val="singleLevel"/>'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+        '<w:lvlText w:val="%1、"/><w:lvlJc w:val="left"/>'
+        '<w:pPr><w:ind w:left="0" w:firstLine="480"/></w:pPr></w:lvl></w:abstractNum>')
+    num = parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
+    # abstractNum elements must precede num elements
+    first_num = numbering.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}num")
+    if first_num is not None:
+        first_num.addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    numbering.append(num)
+    return 90
+
+
+def _number(paragraph, num_id: int) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    p_pr = paragraph._p.get_or_add_pPr()
+    num_pr = OxmlElement("w:numPr")
+    ilvl = OxmlElement("w:ilvl")
+    ilvl.set(qn("w:val"), "0")
+    num = OxmlElement("w:numId")
+    num.set(qn("w:val"), str(num_id))
+    num_pr.append(ilvl)
+    num_pr.append(num)
+    p_pr.insert(0, num_pr)
+
+
+# --- LibreOffice and page images -------------------------------------------------------------
+def docx_to(docs: Sequence[bytes], target: str) -> list[bytes]:
+    """DOCX bytes -> `target` ('doc', 'pdf') with LibreOffice, all in one soffice run."""
+    from .ingest.office import convert
+
+    filters = {"doc": "doc:MS Word 97", "pdf": "pdf:writer_pdf_Export"}
+    return convert([(f"r{i}.docx", d) for i, d in enumerate(docs)], filters.get(target, target))
+
+
+def render_doc(record: Any, **kwargs) -> bytes:
+    return docx_to([render_docx(record, **kwargs)], "doc")[0]
+
+
+def render_pdf(record: Any, **kwargs) -> bytes:
+    return docx_to([render_docx(record, **kwargs)], "pdf")[0]
+
+
+def pdf_pages_to_images(pdf: bytes, *, dpi: int = 200, pages: Sequence[int] | None = None,
+                        grayscale: bool = True) -> list[Any]:
+    """Render PDF pages (1-based numbers; all by default) as PIL images at `dpi`, as a scanner
+    would deliver them."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        numbers = list(pages) if pages else list(range(1, len(doc) + 1))
+        images = []
+        for n in numbers:
+            page = doc[n - 1]
+            bitmap = page.render(scale=dpi / 72, grayscale=grayscale)
+            image = bitmap.to_pil()
+            image.info["dpi"] = (dpi, dpi)
+            images.append(image.copy())
+            bitmap.close()
+            page.close()
+        return images
+    finally:
+        doc.close()
+
+
+def images_to_png(images: Sequence[Any], *, dpi: int = 200) -> bytes:
+    """Pages stacked into one tall PNG (a "long image", as reports are posted on social media);
+    one page gives a plain page scan."""
+    from PIL import Image
+
+    if len(images) == 1:
+        combined = images[0]
+    else:
+        width = max(im.width for im in images)
+        height = sum(im.height for im in images)
+        combined = Image.new(images[0].mode, (width, height), 255 if images[0].mode == "L" else "white")
+        y = 0
+        for im in images:
+            combined.paste(im, (0, y))
+            y += im.height
+    out = io.BytesIO()
+    combined.save(out, format="PNG", dpi=(dpi, dpi), optimize=False)
+    return out.getvalue()
+
+
+def images_to_pdf(images: Sequence[Any], *, dpi: int = 200) -> bytes:
+    """An image-only PDF (no text layer), one page per image, as a scanner writes it."""
+    out = io.BytesIO()
+    first, rest = images[0], list(images[1:])
+    first.save(out, format="PDF", resolution=float(dpi), save_all=True, append_images=rest)
+    return out.getvalue()
+
+
+__all__ = [
+    "render_docx", "render_blank_template_docx", "render_doc", "render_pdf", "docx_to",
+    "pdf_pages_to_images", "images_to_png", "images_to_pdf",
+]
