@@ -1,0 +1,238 @@
+"""Checks across reports: what one report cannot show alone.
+
+They run over the whole store after every ingest and replace the previous cross-report findings
+(scope `cross` in the findings table) in one transaction. A finding sits on the report it
+questions (for year pairs, the later one) and names the other in `other_report_id`.
+
+Bodies are linked by `agency_key` (see agencies.py), which is derived from names: a wrong link is
+possible, which is why the year-chain rules are warnings, not errors.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .. import vocabulary as v
+from . import narrative, words
+
+
+@dataclass(frozen=True)
+class CrossRule:
+    code: str
+    name: str
+    severity: str
+    origin: str
+    summary: str
+    doc: str
+
+
+CARRYOVER = CrossRule(
+    "GK901", "carryover-chain", "warning", "source",
+    "上年结转 equals last year's 结转下年度继续办理, per applicant column",
+    "Applications still open at the end of a year are this year's 结转下年度继续办理 and next year's "
+    "上年结转. 2023: 结转下年度 总计 3; 2024: 上年结转 总计 2 → one application vanished or one report "
+    "is wrong.")
+IN_FORCE = CrossRule(
+    "GK902", "in-force-chain", "warning", "source",
+    "last year's 现行有效 + 本年制发 − 本年废止 = this year's 现行有效 (规章, 行政规范性文件)",
+    "Documents in force carry over: 2023 现行有效 40, 2024 制发 5, 废止 3 → 2024 现行有效 must be 42. "
+    "Template 2019 reports have no 现行有效 column and are not compared.")
+SIMILAR = CrossRule(
+    "GK903", "narrative-similar", "warning", "source",
+    "near-identical narrative (内容雷同) between two bodies' reports or two years of one body",
+    "The prose parts (总体情况, 存在的主要问题及改进情况, 其他需要报告的事项), digits removed, share at least "
+    "85 % of their 5-character shingles (MinHash estimate) with another body's report or with another "
+    "year's report of the same body: copied text, perhaps with only the numbers changed.")
+DUPLICATE = CrossRule(
+    "GK904", "duplicate-report", "info", "source",
+    "the store holds more than one report of the same body for the same year",
+    "Two different files (different bytes) are both the 2023 report of one body: a re-publication, "
+    "a corrected version, or a copy in another format. Says whether their tables agree.")
+CROSS_RULES: tuple[CrossRule, ...] = (CARRYOVER, IN_FORCE, SIMILAR, DUPLICATE)
+
+SIMILARITY_THRESHOLD = 0.85
+# buckets holding more reports than this (mass copies) are compared star-wise, not pairwise
+MAX_BUCKET = 200
+
+_DOC_ROWS = {s.key: s.label for s in v.ACTIVE_ROWS_2021 if "in_force" in s.fields}
+
+
+def run(store) -> list[tuple]:
+    """All cross-report findings of the store, as findings-table rows."""
+    con = store.con
+    rows: list[tuple] = []
+    rows += _carryover(con)
+    rows += _in_force(con)
+    rows += _similar(con)
+    rows += _duplicates(con)
+    return rows
+
+
+def check_and_store(store) -> int:
+    rows = run(store)
+    store.replace_cross_findings(rows)
+    return len(rows)
+
+
+def _finding(report_id: str, seq: int, rule: CrossRule, message: str, where: Optional[str],
+             evidence: Optional[str], other: Optional[str]) -> tuple:
+    return (report_id, seq, rule.code, rule.severity, rule.origin, message, where, evidence, "cross", other)
+
+
+def _evidence(year, raw, location) -> Optional[str]:
+    if location is None:
+        return None
+    return words.EVIDENCE_CELL.format(year=year, location=location, raw=raw)
+
+
+def _carryover(con) -> list[tuple]:
+    pairs = con.execute("""
+        SELECT l.report_id, l.prev_report_id, l.prev_year, l.year, l.prev_agency_name, c.field_key,
+               p.value, c.value, p.raw, p.location, c.raw, c.location
+        FROM year_links l
+        JOIN cells p ON p.report_id = l.prev_report_id AND p.table_key = 'requests' AND p.row_key = 'carried_forward'
+        JOIN cells c ON c.report_id = l.report_id AND c.table_key = 'requests' AND c.row_key = 'carried_over'
+                    AND c.field_key = p.field_key
+        WHERE p.value IS NOT NULL AND c.value IS NOT NULL
+        ORDER BY l.report_id, c.field_key, l.prev_report_id
+    """).fetchall()
+    groups: dict[tuple[str, str], list] = {}
+    for row in pairs:
+        groups.setdefault((row[0], row[5]), []).append(row)
+    out = []
+    for (rid, field_key), rows in groups.items():
+        if any(r[6] == r[7] for r in rows):
+            continue  # one of last year's reports agrees
+        (_, prev_id, prev_year, year, prev_agency, _, prev_v, cur_v, p_raw, p_loc, c_raw, c_loc) = rows[0]
+        column = v.APPLICANT_COLUMN_LABELS.get(field_key, field_key)
+        message = words.MSG_CARRYOVER.format(column=column, cur=_num(cur_v), prev_year=prev_year, prev=_num(prev_v),
+                                             agency=prev_agency)
+        evidence = "; ".join(e for e in (_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)) if e)
+        out.append(_finding(rid, len(out), CARRYOVER, message, f"requests.carried_over.{field_key}", evidence or None,
+                            prev_id))
+    return out
+
+
+def _in_force(con) -> list[tuple]:
+    rows = con.execute("""
+        WITH a AS (
+            SELECT report_id, row_key,
+                   max(value) FILTER (WHERE field_key = 'issued') AS issued,
+                   max(value) FILTER (WHERE field_key = 'repealed') AS repealed,
+                   max(value) FILTER (WHERE field_key = 'in_force') AS in_force,
+                   max(raw) FILTER (WHERE field_key = 'in_force') AS in_force_raw,
+                   max(location) FILTER (WHERE field_key = 'in_force') AS in_force_location
+            FROM cells
+            WHERE table_key = 'active' AND row_key IN ('regulations', 'normative_documents')
+            GROUP BY report_id, row_key)
+        SELECT l.report_id, l.prev_report_id, l.prev_year, l.year, c.row_key,
+               p.in_force, c.issued, c.repealed, c.in_force,
+               p.in_force_raw, p.in_force_location, c.in_force_raw, c.in_force_location
+        FROM year_links l
+        JOIN a p ON p.report_id = l.prev_report_id
+        JOIN a c ON c.report_id = l.report_id AND c.row_key = p.row_key
+        WHERE p.in_force IS NOT NULL AND c.issued IS NOT NULL AND c.repealed IS NOT NULL AND c.in_force IS NOT NULL
+        ORDER BY l.report_id, c.row_key, l.prev_report_id
+    """).fetchall()
+    groups: dict[tuple[str, str], list] = {}
+    for row in rows:
+        groups.setdefault((row[0], row[4]), []).append(row)
+    out = []
+    for (rid, row_key), rows in groups.items():
+        if any(abs(r[5] + r[6] - r[7] - r[8]) < 1e-9 for r in rows):
+            continue
+        (_, prev_id, prev_year, year, _, prev_in_force, issued, repealed, in_force, p_raw, p_loc, c_raw, c_loc) = rows[0]
+        expected = prev_in_force + issued - repealed
+        message = words.MSG_IN_FORCE.format(row=_DOC_ROWS.get(row_key, row_key), cur=_num(in_force), prev_year=prev_year,
+                                            prev_in_force=_num(prev_in_force), issued=_num(issued),
+                                            repealed=_num(repealed), expected=_num(expected))
+        evidence = "; ".join(e for e in (_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)) if e)
+        out.append(_finding(rid, len(out), IN_FORCE, message, f"active.{row_key}.in_force", evidence or None, prev_id))
+    return out
+
+
+def _similar(con) -> list[tuple]:
+    import numpy as np
+
+    candidates = con.execute(f"""
+        WITH sizes AS (SELECT band, bucket, count(*) AS n, min(report_id) AS first_id
+                       FROM narrative_bands GROUP BY band, bucket HAVING count(*) > 1),
+        small AS (
+            SELECT a.report_id AS a, b.report_id AS b
+            FROM narrative_bands a JOIN sizes s USING (band, bucket)
+            JOIN narrative_bands b ON b.band = a.band AND b.bucket = a.bucket AND a.report_id < b.report_id
+            WHERE s.n <= {MAX_BUCKET}),
+        big AS (
+            SELECT s.first_id AS a, m.report_id AS b
+            FROM sizes s JOIN narrative_bands m USING (band, bucket)
+            WHERE s.n > {MAX_BUCKET} AND m.report_id <> s.first_id)
+        SELECT DISTINCT a, b FROM (SELECT * FROM small UNION ALL SELECT * FROM big)
+    """).fetchall()
+    if not candidates:
+        return []
+    ids = sorted({x for pair in candidates for x in pair})
+    meta = {}
+    sigs = {}
+    for rid, sig, key, year, name in con.execute("""
+            SELECT n.report_id, n.signature, r.agency_key, r.year, r.agency_name
+            FROM narratives n JOIN reports r USING (report_id)
+            WHERE n.report_id IN (SELECT unnest(?::VARCHAR[]))""", [ids]).fetchall():
+        sigs[rid] = np.asarray(sig, dtype=np.uint32)
+        meta[rid] = (key, year, name)
+    best: dict[str, list] = {}  # report -> [similarity, other, count]
+    for a, b in candidates:
+        if a not in sigs or b not in sigs:
+            continue
+        (ka, ya, _), (kb, yb, _) = meta[a], meta[b]
+        if ka is not None and ka == kb and ya == yb:
+            continue  # the same body's report of the same year: GK904's business
+        sim = float(np.mean(sigs[a] == sigs[b]))
+        if sim < SIMILARITY_THRESHOLD:
+            continue
+        for x, y in ((a, b), (b, a)):
+            entry = best.setdefault(x, [0.0, None, 0])
+            entry[2] += 1
+            if sim > entry[0] or (sim == entry[0] and (entry[1] is None or y < entry[1])):
+                entry[0], entry[1] = sim, y
+    out = []
+    for rid in sorted(best):
+        sim, other, count = best[rid]
+        key, _, _ = meta[rid]
+        okey, oyear, oname = meta[other]
+        more = words.MSG_SIMILAR_MORE.format(count=count - 1) if count > 1 else ""
+        if key is not None and key == okey:
+            message = words.MSG_SIMILAR_OTHER_YEAR.format(other_year=oyear, similarity=sim, more=more)
+        else:
+            message = words.MSG_SIMILAR_OTHER_BODY.format(other_agency=oname or "", other_year=oyear or "",
+                                                          similarity=sim, more=more)
+        out.append(_finding(rid, len(out), SIMILAR, message, "sections", None, other))
+    return out
+
+
+def _duplicates(con) -> list[tuple]:
+    rows = con.execute("""
+        WITH r AS (
+            SELECT report_id, agency_key, year, coalesce(cells_digest, '') AS d
+            FROM reports WHERE agency_key IS NOT NULL AND year IS NOT NULL),
+        g AS (SELECT agency_key, year FROM r GROUP BY agency_key, year HAVING count(*) > 1)
+        SELECT r.report_id, r.agency_key, r.year, r.d FROM r JOIN g USING (agency_key, year)
+        ORDER BY r.agency_key, r.year, r.report_id
+    """).fetchall()
+    groups: dict[tuple, list] = {}
+    for rid, key, year, d in rows:
+        groups.setdefault((key, year), []).append((rid, d))
+    out = []
+    for (key, year), members in groups.items():
+        for rid, d in members:
+            others = [o for o in members if o[0] != rid]
+            same = words.MSG_DUPLICATE_SAME if all(o[1] == d for o in others) else words.MSG_DUPLICATE_DIFFERENT
+            ids = "、".join(o[0][:12] for o in others[:3]) + ("…" if len(others) > 3 else "")
+            message = words.MSG_DUPLICATE.format(year=year, count=len(others), ids=ids, same=same)
+            out.append(_finding(rid, len(out), DUPLICATE, message, None, None, others[0][0]))
+    return out
+
+
+def _num(x) -> str:
+    if x is None:
+        return "—"
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"

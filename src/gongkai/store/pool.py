@@ -1,0 +1,172 @@
+"""Parsing processes for the local engine.
+
+Not `concurrent.futures.ProcessPoolExecutor`: when a reader crashes its process (a native PDF
+library can) the executor breaks and every pending file fails with it, and a file that hangs a
+reader cannot be stopped. Here each worker takes one file at a time over its own pipe, so the
+pool knows which file a dead or stuck worker held: that file is recorded as failed (`crash`,
+`timeout`), the worker is replaced, and the batch goes on. Workers are also replaced after
+`recycle` files, so a reader that leaks cannot grow memory with the number of files.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from multiprocessing.connection import wait
+from typing import Callable, Iterable, Iterator, Optional
+
+from .prepare import Prepared, failure, prepare_file
+
+# (file to read, mtime_ns, source: the URL a cached body stands for, or None)
+Task = tuple[str, Optional[int], Optional[str]]
+
+
+class PoolError(RuntimeError):
+    """The parsing processes cannot run at all (not one file's fault)."""
+
+
+_READY = "ready"
+
+
+def _worker_main(conn, check: bool, func: Callable = prepare_file) -> None:
+    try:
+        conn.send(_READY)
+        while True:
+            try:
+                task = conn.recv()
+            except (EOFError, OSError):
+                return  # the owner is gone
+            if task is None:
+                return
+            path, mtime_ns, source = task
+            conn.send(func(path, mtime_ns, check, source))
+    except KeyboardInterrupt:
+        return
+
+
+class _Worker:
+    def __init__(self, ctx, check: bool, func: Callable):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, check, func), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: Optional[Task] = None
+        self.started = 0.0
+        self.done = 0
+        self.ready = False
+
+    def send(self, task: Task) -> None:
+        self.task = task
+        self.started = time.monotonic()
+        self.conn.send(task)
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class Pool:
+    def __init__(self, workers: int, check: bool, *, timeout: Optional[float] = None, recycle: int = 500,
+                 func: Callable = prepare_file):
+        """`func(path, mtime_ns, check, source) -> Prepared` runs in the workers (a module-level
+        function, so the workers can import it)."""
+        self.func = func
+        self.size = max(1, workers)
+        self.check = check
+        self.timeout = timeout
+        self.recycle = recycle
+        self.ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
+        if os.name == "posix":
+            # workers start from a clean server that has already imported the parsers
+            self.ctx.set_forkserver_preload(["gongkai.store.prepare", "gongkai.extract", "gongkai.checks"])
+        self.workers: list[_Worker] = []
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close(kill=exc[0] is not None)
+
+    def close(self, kill: bool = False) -> None:
+        for w in self.workers:
+            w.stop(kill=kill or w.task is not None)
+        self.workers = []
+
+    def map(self, tasks: Iterable[Task | Prepared]) -> Iterator[Prepared]:
+        """Prepared results in completion order; every task yields exactly one result. A task that is
+        already a `Prepared` (an input that failed before parsing, e.g. a download) passes through."""
+        pending = iter(tasks)
+        exhausted = False
+        while len(self.workers) < self.size:
+            self.workers.append(_Worker(self.ctx, self.check, self.func))
+        while True:
+            for w in self.workers:
+                while w.task is None and not exhausted:
+                    task = next(pending, None)
+                    if task is None:
+                        exhausted = True
+                    elif isinstance(task, Prepared):
+                        yield task
+                    else:
+                        w.send(task)
+            busy = [w for w in self.workers if w.task is not None]
+            if not busy:
+                return
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=self._wait_time(busy))
+            for i, w in enumerate(list(self.workers)):
+                if w.task is None:
+                    continue
+                result = None
+                if w.conn in ready:
+                    try:
+                        result = w.conn.recv()
+                    except (EOFError, OSError):
+                        result = None
+                    if result == _READY:
+                        w.ready = True
+                        continue
+                if result is not None:
+                    w.task = None
+                    w.done += 1
+                    if w.done >= self.recycle:
+                        w.stop()
+                        self.workers[i] = _Worker(self.ctx, self.check, self.func)
+                    yield result
+                    continue
+                dead = not w.process.is_alive()
+                late = self.timeout is not None and time.monotonic() - w.started > self.timeout
+                if dead and not w.ready:
+                    # died before taking any file: the environment is broken (e.g. a script that
+                    # starts an ingest without `if __name__ == "__main__":`), not this file
+                    raise PoolError(f"a parsing process exited while starting (exit status {w.process.exitcode}); "
+                                    "if you call ingest() from a script, guard it with "
+                                    "`if __name__ == \"__main__\":`")
+                if dead or late:
+                    path, mtime_ns, source = w.task
+                    path = source or path
+                    w.stop(kill=True)
+                    self.workers[i] = _Worker(self.ctx, self.check, self.func)
+                    if dead:
+                        code = w.process.exitcode
+                        how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+                        yield failure(path, f"the reader crashed ({how}) while reading this file", "crash",
+                                      mtime_ns=mtime_ns, checked=self.check)
+                    else:
+                        yield failure(path, f"reading took longer than {self.timeout:g} s and was stopped",
+                                      "timeout", mtime_ns=mtime_ns, checked=self.check)
+
+    def _wait_time(self, busy: list[_Worker]) -> Optional[float]:
+        if self.timeout is None:
+            return None
+        now = time.monotonic()
+        return max(0.0, min(w.started + self.timeout - now for w in busy)) + 0.01

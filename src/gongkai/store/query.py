@@ -1,0 +1,91 @@
+"""Read-only SQL over the store, and the summary `gongkai stats` prints."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from . import words
+from .writer import Store, StoreError
+
+
+@dataclass
+class Result:
+    columns: list[str]
+    rows: list[tuple]
+
+
+def run_query(db: str, sql: str, params: Optional[list] = None, *, limit: Optional[int] = None) -> Result:
+    """Run one SQL statement on a read-only connection with no access to other files: a query can
+    read the store and nothing else, and change nothing."""
+    import duckdb
+
+    with Store(db, read_only=True) as store:
+        con = store.con
+        con.execute("SET enable_external_access = false")
+        try:
+            cursor = con.execute(sql, params or [])
+        except duckdb.Error as e:
+            raise StoreError(str(e).strip()) from None
+        if cursor.description is None:
+            return Result([], [])
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
+        return Result(columns, rows)
+
+
+LEVELS = ("province", "city", "county")
+
+
+def stats(db: str, *, by: str = "province", years: Optional[list[int]] = None) -> Result:
+    """Reports, bodies, findings and headline numbers per year and region."""
+    if by not in LEVELS:
+        raise StoreError(f"--by must be one of {', '.join(LEVELS)}")
+    h = words.STATS_HEADERS
+    region = {"province": "r.province",
+              "city": "concat_ws('', r.province, CASE WHEN r.city <> r.province THEN r.city END)",
+              "county": "concat_ws('', r.province, CASE WHEN r.city <> r.province THEN r.city END, r.county)"}[by]
+    year_filter = f"WHERE r.year IN ({', '.join(str(int(y)) for y in years)})" if years else ""
+    sql = f"""
+        WITH f AS (
+            SELECT report_id,
+                   count(*) FILTER (WHERE severity = 'error') AS errors,
+                   count(*) FILTER (WHERE severity = 'warning') AS warnings,
+                   count(*) FILTER (WHERE scope = 'cross') AS cross_findings
+            FROM findings GROUP BY report_id),
+        n AS (
+            SELECT report_id,
+                   max(value) FILTER (WHERE path = 'requests.new_received.total') AS new_requests,
+                   max(value) FILTER (WHERE path = 'appeals.reconsideration.total') AS reconsiderations,
+                   sum(value) FILTER (WHERE path IN ('appeals.litigation_direct.total',
+                                                     'appeals.litigation_after_reconsideration.total')) AS lawsuits
+            FROM cells WHERE path IN ('requests.new_received.total', 'appeals.reconsideration.total',
+                                      'appeals.litigation_direct.total',
+                                      'appeals.litigation_after_reconsideration.total')
+            GROUP BY report_id)
+        SELECT r.year AS "{h['year']}",
+               coalesce(nullif({region}, ''), '{words.UNKNOWN_REGION}') AS "{h['region']}",
+               count(*) AS "{h['reports']}",
+               count(DISTINCT r.agency_key) AS "{h['agencies']}",
+               count(*) FILTER (WHERE coalesce(f.errors, 0) > 0) AS "{h['with_errors']}",
+               coalesce(sum(f.errors), 0) AS "{h['errors']}",
+               coalesce(sum(f.warnings), 0) AS "{h['warnings']}",
+               coalesce(sum(f.cross_findings), 0) AS "{h['cross_findings']}",
+               CAST(sum(n.new_requests) AS BIGINT) AS "{h['new_requests']}",
+               CAST(sum(n.reconsiderations) AS BIGINT) AS "{h['reconsiderations']}",
+               CAST(sum(n.lawsuits) AS BIGINT) AS "{h['lawsuits']}"
+        FROM reports r LEFT JOIN f USING (report_id) LEFT JOIN n USING (report_id)
+        {year_filter}
+        GROUP BY ALL
+        ORDER BY 1 NULLS LAST, 2
+    """
+    return run_query(db, sql)
+
+
+def summary(db: str) -> dict[str, Any]:
+    """Totals for the footer of `gongkai stats`."""
+    with Store(db, read_only=True) as store:
+        (reports, agencies, files, failures, cross) = store.con.execute("""
+            SELECT (SELECT count(*) FROM reports), (SELECT count(DISTINCT agency_key) FROM reports),
+                   (SELECT count(*) FROM files), (SELECT count(*) FROM failures),
+                   (SELECT count(*) FROM findings WHERE scope = 'cross')""").fetchone()
+    return {"reports": reports, "agencies": agencies, "files": files, "failures": failures, "cross": cross}

@@ -1,0 +1,329 @@
+"""The store on the real corpus: one report per document, cells equal to the records, regions and
+links, idempotent reruns, exports that read back with their Chinese headers, read-only queries."""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, SEEDS
+from gongkai import parse
+from gongkai.ingest import ReadError
+from gongkai.store.export import ExportError, Filters, export
+from gongkai.store.pipeline import discover, ingest
+from gongkai.store.query import run_query, stats
+from gongkai.store.writer import Store, StoreError
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
+
+DOCUMENTS = sorted(SEEDS + sorted(CORPUS.glob("real/*/source.*")))
+
+
+def _parsed(path: Path):
+    try:
+        return parse(os.path.abspath(path))
+    except ReadError as e:
+        return e
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory):
+    db = tmp_path_factory.mktemp("store") / "corpus.duckdb"
+    result = ingest([str(CORPUS)], str(db), workers=1)
+    records = {p: _parsed(p) for p in DOCUMENTS}
+    return db, result, records
+
+
+def test_discovery_takes_reports_and_skips_corpus_sidecars():
+    found, missing = discover([str(CORPUS)])
+    assert found == sorted(os.path.abspath(p) for p in DOCUMENTS)
+    assert not missing
+    # a file named explicitly is always taken; a pattern or path that matches nothing is reported
+    found, missing = discover([str(CORPUS / "README.md"), str(CORPUS / "nope"), str(CORPUS / "*.xyz")])
+    assert found == [os.path.abspath(CORPUS / "README.md")]
+    assert [m[0] for m in missing] == [str(CORPUS / "nope"), str(CORPUS / "*.xyz")]
+
+
+def test_one_report_per_document(corpus_store):
+    db, result, records = corpus_store
+    readable = {os.path.abspath(p) for p, r in records.items() if not isinstance(r, Exception)}
+    unreadable = {os.path.abspath(p) for p, r in records.items() if isinstance(r, Exception)}
+    with Store(db, read_only=True) as s:
+        files = dict(s.query("SELECT path, status FROM files"))
+        reports = {path: rid for rid, path in s.query("SELECT report_id, source_path FROM reports")}
+        failures = dict(s.query("SELECT path, reason FROM failures"))
+    assert set(files) == {os.path.abspath(p) for p in DOCUMENTS}
+    assert set(reports) == readable
+    assert len(set(reports.values())) == len(readable)
+    # a document no reader can take (a reader not installed) is a failure with the parser's reason
+    assert set(failures) == unreadable
+    for path in unreadable:
+        assert failures[path] == str(records[Path(path)] if Path(path) in records else "")
+    assert result.inputs == len(DOCUMENTS) and result.new_reports == len(readable)
+
+
+def test_cells_equal_the_records(corpus_store):
+    db, _, records = corpus_store
+    with Store(db, read_only=True) as s:
+        for path, record in records.items():
+            if isinstance(record, Exception):
+                continue
+            rid = record.source.sha256
+            stored = s.query("SELECT path, value, raw, location FROM cells WHERE report_id = ? ORDER BY ord", [rid])
+            assert [(p, v) for p, v, _, _ in stored] == record.cells(), path
+            for p, _, raw, location in stored:
+                src = record.provenance.get(p)
+                assert (raw, location) == ((src.raw, src.at) if src else (None, None)), (path, p)
+            # the whole record comes back from the store, findings and sections included
+            assert s.record(rid).to_dict() == record.to_dict(), path
+            (n_cells, n_findings) = s.query("SELECT n_cells, n_findings FROM reports WHERE report_id = ?", [rid])[0]
+            assert (n_cells, n_findings) == (len(record.cells()), len(record.findings))
+
+
+REGIONS = {
+    # agency as the report names itself -> (province, city, county, code, agency_key)
+    "上海市静安区人力资源和社会保障局": ("上海市", "上海市", "静安区", "310106", "310106:人力资源和社会保障局"),
+    "上海市人力资源和社会保障局": ("上海市", None, None, "310000", "310000:人力资源和社会保障局"),
+    "莆田市涵江区人力资源和社会保障局": ("福建省", "莆田市", "涵江区", "350303", "350303:人力资源和社会保障局"),
+    "上海市嘉定区人力资源和社会保障局": ("上海市", "上海市", "嘉定区", "310114", "310114:人力资源和社会保障局"),
+    "青岛市人力资源和社会保障局": ("山东省", "青岛市", None, "370200", "370200:人力资源和社会保障局"),
+    "平潭综合实验区": ("福建省", "福州市", "平潭综合实验区", "350128", "350128:人民政府"),
+    "平潭综合实验区公安局": ("福建省", "福州市", "平潭综合实验区", "350128", "350128:公安局"),
+    "平潭综合实验区交通与建设局": ("福建省", "福州市", "平潭综合实验区", "350128", "350128:交通与建设局"),
+    "洪泽区人民政府": ("江苏省", "淮安市", "洪泽区", "320813", "320813:人民政府"),
+    "淮安市洪泽区人民政府": ("江苏省", "淮安市", "洪泽区", "320813", "320813:人民政府"),
+    "淮安市人民政府": ("江苏省", "淮安市", None, "320800", "320800:人民政府"),
+}
+
+
+def test_regions_and_agency_keys(corpus_store):
+    db, _, _ = corpus_store
+    with Store(db, read_only=True) as s:
+        rows = s.query("SELECT agency, province, city, county, region_code, agency_key FROM reports")
+    assert rows
+    for agency, *got in rows:
+        assert tuple(got) == REGIONS[agency], agency
+
+
+def test_years_chain_only_where_one_body_reports_consecutive_years(corpus_store):
+    """平潭's four reports are three bodies (and 2019/2024 of the 实验区 do not chain): no link.
+    洪泽区 2023 (洪泽区人民政府) and 2024 (淮安市洪泽区人民政府) are one body in consecutive
+    years; their numbers agree (结转 0 -> 0; 规范性文件 5 + 3 − 0 = 8), so no cross-year finding."""
+    db, _, records = corpus_store
+    with Store(db, read_only=True) as s:
+        links = s.query("SELECT agency_key, prev_year, year FROM year_links ORDER BY 1")
+        cross = s.query("SELECT rule, message FROM findings WHERE scope = 'cross'")
+        pingtan = s.query("SELECT agency_key, year FROM reports WHERE agency_key LIKE '350128:%' ORDER BY 1, 2")
+    assert pingtan == [("350128:交通与建设局", 2022), ("350128:人民政府", 2019), ("350128:人民政府", 2024),
+                       ("350128:公安局", 2024)]
+    hongze_read = all(not isinstance(r, Exception) for p, r in records.items() if "hongze" in str(p))
+    assert links == ([("320813:人民政府", 2023, 2024)] if hongze_read else [])
+    assert not [l for l in links if l[0].startswith("350128:")]
+    assert cross == []
+
+
+def test_rerun_skips_renamed_copy_is_no_new_report_and_parser_upgrade_rereads(tmp_path, monkeypatch):
+    import gongkai.extract
+
+    db = str(tmp_path / "s.duckdb")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for p in SEEDS[:3]:
+        shutil.copy(p, docs / p.name)
+    first = ingest([str(docs)], db, workers=1)
+    assert (first.new_reports, first.skipped, first.failed) == (3, 0, 0)
+    again = ingest([str(docs)], db, workers=1)
+    assert (again.new_reports, again.read, again.skipped) == (0, 0, 3)
+    # the same bytes under another name: a second file of one report
+    shutil.copy(SEEDS[0], docs / "renamed.txt")
+    third = ingest([str(docs)], db, workers=1)
+    assert (third.new_reports, third.duplicates, third.skipped) == (0, 1, 3)
+    with Store(db, read_only=True) as s:
+        assert s.query("SELECT count(*) FROM reports")[0][0] == 3
+        assert s.query("SELECT count(*) FROM files")[0][0] == 4
+        n_cells = s.query("SELECT count(*) FROM cells")[0][0]
+    # a new parser version re-reads everything, replacing rows rather than adding them
+    monkeypatch.setattr(gongkai.extract, "PARSER_VERSION", gongkai.extract.PARSER_VERSION + ".test")
+    upgraded = ingest([str(docs)], db, workers=1)
+    assert (upgraded.rewritten, upgraded.new_reports, upgraded.skipped) == (3, 0, 0)
+    with Store(db, read_only=True) as s:
+        assert s.query("SELECT count(*) FROM cells")[0][0] == n_cells
+        assert {v for (v,) in s.query("SELECT DISTINCT parser_version FROM reports")} == {
+            gongkai.extract.PARSER_VERSION}
+    # a report stored without checks is read again when checks are asked for
+    db2 = str(tmp_path / "nocheck.duckdb")
+    ingest([str(docs)], db2, workers=1, check=False)
+    checked = ingest([str(docs)], db2, workers=1, check=True)
+    assert checked.rewritten == 3
+
+
+def test_a_bad_file_is_recorded_and_does_not_stop_the_batch(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(SEEDS[0], docs / "a.txt")
+    (docs / "b.pdf").write_bytes(b"%PDF-1.7\n garbage")
+    (docs / "c.txt").write_bytes(b"")
+    shutil.copy(SEEDS[1], docs / "d.txt")
+    db = str(tmp_path / "s.duckdb")
+    result = ingest([str(docs)], db, workers=1)
+    assert (result.new_reports, result.failed) == (2, 2)
+    with Store(db, read_only=True) as s:
+        failures = dict(s.query("SELECT path, reason FROM failures"))
+    assert set(failures) == {str(docs / "b.pdf"), str(docs / "c.txt")}
+    assert failures[str(docs / "c.txt")] == "the file is empty"
+    # known failures are not retried with the same parser, and a fixed file replaces its failure
+    again = ingest([str(docs)], db, workers=1)
+    assert (again.known_failures, again.failed) == (2, 0)
+    shutil.copy(SEEDS[2], docs / "c.txt")
+    fixed = ingest([str(docs)], db, workers=1)
+    assert (fixed.new_reports, fixed.known_failures) == (1, 1)
+    with Store(db, read_only=True) as s:
+        assert [p for (p,) in s.query("SELECT path FROM failures")] == [str(docs / "b.pdf")]
+
+
+# --- exports ---------------------------------------------------------------------------------------
+def test_xlsx_wide_export_reads_back_with_chinese_headers(corpus_store, tmp_path):
+    from openpyxl import load_workbook
+
+    db, _, records = corpus_store
+    out = tmp_path / "reports.xlsx"
+    n = export(str(db), str(out))
+    readable = [r for r in records.values() if not isinstance(r, Exception)]
+    assert n == len(readable)
+    wb = load_workbook(out, read_only=True)
+    ws = wb["报告"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    for name in ("机关名称", "年度", "省", "市", "县（区）", "区划代码", "依申请公开｜（七）总计｜总计",
+                 "依申请公开｜一、本年新收政府信息公开申请数量｜自然人", "主动公开｜行政规范性文件｜现行有效件数",
+                 "复议诉讼｜行政复议｜结果维持"):
+        assert name in header, name
+    assert len(set(header)) == len(header)
+    assert len(rows) == 1 + len(readable)
+    col = {name: i for i, name in enumerate(header)}
+    by_agency_year = {(r[col["机关名称"]], r[col["年度"]]): r for r in rows[1:]}
+    for record in readable:
+        row = by_agency_year[(record.agency, record.year)]
+        for path, value in record.cells():
+            from gongkai.store.labels import header as header_of
+
+            got = row[col[header_of(path)]]
+            assert got == value and type(got) is type(value) or (value is None and got is None), (record.agency, path)
+
+
+def test_csv_long_and_findings_forms(corpus_store, tmp_path):
+    db, _, records = corpus_store
+    out = tmp_path / "cells.csv"
+    n = export(str(db), str(out), form="long")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8 Chinese
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:3] == ["报告编号（SHA-256）", "机关名称", "机关标识"]
+    assert "标题" in rows[0] and "数值" in rows[0] and "原文" in rows[0]
+    assert n == len(rows) - 1 == sum(len(r.cells()) for r in records.values() if not isinstance(r, Exception))
+    findings = tmp_path / "findings.csv"
+    n = export(str(db), str(findings), form="findings")
+    assert n == sum(len(r.findings) for r in records.values() if not isinstance(r, Exception))
+
+
+def test_parquet_and_filters(corpus_store, tmp_path):
+    import duckdb
+
+    db, _, _ = corpus_store
+    with Store(db, read_only=True) as s:
+        def count(where):
+            return s.query(f"SELECT count(*) FROM reports WHERE {where}")[0][0]
+
+        expected = {
+            "year": count("year = 2024"),
+            "years": count("year IN (2022, 2023)"),
+            "region": count("province = '江苏省'"),
+            "code": count("region_code LIKE '3208%'"),
+            "agency": count("agency_name LIKE '%平潭%'"),
+            "rule": s.query("SELECT count(DISTINCT report_id) FROM findings WHERE rule LIKE 'GK3%'")[0][0],
+        }
+    cases = {
+        "year": Filters(years=[2024]),
+        "years": Filters(years=[2022, 2023]),
+        "region": Filters(regions=["江苏"]),
+        "code": Filters(regions=["320800"]),
+        "agency": Filters(agencies=["平潭"]),
+        "rule": Filters(rules=["GK3"]),
+    }
+    for name, filters in cases.items():
+        out = tmp_path / f"{name}.parquet"
+        n = export(str(db), str(out), filters=filters)
+        assert n == expected[name], name
+        assert duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchall()[0][0] == n
+    with pytest.raises(ExportError):
+        export(str(db), str(tmp_path / "x.json"))
+
+
+def test_query_is_read_only(corpus_store, tmp_path):
+    db, _, _ = corpus_store
+    result = run_query(str(db), "SELECT count(*) AS n FROM reports")
+    assert result.columns == ["n"] and result.rows[0][0] > 0
+    for sql in ("DELETE FROM reports", "DROP TABLE cells", f"COPY reports TO '{tmp_path / 'x.csv'}'",
+                "CREATE TABLE x AS SELECT 1"):
+        with pytest.raises(StoreError):
+            run_query(str(db), sql)
+    assert run_query(str(db), "SELECT count(*) FROM reports").rows == result.rows
+    with pytest.raises(StoreError, match="no such store"):
+        run_query(str(tmp_path / "missing.duckdb"), "SELECT 1")
+
+
+def test_stats_by_year_and_region(corpus_store):
+    db, _, records = corpus_store
+    result = stats(str(db))
+    assert result.columns[:4] == ["年度", "地区", "报告", "机关"]
+    assert sum(r[2] for r in result.rows) == sum(1 for r in records.values() if not isinstance(r, Exception))
+    fujian_2024 = [r for r in result.rows if r[0] == 2024 and r[1] == "福建省"]
+    assert fujian_2024 and fujian_2024[0][2] == 2  # 平潭综合实验区 and its 公安局
+    by_county = stats(str(db), by="county")
+    assert any(r[1] == "福建省福州市平潭综合实验区" for r in by_county.rows)
+
+
+# --- the command line ------------------------------------------------------------------------------
+def test_cli_ingest_query_export_stats(tmp_path):
+    from click.testing import CliRunner
+
+    from gongkai.cli import main
+    from gongkai.cli_store import register
+
+    register(main)
+    runner = CliRunner()
+    db = str(tmp_path / "cli.duckdb")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for p in SEEDS[:2]:
+        shutil.copy(p, docs / p.name)
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 nothing")
+    r = runner.invoke(main, ["ingest", str(docs), "--db", db, "--workers", "1", "--progress", "none"])
+    assert r.exit_code == 2, r.output  # one input failed
+    assert "2 new reports" in r.stderr and "1 failed" in r.stderr and "broken.pdf" in r.stderr
+    r = runner.invoke(main, ["query", "--db", db, "--format", "csv", "SELECT agency, year FROM reports ORDER BY year"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines() == ["agency,year", "上海市静安区人力资源和社会保障局,2023", "上海市人力资源和社会保障局,2024"]
+    r = runner.invoke(main, ["query", "--db", db, "DELETE FROM reports"])
+    assert r.exit_code == 1 and "read-only" in r.output.lower()
+    out = tmp_path / "x.xlsx"
+    r = runner.invoke(main, ["export", "--db", db, "--to", str(out), "--year", "2023-2024"])
+    assert r.exit_code == 0 and out.exists() and "2 rows" in r.stderr
+    r = runner.invoke(main, ["stats", "--db", db, "--format", "csv"])
+    assert r.exit_code == 0 and r.stdout.splitlines()[0].startswith("年度,地区,报告")
+    r = runner.invoke(main, ["ingest", str(tmp_path / "nothing-here"), "--db", db, "--progress", "none"])
+    assert r.exit_code == 2 and "no such file or folder" in r.stderr
+
+
+def test_store_in_use_and_not_a_store(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with Store(db):
+        pass
+    bogus = tmp_path / "bogus.duckdb"
+    bogus.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError):
+        Store(bogus)
