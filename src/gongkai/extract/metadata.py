@@ -129,30 +129,56 @@ _TITLES = {n: t for n, t, _ in SECTION_TITLES}
 
 
 def find_sections(text: str) -> list[Section]:
-    """The six numbered parts, found in order; a part whose heading is missing is left out."""
-    found: list[tuple[int, int, int]] = []  # (number, heading start, heading end)
+    """The six numbered parts, in the order they stand in the text.
+
+    Headings are found by numeral and title words, in template order first; a part missed that
+    way is looked for anywhere (out of order) and then as any short numbered heading line (a
+    retitled part), so the checks can tell a missing part from a misplaced or renamed one.
+    """
+    found: dict[int, tuple[int, int]] = {}  # number -> (heading start, heading end)
     pos = 0
     for n in range(1, 7):
-        m = _SECTION_RES[n].search(text, pos)
-        if m and n == 3:
-            # the request table's row "三、本年度办理结果" is no heading; skip table-row look-alikes
-            while m and "本年度办理结果" in text[m.start():m.end() + 8]:
-                m = _SECTION_RES[n].search(text, m.end())
-        if not m:
-            continue
-        head_end = text.find("\n", m.end())
-        line_end = head_end if head_end != -1 else len(text)
-        # a heading ends at its line's end, or where a long flattened line goes on with the text
-        tail = _title_tail(text, m.end())
-        title_end = m.end() + tail if tail or line_end - m.start() > 40 else line_end
-        found.append((n, m.start(), title_end))
-        pos = title_end
+        m = _find_heading(text, n, pos)
+        if m:
+            found[n] = m
+            pos = m[1]
+    for n in range(1, 7):
+        if n not in found:
+            m = _find_heading(text, n, 0) or _generic_heading(text, n)
+            if m and all(not (a <= m[0] < b) for a, b in found.values()):
+                found[n] = m
+    order = sorted(found.items(), key=lambda item: item[1][0])
     sections = []
-    for i, (n, start, title_end) in enumerate(found):
-        body_end = found[i + 1][1] if i + 1 < len(found) else len(text)
+    for i, (n, (start, title_end)) in enumerate(order):
+        body_end = order[i + 1][1][0] if i + 1 < len(order) else len(text)
         title = re.sub(r"^[\s#]*[一二三四五六1-6]\s*[、.．]\s*", "", text[start:title_end]).strip()
         sections.append(Section(number=n, title=title or _TITLES[n], text=text[title_end:body_end].strip()))
     return sections
+
+
+_TABLE_ROW_WORDS = ("本年度办理结果", "本年新收", "上年结转", "结转下年度")
+
+
+def _find_heading(text: str, n: int, pos: int) -> tuple[int, int] | None:
+    m = _SECTION_RES[n].search(text, pos)
+    # table rows such as 三、本年度办理结果 look like headings
+    while m and any(w in text[m.start():m.end() + 8] for w in _TABLE_ROW_WORDS):
+        m = _SECTION_RES[n].search(text, m.end())
+    if not m:
+        return None
+    head_end = text.find("\n", m.end())
+    line_end = head_end if head_end != -1 else len(text)
+    # a heading ends at its line's end, or where a long flattened line goes on with the text
+    tail = _title_tail(text, m.end())
+    return m.start(), (m.end() + tail if tail or line_end - m.start() > 40 else line_end)
+
+
+def _generic_heading(text: str, n: int) -> tuple[int, int] | None:
+    numeral = "一二三四五六"[n - 1]
+    for m in re.finditer(r"^[ \t#]*" + numeral + r"\s*、\s*[^\n。；;，,]{2,30}$", text, re.M):
+        if not any(w in m.group() for w in _TABLE_ROW_WORDS):
+            return m.start(), m.end()
+    return None
 
 
 def _title_tail(text: str, i: int) -> int:
