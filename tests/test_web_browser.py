@@ -201,6 +201,7 @@ def test_changed_number_is_marked_with_its_finding(page):
     row.locator("a.goto").click()
     assert "sel" in cell.get_attribute("class")
     assert page.locator(".sl.sel").get_attribute("id") == "L40"
+    assert page.locator(".sl.sel mark.sc.sel").inner_text() == "3"  # the very characters read
     # the README's picture: verdict, findings, the marked cells with one finding open, the source line
     page.set_viewport_size({"width": 1500, "height": 1350})
     page.evaluate("window.scrollTo(0, 0)")

@@ -159,10 +159,12 @@ def source_view(document: Any, record: Mapping[str, Any]) -> tuple[list[dict[str
             if not line or line > len(texts):
                 continue
             index[path] = {"line": line}
-            m = _COL_RE.search(prov.get("at") or "")
             raw = prov.get("raw") or ""
-            if m and raw:
-                start = int(m.group(1)) - 1
+            start = prov.get("char")
+            if start is None:  # older records say it only in words: "line 10 col 4694"
+                m = _COL_RE.search(prov.get("at") or "")
+                start = int(m.group(1)) - 1 if m else None
+            if start is not None and raw:
                 if texts[line - 1][start:start + len(raw)] == raw:
                     spans.setdefault(line, []).append((start, start + len(raw), path))
     else:

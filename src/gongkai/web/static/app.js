@@ -64,7 +64,7 @@
         });
         marks.forEach(function (m) { m.classList.add("sel"); });
         // a long line (a crawled page flattened to one line) is only tinted; its mark carries the eye
-        line.classList.add(marks.length ? "sel-weak" : "sel");
+        line.classList.add(marks.length && line.textContent.length > 300 ? "sel-weak" : "sel");
         scrollSourceTo(marks.length ? marks[0] : line);
       }
     }
