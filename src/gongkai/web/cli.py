@@ -27,9 +27,13 @@ def serve_command(db: str | None, host: str, port: int, max_upload_mb: int) -> N
         from .app import create_app
     except ImportError as e:
         raise click.ClickException(f"the web interface needs the web extra: pip install 'gongkai[web]' ({e})")
+    from ..store.writer import StoreError
+
     try:
         app = create_app(db, max_upload=max_upload_mb * 1024 * 1024)
-    except Exception as e:  # e.g. not a store, or locked by a writer
+    except StoreError as e:  # not a store, another schema, or locked by a running ingest
+        raise click.ClickException(str(e))
+    except Exception as e:
         raise click.ClickException(f"cannot open the store {db}: {e}")
     click.echo(f"gongkai: serving on http://{host}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
