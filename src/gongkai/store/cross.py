@@ -173,12 +173,14 @@ def _similar(con) -> list[tuple]:
     ids = sorted({x for pair in candidates for x in pair})
     meta = {}
     sigs = {}
-    for rid, sig, key, year, name in con.execute("""
-            SELECT n.report_id, n.signature, r.agency_key, r.year, r.agency_name
+    paths = {}
+    for rid, sig, key, year, name, path in con.execute("""
+            SELECT n.report_id, n.signature, r.agency_key, r.year, r.agency_name, r.source_path
             FROM narratives n JOIN reports r USING (report_id)
             WHERE n.report_id IN (SELECT unnest(?::VARCHAR[]))""", [ids]).fetchall():
         sigs[rid] = np.asarray(sig, dtype=np.uint32)
         meta[rid] = (key, year, name)
+        paths[rid] = path
     best: dict[str, list] = {}  # report -> [similarity, other, count]
     for a, b in candidates:
         if a not in sigs or b not in sigs:
@@ -205,7 +207,8 @@ def _similar(con) -> list[tuple]:
         else:
             message = words.MSG_SIMILAR_OTHER_BODY.format(other_agency=oname or "", other_year=oyear or "",
                                                           similarity=sim, more=more)
-        out.append(_finding(rid, len(out), SIMILAR, message, "sections", None, other))
+        out.append(_finding(rid, len(out), SIMILAR, message, "sections",
+                            words.EVIDENCE_SIMILAR.format(path=paths.get(other)), other))
     return out
 
 

@@ -115,7 +115,7 @@ def plan(paths: list[str], memo: Memo, *, check: bool) -> tuple[list[Input], int
                 if stored_version == version and (stored_checked or not check):
                     skipped += 1
                     continue
-            if status == "failed" and memo.failures.get(path, (None, None))[1] == version:
+            if status == "failed" and memo.failures.get(path, (None, None, None))[1] == version:
                 known_failed += 1
                 continue
         todo.append(Input(path, st.st_size, st.st_mtime_ns))
@@ -198,8 +198,15 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
         memo = store.memo()
         memo.force = force
         todo, result.skipped, result.known_failures = plan(paths, memo, check=check)
-        url_todo = [u for u in dict.fromkeys(urls) if force or not _url_done(u, memo, check)]
-        result.skipped += len(set(urls)) - len(url_todo)
+        url_todo = []
+        for url in dict.fromkeys(urls):
+            done = None if force else _url_done(url, memo, check)
+            if done == "report":
+                result.skipped += 1
+            elif done == "failed":
+                result.known_failures += 1
+            else:
+                url_todo.append(url)
         result.inputs = len(paths) + len(set(urls))
         bar = Progress(len(todo) + len(url_todo), progress)
         try:
@@ -216,15 +223,20 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
     return result
 
 
-def _url_done(url: str, memo: Memo, check: bool) -> bool:
+def _url_done(url: str, memo: Memo, check: bool) -> Optional[str]:
+    """'report' or 'failed' when a URL needs no new download; None when it does. A failed download
+    is always tried again (networks recover); content that could not be read is not, until the
+    parser changes."""
     entry = memo.files.get(url)
     if entry is None:
-        return False
+        return None
     version = parser_version()
     if entry[3] == "report":
         stored = memo.reports.get(entry[2])
-        return stored is not None and stored[0] == version and (stored[1] or not check)
-    return memo.failures.get(url, (None, None))[1] == version
+        ok = stored is not None and stored[0] == version and (stored[1] or not check)
+        return "report" if ok else None
+    sha, failed_version, kind = memo.failures.get(url, (None, None, None))
+    return "failed" if kind != "fetch" and failed_version == version else None
 
 
 def _write_all(store: Store, memo: Memo, results: Iterator[Prepared], result: IngestResult, bar: Progress) -> None:

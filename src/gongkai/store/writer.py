@@ -61,7 +61,7 @@ class Memo:
 
     files: dict[str, tuple] = field(default_factory=dict)  # path -> (size, mtime_ns, sha256, status)
     reports: dict[str, tuple] = field(default_factory=dict)  # sha256 -> (parser_version, checked)
-    failures: dict[str, tuple] = field(default_factory=dict)  # path -> (sha256, parser_version)
+    failures: dict[str, tuple] = field(default_factory=dict)  # path -> (sha256, parser_version, kind)
     force: bool = False  # rewrite every report once, whatever its version
     written: set = field(default_factory=set)  # reports written in this run
 
@@ -146,8 +146,9 @@ class Store:
         for sha, version, checked in self.con.execute(
                 "SELECT report_id, parser_version, checked FROM reports").fetchall():
             m.reports[sha] = (version, checked)
-        for path, sha, version in self.con.execute("SELECT path, sha256, parser_version FROM failures").fetchall():
-            m.failures[path] = (sha, version)
+        for path, sha, version, kind in self.con.execute(
+                "SELECT path, sha256, parser_version, kind FROM failures").fetchall():
+            m.failures[path] = (sha, version, kind)
         return m
 
     # -- writing --------------------------------------------------------------------------------
@@ -216,7 +217,7 @@ class Store:
                 if p.ok:
                     memo.failures.pop(p.path, None)
                 else:
-                    memo.failures[p.path] = (p.sha256, p.parser_version)
+                    memo.failures[p.path] = (p.sha256, p.parser_version, p.kind)
         return len(reports) - len(stored), len(stored), already
 
     def _insert(self, table: str, columns: Iterable[str], rows: list[tuple], *, replace: bool = False) -> None:

@@ -1,0 +1,45 @@
+"""The local engine's worker pool: a reader that crashes its process or hangs costs only its file."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from gongkai.store.pool import Pool
+from gongkai.store.prepare import Prepared, failure
+
+
+def fragile_reader(path, mtime_ns, check, source=None) -> Prepared:
+    """Stands in for prepare_file in the workers (imported there by reference)."""
+    name = os.path.basename(path)
+    if name.startswith("crash"):
+        os.kill(os.getpid(), signal.SIGSEGV)  # what a native PDF library does on a bad file
+    if name.startswith("hang"):
+        time.sleep(60)
+    return failure(source or path, f"read {name} in {os.getpid()}", "read", checked=check)
+
+
+def test_crash_and_hang_cost_only_their_file():
+    names = ["a", "crash-1", "b", "hang-1", "c", "crash-2", "d", "e"]
+    started = time.monotonic()
+    with Pool(2, True, timeout=2.0, func=fragile_reader) as pool:
+        results = {os.path.basename(r.path): r for r in pool.map((f"/x/{n}", None, None) for n in names)}
+    assert set(results) == set(names)  # one result per input, the pool went on
+    assert time.monotonic() - started < 30
+    for n in "abcde":
+        assert results[n].reason.startswith(f"read {n} in ")
+    for n in ("crash-1", "crash-2"):
+        assert results[n].kind == "crash" and "signal 11" in results[n].reason
+    assert results["hang-1"].kind == "timeout" and "longer than 2 s" in results["hang-1"].reason
+
+
+def test_workers_are_recycled_and_sources_pass_through():
+    with Pool(1, False, recycle=3, func=fragile_reader) as pool:
+        done = list(pool.map([("/x/f%d" % i, None, "http://h/%d" % i) for i in range(7)]))
+    assert [r.path for r in done] == ["http://h/%d" % i for i in range(7)]
+    pids = [r.reason.rsplit(" ", 1)[1] for r in done]
+    assert len(set(pids)) == 3 and pids[:3] == [pids[0]] * 3  # a fresh process every 3 files
+    ready = failure("http://h/failed", "download failed: HTTP 404", "fetch")
+    with Pool(1, False, func=fragile_reader) as pool:
+        out = list(pool.map([("/x/a", None, None), ready, ("/x/b", None, None)]))
+    assert ready in out and len(out) == 3
