@@ -112,3 +112,9 @@ def test_text_copied_from_a_pdf_with_wrapped_labels(corpus_present):
     gold = gold_for(CORPUS / "real" / "huaian-city-2024-pdf" / "source.pdf")
     record = parse(REPO / "tests" / "data" / "huaian-city-2024-pdf-lines.txt").to_dict()
     assert [(p, g, cell_of(record, p)) for p, g in gold_cells(gold) if not same(g, cell_of(record, p))] == []
+
+
+def test_title_set_over_two_lines(pipe):
+    title = "2023年度上海市静安区人力资源和社会保障局政府信息公开年度工作报告"
+    rec = parse(edited(SEED_PIPE, title, "2023年度上海市静安区人力资源和社会保障局政府信息公开\n年度工作报告"))
+    assert (rec.agency, rec.year) == (pipe.agency, pipe.year)

@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Origin:
-    """Where a piece of text stands in the source. Fields a format does not have stay None."""
+    """Where a piece of text stands in the source. Fields a format does not have stay None.
+
+    Treat as immutable (it is hashed); not frozen only because readers make hundreds per page and
+    a frozen dataclass costs several times more to build.
+    """
 
     line: int | None = None  # 1-based line in a text source
     char: int | None = None  # 0-based character offset within that line or paragraph

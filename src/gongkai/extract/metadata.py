@@ -47,9 +47,19 @@ def _squash(s: str) -> str:
 
 
 def find_title(lines: Sequence[str]) -> int | None:
-    """Index of the report's title line among the first lines of the document."""
+    """Index of the report's title line among the first lines of the document.
+
+    A title set over two lines (…2023年政府信息公开 / 工作年度报告) is joined into the first
+    of them, so later steps see it whole.
+    """
     for i, line in enumerate(lines[:40]):
         if len(line) < 120 and REPORT_TITLE_RE.search(line):
+            return i
+    for i in range(min(39, len(lines) - 1)):
+        joined = lines[i].strip() + lines[i + 1].strip()
+        if len(joined) < 120 and REPORT_TITLE_RE.search(joined) and not REPORT_TITLE_RE.search(lines[i + 1]):
+            if isinstance(lines, list):
+                lines[i] = joined
             return i
     return None
 
