@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,6 +63,15 @@ class CellSource:
     label: Optional[str] = None  # the row's label as printed (with any merged group label before it)
 
 
+@lru_cache(maxsize=1024)
+def _split_path(path: str) -> tuple[str, str, str]:
+    table, row, field = path.split(".")  # checks ask for the same few hundred paths again and again
+    return table, row, field
+
+
+_EMPTY: dict = {}
+
+
 class Record(BaseModel):
     """One annual report as data."""
 
@@ -84,8 +94,8 @@ class Record(BaseModel):
 
     def cell(self, path: str) -> Optional[Number]:
         """The value at a dotted path such as ``requests.total.commercial``."""
-        table, row, field = path.split(".")
-        return getattr(self, table).get(row, {}).get(field)
+        table, row, field = _split_path(path)
+        return getattr(self, table).get(row, _EMPTY).get(field)
 
     def cells(self) -> list[tuple[str, Optional[Number]]]:
         """Every table cell as (dotted path, value), in template order."""

@@ -11,7 +11,7 @@ import re
 from typing import Iterator, Optional
 
 from .patterns import (
-    ADMIN_FEE_RE, APPEAL_OUTCOME_WORDS_RE, CARRIED_FORWARD_PATTERNS, CARRIED_OVER_PATTERNS, DECISION_PATTERNS,
+    PATTERN_ANCHORS, ADMIN_FEE_RE, APPEAL_OUTCOME_WORDS_RE, CARRIED_FORWARD_PATTERNS, CARRIED_OVER_PATTERNS, DECISION_PATTERNS,
     DECISION_SURE_VERBS, HANDLED_PATTERNS, INFO_DISCLOSURE_RE, LITIGATION_PATTERNS, NO_APPEAL_RE, NO_REQUESTS_RE,
     NORMATIVE_IN_FORCE_WORDS, NORMATIVE_ISSUE_VERBS, NORMATIVE_RE, NORMATIVE_REPEALED_WORDS, NORMATIVE_SKIP_WORDS,
     OUTCOME_PATTERNS, OUTCOME_REASON_RE, RECEIVED_PATTERNS, RECONSIDERATION_PATTERNS, SECTION_NUMERALS_CN,
@@ -94,12 +94,30 @@ def _matches(ctx: Context, patterns) -> Iterator[tuple[int, str, re.Match, objec
         taken: list[tuple[int, int]] = []
         for item in patterns:
             regex, tag = item if isinstance(item, tuple) else (item, None)
-            for m in regex.finditer(text):
+            for m in _finditer(regex, text):
                 span = m.span("n") if "n" in regex.groupindex else m.span()
                 if any(a < span[1] and span[0] < b for a, b in taken):
                     continue
                 taken.append(span)
                 yield number, text, m, tag
+
+
+_CLAUSE_RE = re.compile(r"[^。；！？\n]+")
+
+
+def _finditer(regex: re.Pattern, text: str) -> Iterator[re.Match]:
+    """regex.finditer, but for patterns with an anchor word only over the clauses that hold it:
+    their leading lazy gaps make a scan of the whole part slow, and no match crosses a clause."""
+    anchors = PATTERN_ANCHORS.get(regex)
+    if anchors is None:
+        yield from regex.finditer(text)
+        return
+    if not any(a in text for a in anchors):
+        return
+    for clause in _CLAUSE_RE.finditer(text):
+        start, end = clause.span()
+        if any(a in text[start:end] for a in anchors):
+            yield from regex.finditer(text, start, end)
 
 
 @rule("GK401", "narrative-received",

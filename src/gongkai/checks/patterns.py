@@ -202,3 +202,11 @@ DECISION_SURE_VERBS = ("作出", "做出")
 ADMIN_FEE_RE = _re(r"行政事业性收费(?:金额|总额|总金额)?" + _OPT_QTY + r"(?P<n>\d+(?:\.\d+)?)(?P<unit>万元|亿元|元)")
 
 # Known misprints of template labels: see vocabulary.LABEL_TYPOS.
+
+
+# Words without which a pattern cannot match (and that no match crosses a clause to reach): the
+# narrative checks run these patterns only over the clauses holding one.
+PATTERN_ANCHORS: dict[re.Pattern, tuple[str, ...]] = {
+    NORMATIVE_RE: ("规范性文件",),
+    **{regex: ("决定",) for regex, _ in DECISION_PATTERNS},
+}
