@@ -178,6 +178,7 @@ def test_a_bad_file_is_recorded_and_does_not_stop_the_batch(tmp_path):
     # known failures are not retried with the same parser, and a fixed file replaces its failure
     again = ingest([str(docs)], db, workers=1)
     assert (again.known_failures, again.failed) == (2, 0)
+    assert ingest([str(docs)], db, workers=1, retry_failed=True).failed == 2
     shutil.copy(SEEDS[2], docs / "c.txt")
     fixed = ingest([str(docs)], db, workers=1)
     assert (fixed.new_reports, fixed.known_failures) == (1, 1)

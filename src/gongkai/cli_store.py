@@ -58,6 +58,9 @@ def _years(values: tuple[str, ...]) -> list[int]:
                                                "could not be read). A later run with checks re-reads these.")
 @click.option("--no-cross", is_flag=True, help="Skip the cross-report checks after the ingest.")
 @click.option("--force", is_flag=True, help="Read every input again, even if stored and unchanged.")
+@click.option("--retry-failed", is_flag=True,
+              help="Read again the inputs that failed before (they are otherwise skipped until the parser "
+                   "changes), e.g. after a crash or timeout that was the machine's fault.")
 @click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
               help="Skip files whose name matches (in folders and globs), in addition to the defaults "
                    "(README*, LICENSE*, provenance.txt, *.gold.*, hidden files).")
@@ -78,8 +81,9 @@ def _years(values: tuple[str, ...]) -> list[int]:
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
               help="URLs: where downloads are cached by URL. Default: ~/.cache/gongkai/http.")
 @click.option("--refresh", is_flag=True, help="URLs: ask the server again (conditionally) instead of using the cache.")
-def ingest_command(paths, db, urls_file, workers, engine, scheduler, no_check, no_cross, force, excludes, all_files,
-                   timeout, progress, min_interval, http_timeout, retries, max_size, cache_dir, refresh) -> None:
+def ingest_command(paths, db, urls_file, workers, engine, scheduler, no_check, no_cross, force, retry_failed,
+                   excludes, all_files, timeout, progress, min_interval, http_timeout, retries, max_size, cache_dir,
+                   refresh) -> None:
     """Parse and check reports into a store (a DuckDB file; no server).
 
     PATHS are files, folders (searched recursively) and globs. Each distinct document becomes one
@@ -123,7 +127,8 @@ def ingest_command(paths, db, urls_file, workers, engine, scheduler, no_check, n
     db = _db(db)
     try:
         result = ingest(paths, db, urls=urls, workers=workers, engine=engine, scheduler=scheduler,
-                        check=not no_check, force=force, excludes=DEFAULT_EXCLUDES + tuple(excludes),
+                        check=not no_check, force=force, retry_failed=retry_failed,
+                        excludes=DEFAULT_EXCLUDES + tuple(excludes),
                         all_files=all_files, progress=progress, timeout=timeout, fetcher=fetcher,
                         cross=not no_cross)
     except KeyboardInterrupt:

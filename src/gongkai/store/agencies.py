@@ -54,7 +54,10 @@ def normalise(raw: Optional[str], hints: str = "") -> Optional[Agency]:
     several places."""
     if not raw or not raw.strip():
         return None
-    return _normalise(raw, hints[:4000])
+    agency = _normalise(raw, "")
+    if hints and agency.region.code is None and agency.region.county is not None:
+        return _normalise.__wrapped__(raw, hints)  # ambiguous: the text decides (not cached: rare)
+    return agency
 
 
 @lru_cache(maxsize=4096)
@@ -63,10 +66,17 @@ def _normalise(raw: str, hints: str) -> Agency:
     bare = words.PARENTHETICAL_RE.sub("", name)
     region = locate(bare, hints)
     if region.code is None and region.county is None:
-        body = canonical_body(bare)
-        return Agency(raw=raw, name=name, body=body, key=f"-:{body}", region=region)
+        # no region in the name (海关总署): the whole name is the key, with short forms expanded
+        return Agency(raw=raw, name=name, body=canonical_body(bare), key=f"-:{_expand(bare)}", region=region)
     body = canonical_body(bare[: region.start] + bare[region.end:])
     if region.link_code is None:
-        # a county name shared by several places: keyed by the name itself, never merged with others
+        # a county name shared by several places: keyed by the name itself, never linked to others
         return Agency(raw=raw, name=name, body=body, key=f"?{bare[region.start:region.end]}:{body}", region=region)
     return Agency(raw=raw, name=name, body=body, key=f"{region.link_code}:{body}", region=region)
+
+
+def _expand(name: str) -> str:
+    for short, full in _ALIASES:
+        if name.endswith(short) and not name.endswith(full):
+            return name[: -len(short)] + full
+    return name

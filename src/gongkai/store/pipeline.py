@@ -97,7 +97,7 @@ def discover(inputs: Iterable[str], *, excludes: Iterable[str] = DEFAULT_EXCLUDE
     return sorted(found), missing
 
 
-def plan(paths: list[str], memo: Memo, *, check: bool) -> tuple[list[Input], int, int]:
+def plan(paths: list[str], memo: Memo, *, check: bool, retry_failed: bool = False) -> tuple[list[Input], int, int]:
     """The inputs to read: (to_read, unchanged_reports, unchanged_failures)."""
     version = parser_version()
     todo, skipped, known_failed = [], 0, 0
@@ -115,7 +115,8 @@ def plan(paths: list[str], memo: Memo, *, check: bool) -> tuple[list[Input], int
                 if stored_version == version and (stored_checked or not check):
                     skipped += 1
                     continue
-            if status == "failed" and memo.failures.get(path, (None, None, None))[1] == version:
+            if (status == "failed" and not retry_failed
+                    and memo.failures.get(path, (None, None, None))[1] == version):
                 known_failed += 1
                 continue
         todo.append(Input(path, st.st_size, st.st_mtime_ns))
@@ -186,7 +187,8 @@ class Progress:
 # --- the run -----------------------------------------------------------------------------------
 def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iterable[str] = (),
            workers: Optional[int] = None, engine: str = "local", scheduler: Optional[str] = None,
-           check: bool = True, force: bool = False, excludes: Iterable[str] = DEFAULT_EXCLUDES,
+           check: bool = True, force: bool = False, retry_failed: bool = False,
+           excludes: Iterable[str] = DEFAULT_EXCLUDES,
            all_files: bool = False, progress: str = "none", timeout: Optional[float] = None,
            fetcher=None, cross: bool = True, on_event: Optional[Callable[[str], None]] = None) -> IngestResult:
     """Ingest files, folders, globs and URLs into the store at `db`. See `gongkai ingest --help`."""
@@ -197,10 +199,12 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
     with Store(db) as store:
         memo = store.memo()
         memo.force = force
-        todo, result.skipped, result.known_failures = plan(paths, memo, check=check)
+        todo, result.skipped, result.known_failures = plan(paths, memo, check=check, retry_failed=retry_failed)
         url_todo = []
         for url in dict.fromkeys(urls):
             done = None if force else _url_done(url, memo, check)
+            if done == "failed" and retry_failed:
+                done = None
             if done == "report":
                 result.skipped += 1
             elif done == "failed":

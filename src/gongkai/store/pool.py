@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import time
 from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator, Optional
@@ -29,6 +30,11 @@ _READY = "ready"
 
 
 def _worker_main(conn, check: bool, func: Callable = prepare_file) -> None:
+    # Ctrl-C and SIGTERM reach the whole process group; only the owner acts on them (it commits
+    # what is finished, then stops the workers). A worker dying of them first would look like a
+    # reader crash and get its file recorded as failed.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         conn.send(_READY)
         while True:

@@ -143,13 +143,15 @@ SELECT agency_key,
        list(DISTINCT agency_name) AS names
 FROM reports WHERE agency_key IS NOT NULL GROUP BY agency_key;
 
--- consecutive years of one body: the pairs the cross-year checks compare
+-- consecutive years of one body: the pairs the cross-year checks compare (a key starting with
+-- '?' is a county name shared by several places: it links nothing)
 CREATE OR REPLACE VIEW year_links AS
 SELECT cur.agency_key, prev.year AS prev_year, cur.year AS year,
        prev.report_id AS prev_report_id, cur.report_id AS report_id,
        prev.agency_name AS prev_agency_name, cur.agency_name AS agency_name
 FROM reports cur JOIN reports prev
-  ON prev.agency_key = cur.agency_key AND prev.year = cur.year - 1;
+  ON prev.agency_key = cur.agency_key AND prev.year = cur.year - 1
+WHERE cur.agency_key NOT LIKE '?%';
 
 CREATE OR REPLACE VIEW cells_labeled AS
 SELECT c.*, l.header, l.table_label, l.row_label, l.field_label
