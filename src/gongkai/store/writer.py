@@ -81,10 +81,10 @@ def connect(path: str | os.PathLike, *, read_only: bool = False):
         raise StoreError(f"{path}: cannot be opened ({msg.splitlines()[0]})") from None
     except duckdb.Error as e:
         raise StoreError(f"{path}: not a gongkai store ({str(e).splitlines()[0]})") from None
-    # a bounded buffer pool keeps the writer's memory flat however large the store grows; so does
-    # checkpointing every 4 MB of WAL instead of 16 MB (committed rows wait in memory until the
-    # checkpoint: with 16 MB the owner peaked near 300 MB, with 4 MB it stays near 200 MB)
-    con.execute("SET memory_limit = '1GB'")
+    # The owner's memory is bounded, not constant: DuckDB keeps the store's blocks it has touched in
+    # its buffer pool (growing with the store, up to memory_limit), and committed rows wait in memory
+    # until a checkpoint, done every 4 MB of WAL rather than 16 MB so the peaks stay low.
+    con.execute("SET memory_limit = '512MB'")
     con.execute("SET checkpoint_threshold = '4MB'")
     con.execute("SET enable_progress_bar = false")  # DuckDB would draw on stdout, which is the user's
     con.execute("SET preserve_insertion_order = false")
