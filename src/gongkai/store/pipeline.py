@@ -192,6 +192,9 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
            all_files: bool = False, progress: str = "none", timeout: Optional[float] = None,
            fetcher=None, cross: bool = True, on_event: Optional[Callable[[str], None]] = None) -> IngestResult:
     """Ingest files, folders, globs and URLs into the store at `db`. See `gongkai ingest --help`."""
+    from .regions import require_cpca
+
+    require_cpca()
     started = time.monotonic()
     result = IngestResult()
     paths, result.missing = discover(inputs, excludes=excludes, all_files=all_files)

@@ -173,6 +173,20 @@ def _short(name: str) -> str:
     return name
 
 
+def require_cpca() -> None:
+    """Fail early, with what to install, when cpca cannot be loaded (in the workers every report
+    would fail instead)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import cpca  # noqa: F401
+    except ImportError as e:
+        from .writer import StoreError
+
+        raise StoreError(f"the store needs cpca to place agencies in their regions ({e}); "
+                         "install it with: pip install 'gongkai[store]' (cpca also needs setuptools)") from None
+
+
 @lru_cache(maxsize=1)
 def divisions() -> Divisions:
     return Divisions()
