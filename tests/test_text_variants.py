@@ -118,3 +118,13 @@ def test_title_set_over_two_lines(pipe):
     title = "2023年度上海市静安区人力资源和社会保障局政府信息公开年度工作报告"
     rec = parse(edited(SEED_PIPE, title, "2023年度上海市静安区人力资源和社会保障局政府信息公开\n年度工作报告"))
     assert (rec.agency, rec.year) == (pipe.agency, pipe.year)
+
+
+def test_traditional_character_text_reads_like_simplified(pipe):
+    from gongkai.ingest.chinese import to_traditional
+
+    text = SEED_PIPE.read_text(encoding="utf-8")
+    rec = parse(to_traditional(text))
+    assert diff(pipe, rec) == {}
+    assert (rec.agency, rec.year, rec.template) == (pipe.agency, pipe.year, pipe.template)
+    assert any("Traditional" in f.message for f in rec.findings if f.rule == "reader-note")

@@ -10,7 +10,7 @@ from typing import Optional
 import click
 
 from ..record import Finding, Record
-from .registry import SEVERITY_RANK, REGISTRY, rules as all_rules, selected, unknown_selectors
+from .registry import SEVERITY_RANK, REGISTRY, catalogue, rules as all_rules, selected, unknown_selectors
 
 _STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow"}, "info": {"dim": True}}
 _TEXT_MEDIA = ("text/plain", "text/markdown", "text/html")
@@ -203,7 +203,7 @@ def rules_command(fmt: str, rule_ids: tuple[str, ...]) -> None:
       gongkai rules GK201            # the appeals rule, explained
       gongkai rules --format json | jq -r '.[].code'
     """
-    chosen = [r for r in all_rules() if not rule_ids or selected(r.code, list(rule_ids), None)]
+    chosen = [r for r in catalogue() if not rule_ids or selected(r.code, list(rule_ids), None)]
     if fmt == "json":
         click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "origin": r.origin,
                                 "summary": r.summary, "doc": r.doc} for r in chosen], ensure_ascii=False, indent=2))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from .registry import Rule, rules
+from .registry import Rule, catalogue
 
 FAMILIES = {
     "GK1": "Request table (三、收到和处理政府信息公开申请情况)",
@@ -14,6 +14,7 @@ FAMILIES = {
     "GK3": "Structure",
     "GK4": "Narrative against the tables",
     "GK5": "Fees (六、其他需要报告的事项)",
+    "GK9": "Across reports (run by `gongkai ingest` over the whole store)",
 }
 
 INTRO = """\
@@ -40,7 +41,7 @@ the modules of `gongkai.checks`, with a docstring saying why it matters and givi
 
 
 def render(selected: list[Rule] | None = None) -> str:
-    chosen = rules() if selected is None else selected
+    chosen = catalogue() if selected is None else selected
     out = [INTRO, "\n## Summary\n", "| code | name | severity | summary |", "| --- | --- | --- | --- |"]
     for r in chosen:
         out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | `{r.name}` | {r.severity} | {r.summary} |")

@@ -61,6 +61,17 @@ def rules() -> list[Rule]:
     return [REGISTRY[c] for c in sorted(REGISTRY)]
 
 
+def catalogue() -> list:
+    """Every rule a user can meet: the per-report rules, then the cross-report rules (GK9xx) that
+    `gongkai ingest` runs over a store (listed only when the store extra is installed)."""
+    listed: list = list(rules())
+    try:
+        from ..store.cross import CROSS_RULES
+    except ImportError:
+        return listed
+    return listed + list(CROSS_RULES)
+
+
 def matches(selector: str, rule_id: str) -> bool:
     """Whether a --select/--ignore entry names this rule id: exact code, code prefix, or slug name.
 

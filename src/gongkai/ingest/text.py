@@ -20,6 +20,7 @@ import re
 from ..document import Cell, Document, Origin, Paragraph, Table
 from ..vocabulary import WORD_ARTEFACT_RE
 from . import MARKDOWN, TEXT, ReadError, decode_text
+from .chinese import is_traditional, to_simplified
 
 _PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 _MD_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -28,7 +29,14 @@ _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+")
 
 def read_text(data: bytes) -> Document:
     text = decode_text(data)
-    return parse_text(text, media_type=MARKDOWN if _looks_markdown(text) else TEXT)
+    notes = []
+    if is_traditional(text):
+        # the template's labels are matched in Simplified; same length, so offsets still hold
+        text = to_simplified(text)
+        notes.append("the text is in Traditional characters; it was converted to Simplified (OpenCC t2s)")
+    document = parse_text(text, media_type=MARKDOWN if _looks_markdown(text) else TEXT)
+    document.notes.extend(notes)
+    return document
 
 
 def _looks_markdown(text: str) -> bool:

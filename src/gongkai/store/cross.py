@@ -25,6 +25,10 @@ class CrossRule:
     summary: str
     doc: str
 
+    @property
+    def family(self) -> str:
+        return self.code[:3]
+
 
 CARRYOVER = CrossRule(
     "GK901", "carryover-chain", "warning", "source",
