@@ -44,7 +44,6 @@ def render_docx(record: Any, *, null_text: str = NULL_TEXT, filler: int = 0,
     text. `blank` leaves every value cell empty (the blank template as issued).
     """
     docx = _docx()
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
@@ -98,7 +97,7 @@ def render_docx(record: Any, *, null_text: str = NULL_TEXT, filler: int = 0,
         elif block.kind == "signature":
             paragraph(block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         elif block.kind == "table":
-            _table(document, block, WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT, WD_ALIGN_PARAGRAPH, Pt)
+            _table(document, block)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -121,47 +120,69 @@ _FILLER = (
 )
 
 
-def _table(document, block: OutlineBlock, WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT,
-           WD_ALIGN_PARAGRAPH, Pt) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Twips
+def _table(document, block: OutlineBlock) -> None:
+    """The table as Word writes a merged-cell table: `w:gridSpan` for column spans, `w:vMerge`
+    restart/continue cells for row spans. Built as XML directly: python-docx's `cell.merge`
+    recomputes the whole grid on every call and takes seconds for the request table."""
+    from docx.oxml import parse_xml
+    from xml.sax.saxutils import escape
 
     layout = block.table
     assert layout is not None
-    table = document.add_table(rows=len(layout.rows), cols=layout.width)
-    table.style = document.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
     widths = _COLUMN_WIDTHS.get(layout.key) or [_TEXT_WIDTH // layout.width] * layout.width
-    for i, column in enumerate(table.columns):
-        column.width = Twips(widths[i])
-    for row in table.rows:
-        for i, cell in enumerate(row.cells):
-            cell.width = Twips(widths[i])
-        # Rows stay whole on a page (Word: "allow row to break across pages" off).
-        tr_pr = row._tr.get_or_add_trPr()
-        cant_split = OxmlElement("w:cantSplit")
-        tr_pr.append(cant_split)
-    filled = {(r, c): cell for r, c, cell in _placements(layout, block.rows)}
-    for (r, c), cell in filled.items():
-        target = table.cell(r, c)
-        if cell.rowspan > 1 or cell.colspan > 1:
-            target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
-        target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        p = target.paragraphs[0]
-        for extra in target.paragraphs[1:]:  # merging concatenates the merged cells' paragraphs
-            extra._p.getparent().remove(extra._p)
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        p.paragraph_format.space_after = Pt(0)
-        run = p.add_run(cell.text)
-        run.font.size = Pt(10.5)
-        run.bold = cell.header and r == 0 and layout.key != "requests"
-    # keep the grid's column widths where merges changed the cells
-    tbl_pr = table._tbl.tblPr
-    layout_el = OxmlElement("w:tblLayout")
-    layout_el.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout_el)
+    starts = {(r, c): cell for r, c, cell in _placements(layout, block.rows)}
+    # (row, column) covered by a row span from above -> the owner's column span
+    continued: dict[tuple[int, int], int] = {}
+    for (r, c), cell in starts.items():
+        for dr in range(1, cell.rowspan):
+            continued[(r + dr, c)] = cell.colspan
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    out = [f"<w:tbl {w}><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:tblW w:w=\"{sum(widths)}\" w:type=\"dxa\"/>"
+           "<w:jc w:val=\"center\"/><w:tblBorders>"
+           + "".join(f"<w:{side} w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>"
+                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+           + "</w:tblBorders><w:tblLayout w:type=\"fixed\"/></w:tblPr><w:tblGrid>"
+           + "".join(f"<w:gridCol w:w=\"{x}\"/>" for x in widths) + "</w:tblGrid>"]
+    for r in range(len(layout.rows)):
+        # rows stay whole on a page (Word: "allow row to break across pages" off)
+        out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        c = 0
+        while c < layout.width:
+            if (r, c) in continued:
+                span = continued[(r, c)]
+                out.append(_tc(sum(widths[c:c + span]), span, "continue", "", False))
+                c += span
+                continue
+            cell = starts.get((r, c))
+            if cell is None:  # cannot happen with a well-formed layout; keep the grid whole
+                out.append(_tc(widths[c], 1, None, "", False))
+                c += 1
+                continue
+            bold = cell.header and r == 0 and layout.key != "requests"
+            out.append(_tc(sum(widths[c:c + cell.colspan]), cell.colspan,
+                           "restart" if cell.rowspan > 1 else None, escape(cell.text), bold))
+            c += cell.colspan
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    body = document.element.body
+    body.insert(len(body) - 1, parse_xml("".join(out)))  # before the final sectPr
+
+
+def _tc(width: int, span: int, vmerge: str | None, text: str, bold: bool) -> str:
+    props = f"<w:tcW w:w=\"{width}\" w:type=\"dxa\"/>"
+    if span > 1:
+        props += f"<w:gridSpan w:val=\"{span}\"/>"
+    if vmerge == "restart":
+        props += "<w:vMerge w:val=\"restart\"/>"
+    elif vmerge == "continue":
+        props += "<w:vMerge/>"
+    props += "<w:vAlign w:val=\"center\"/>"
+    run = ""
+    if text:
+        rpr = "<w:rPr>" + ("<w:b/>" if bold else "") + "<w:sz w:val=\"21\"/><w:szCs w:val=\"21\"/></w:rPr>"
+        run = f"<w:r>{rpr}<w:t xml:space=\"preserve\">{text}</w:t></w:r>"
+    return (f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr><w:spacing w:after=\"0\"/><w:jc w:val=\"center\"/></w:pPr>"
+            f"{run}</w:p></w:tc>")
 
 
 def _placements(layout, rows) -> list[tuple[int, int, Any]]:
@@ -248,6 +269,41 @@ def pdf_pages_to_images(pdf: bytes, *, dpi: int = 200, pages: Sequence[int] | No
         return images
     finally:
         doc.close()
+
+
+def degrade_scan(image: Any, *, seed: int = 0, angle: float = 0.0, blur: float = 0.0, noise: float = 0.0,
+                 speckles: float = 0.0, fade: float = 0.0, jpeg_quality: int | None = None) -> Any:
+    """A page image as a poor scanner or a phone delivers it: skewed by `angle` degrees, blurred
+    (Gaussian radius), with grey noise (standard deviation in grey levels), dust `speckles` (share
+    of pixels), ink faded towards grey by `fade` (0..1) with uneven lighting, and JPEG artefacts."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    rng = np.random.default_rng(seed)
+    im = image.convert("L")
+    if angle:
+        im = im.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
+    if blur:
+        im = im.filter(ImageFilter.GaussianBlur(blur))
+    arr = np.asarray(im, dtype=np.float32)
+    if fade:
+        h, w = arr.shape
+        light = np.linspace(0, 40 * fade, w, dtype=np.float32)[None, :] + np.linspace(0, 25 * fade, h, dtype=np.float32)[:, None]
+        arr = 255 - (255 - arr) * (1 - 0.55 * fade)
+        arr = arr - light * 0.5 + 10 * fade
+    if noise:
+        arr = arr + rng.normal(0, noise, arr.shape).astype(np.float32)
+    if speckles:
+        mask = rng.random(arr.shape) < speckles
+        arr[mask] = rng.integers(0, 90, int(mask.sum()))
+    im = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L")
+    if jpeg_quality:
+        buf = io.BytesIO()
+        im.save(buf, format="JPEG", quality=jpeg_quality)
+        im = Image.open(io.BytesIO(buf.getvalue()))
+        im.load()
+    im.info["dpi"] = image.info.get("dpi", (200, 200))
+    return im
 
 
 def images_to_png(images: Sequence[Any], *, dpi: int = 200) -> bytes:

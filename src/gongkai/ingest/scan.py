@@ -29,7 +29,7 @@ import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -42,7 +42,10 @@ UNREADABLE = "\ufffd"
 # (tests/test_scan.py::test_confidence_calibration prints the distribution): correct digits score
 # >= 0.97 in clean 200-dpi scans, the misreadings seen on degraded scans score below 0.9.
 MIN_CONFIDENCE = 0.9
+# A cell's words read with a mean character probability below this are likely noise.
+MIN_LABEL_CONFIDENCE = 0.5
 DEFAULT_DPI = 200
+REC_HEIGHT = 48  # the recogniser's training height; 32 or 40 read the tables far worse
 # OCR threads per process (pages' text lines are recognised in parallel); GONGKAI_OCR_THREADS
 # overrides, 1 gives the single-core figures of benchmarks/bench_ocr.py.
 _THREADS_ENV = "GONGKAI_OCR_THREADS"
@@ -52,6 +55,7 @@ _CJK_PUNCT = "，。、；：（）《》“”"
 _DASHES = frozenset("一—－-_―─~～‐‑‒–")
 _NUMBER_RE = re.compile(r"^[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
+_NUMERIC = frozenset("0123456789.,")
 
 
 def _np():
@@ -133,17 +137,17 @@ class _Engine:
         return [b for b in boxes if (b[:, 0].max() - b[:, 0].min()) > 3 and (b[:, 1].max() - b[:, 1].min()) > 3]
 
     # recognition of text line images (gray) -> characters with their x position in the image
-    def read_lines(self, images: list) -> list[list[tuple[str, float, float]]]:
+    def read_lines(self, images: list) -> list[list[tuple[str, float, float, float]]]:
         if self.pool is None or len(images) < 2:
             return [self._read_line(im) for im in images]
         return list(self.pool.map(self._read_line, images))
 
-    def _read_line(self, image) -> list[tuple[str, float, float]]:
+    def _read_line(self, image) -> list[tuple[str, float, float, float]]:
         np, cv2 = _np(), _cv2()
         h, w = image.shape[:2]
         if h < 2 or w < 2:
             return []
-        target_h = 48
+        target_h = REC_HEIGHT
         scale = target_h / h
         target_w = max(8, int(math.ceil(w * scale)))
         resized = cv2.resize(image, (target_w, target_h), interpolation=cv2.INTER_AREA if h > target_h else cv2.INTER_CUBIC)
@@ -154,10 +158,12 @@ class _Engine:
         x[0, :, :, :target_w] = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
         pred = self.rec.run(None, {self.rec_input: x})[0][0]
         step = padded_w / pred.shape[0] / scale  # image pixels per output step
-        return [(ch, conf, (t0 + t1 + 1) / 2 * step) for ch, conf, t0, t1 in self._decode(pred)]
+        return [(ch, conf, (t0 + t1 + 1) / 2 * step, gap) for ch, conf, t0, t1, gap in self._decode(pred)]
 
-    def _decode(self, pred) -> list[tuple[str, float, int, int]]:
-        """CTC greedy decoding: (character, its highest probability, first step, last step)."""
+    def _decode(self, pred) -> list[tuple[str, float, int, int, float]]:
+        """CTC greedy decoding: (character, its probability, first step, last step, the least sure
+        "nothing" between it and the previous character). A faint decimal point that lost to the
+        blank (52.29 read 5229) leaves such a blank step of middling probability."""
         np = _np()
         top = pred.argmax(axis=1)
         steps = np.arange(len(top))
@@ -166,13 +172,16 @@ class _Engine:
         prob = prob.clip(max=1.0).tolist()
         out: list[list] = []
         prev = 0
+        blank_min = 1.0
         for t, (i, p) in enumerate(zip(idx, prob)):
-            if i != 0:
-                if i == prev and out:
-                    out[-1][1] = max(out[-1][1], p)
-                    out[-1][3] = t
-                else:
-                    out.append([self.charset[i] if i < len(self.charset) else "", p, t, t])
+            if i == 0:
+                blank_min = min(blank_min, p)
+            elif i == prev and out:
+                out[-1][1] = max(out[-1][1], p)
+                out[-1][3] = t
+            else:
+                out.append([self.charset[i] if i < len(self.charset) else "", p, t, t, blank_min])
+                blank_min = 1.0
             prev = i
         return [tuple(o) for o in out]  # type: ignore[misc]
 
@@ -254,7 +263,7 @@ class _TableGrid:
     owner: list[list[int]]
 
 
-def _line_masks(bw, geo: _Geometry):
+def _line_masks(bw, geo: _Geometry, ink=None):
     np, cv2 = _np(), _cv2()
     length = max(20, int(geo.dpi * 0.25))
     # Close one- or two-pixel breaks of scanned lines, no more: a wider closing bridges the digits
@@ -264,29 +273,51 @@ def _line_masks(bw, geo: _Geometry):
     v_close = cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
     horizontal = cv2.morphologyEx(h_close, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     vertical = cv2.morphologyEx(v_close, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
-    return _keep_connected(horizontal, vertical, geo, axis=0), _keep_connected(vertical, horizontal, geo, axis=1)
+    return (_keep_connected(horizontal, vertical, geo, axis=0),
+            _keep_connected(vertical, horizontal, geo, axis=1, ink=ink))
 
 
-def _keep_connected(mask, other, geo: _Geometry, axis: int):
-    """Keep the line segments that cross or meet crossing lines near both of their ends: a
-    table's rulings always do, a dash or an underline inside a cell does not. A segment may run
-    on a little past its last crossing (into the text under a table)."""
+def _keep_connected(mask, other, geo: _Geometry, axis: int, ink=None):
+    """Keep the line segments that run from one crossing line to another, cut to that stretch: a
+    table's rulings always cross, a dash or an underline inside a cell does not, and a ruling that
+    runs on into text touching the table loses the run-on. Vertical segments must also have clear
+    sides: a chain of character strokes across tightly set rows has ink beside it."""
     np, cv2 = _np(), _cv2()
     reach = cv2.dilate(other, cv2.getStructuringElement(cv2.MORPH_RECT, (geo.tol * 2 + 1, geo.tol * 2 + 1)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    keep = np.zeros(n, dtype=bool)
-    slack = geo.char
+    out = np.zeros(mask.shape, dtype=np.uint8)
+    H, W = mask.shape
     for i in range(1, n):
         x, y, w, h, _area = stats[i]
         if axis == 0:
             hits = np.flatnonzero(reach[y:y + h, x:x + w].any(axis=0))
-            length = w
         else:
             hits = np.flatnonzero(reach[y:y + h, x:x + w].any(axis=1))
-            length = h
-        keep[i] = (len(hits) > 0 and hits[0] <= slack and (length - 1 - hits[-1]) <= slack
-                   and hits[-1] - hits[0] >= min(slack, length / 2))
-    return (keep[labels]).astype(np.uint8)
+        if len(hits) == 0:
+            continue
+        # distinct crossings: runs of hits separated by more than a crossing's width
+        breaks = np.flatnonzero(np.diff(hits) > geo.tol * 2 + 2)
+        if len(breaks) == 0 or hits[-1] - hits[0] < geo.char * 0.8:
+            continue  # meets one crossing line only
+        a, b = int(hits[0]), int(hits[-1]) + 1
+        if axis == 1 and ink is not None:
+            rows = np.ones(b - a, dtype=bool)
+            rows[hits[(hits >= a) & (hits < b)] - a] = False  # where lines cross, the sides are lines
+            if rows.sum() > 0:
+                y0, y1 = y + a, y + b
+                # A stroke of a character has its other strokes beside it: several ink pixels in
+                # a few columns next to the segment; a ruling has paper there, or scattered noise.
+                left = ink[y0:y1, max(0, x - 6):max(0, x - 1)].sum(axis=1) >= 3
+                right = ink[y0:y1, min(W, x + w + 1):min(W, x + w + 6)].sum(axis=1) >= 3
+                if ((left | right) & rows).sum() / rows.sum() > 0.2:
+                    continue
+        if axis == 0:
+            region = labels[y:y + h, x + a:x + b] == i
+            out[y:y + h, x + a:x + b][region] = 1
+        else:
+            region = labels[y + a:y + b, x:x + w] == i
+            out[y + a:y + b, x:x + w][region] = 1
+    return out
 
 
 def _positions(profile, minimum: float, tol: int) -> list[int]:
@@ -306,7 +337,7 @@ def _find_tables(bw, flat, geo: _Geometry) -> tuple[list[_TableGrid], Any, Any]:
     # A hairline (0.5 pt is 1.4 px at 200 dpi) is often two columns of grey lighter than the
     # text's threshold: lines are looked for in anything clearly darker than the paper. Noise
     # that this lets in never forms the long runs a line needs.
-    horizontal, vertical = _line_masks((flat < 215).astype(np.uint8), geo)
+    horizontal, vertical = _line_masks((flat < 215).astype(np.uint8), geo, ink=_despeckle(bw, geo))
     lines = cv2.dilate(horizontal | vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     tables: list[_TableGrid] = []
@@ -362,6 +393,25 @@ def _merge_cells(hm, vm, xs: list[int], ys: list[int], geo: _Geometry) -> list[l
     return [[find(r * cols + c) for c in range(cols)] for r in range(rows)]
 
 
+def _despeckle(ink, geo: _Geometry):
+    """Ink without dust: tiny specks far from any other ink. A decimal point or a 、 sits next to
+    its text and stays; a speck alone in a cell would otherwise be read as text."""
+    np, cv2 = _np(), _cv2()
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    small_area = max(4, int((geo.char * 0.12) ** 2))
+    small = np.zeros(n, dtype=bool)
+    small[1:] = stats[1:, cv2.CC_STAT_AREA] <= small_area
+    if not small.any():
+        return ink
+    big = (~small[labels] & (labels > 0)).astype(np.uint8)
+    near = int(geo.char * 0.7) | 1
+    around = cv2.dilate(big, cv2.getStructuringElement(cv2.MORPH_RECT, (near, near)))
+    dust = small[labels] & (around == 0)
+    out = ink.copy()
+    out[dust] = 0
+    return out
+
+
 # --- text in cells -----------------------------------------------------------------------------
 def _bands(ink, geo: _Geometry) -> list[tuple[int, int, int, int]]:
     """Text lines in a cell's ink: (x0, y0, x1, y1) boxes, top to bottom."""
@@ -408,7 +458,9 @@ class _Segment:
     box: tuple[int, int, int, int]
     owner: Any
     text: str = ""
-    conf: float = 0.0
+    conf: float = 0.0  # the lowest character probability
+    mean: float = 0.0  # the mean character probability
+    chars: list = field(default_factory=list)  # (character, probability, x on the page)
 
 
 def _read_segments(ocr: "_Engine", clean, segments: list[_Segment], em: float) -> None:
@@ -468,22 +520,34 @@ def _read_segments(ocr: "_Engine", clean, segments: list[_Segment], em: float) -
                 pieces.append(np.full((bottom - top, gap), 255, dtype=np.uint8))
                 x += gap
             pieces.append(piece)
-            layout.append((j, x, x + piece.shape[1]))
+            layout.append((j, x, x + piece.shape[1], max(0, x0 - margin)))
             x += piece.shape[1]
         lead = np.full((bottom - top, margin), 255, dtype=np.uint8)
         images.append(np.hstack([lead] + pieces + [lead]))
-        layouts.append([(j, a + margin, b + margin) for j, a, b in layout])
+        layouts.append([(j, a + margin, b + margin, page_x) for j, a, b, page_x in layout])
     for layout, chars in zip(layouts, ocr.read_lines(images)):
-        parts: dict[int, list[tuple[str, float]]] = {j: [] for j, _, _ in layout}
-        for ch, conf, x in chars:
-            # the segment under the character, or the nearest one
-            j = min(layout, key=lambda seg: 0 if seg[1] <= x <= seg[2] else min(abs(x - seg[1]), abs(x - seg[2])))[0]
-            parts[j].append((ch, conf))
+        parts: dict[int, list[tuple[str, float, float]]] = {seg[0]: [] for seg in layout}
+        for ch, conf, x, gap in chars:
+            # the segment under the character, or the nearest one; and where it stands on the page
+            seg = min(layout, key=lambda sg: 0 if sg[1] <= x <= sg[2] else min(abs(x - sg[1]), abs(x - sg[2])))
+            mine = parts[seg[0]]
+            if mine and ch.translate(_FULLWIDTH) in _NUMERIC and mine[-1][0].translate(_FULLWIDTH) in _NUMERIC:
+                # within a number, a character is no surer than the "nothing" read before it
+                conf = min(conf, gap)
+            mine.append((ch, conf, seg[3] + (x - seg[1])))
         for j, got in parts.items():
             # 丶 (a dictionary radical, never written in prose) is how the model reads 、
-            text = "".join(c for c, _ in got).strip().replace("丶", "、")
-            segments[j].text = text
-            segments[j].conf = min((p for c, p in got if c.strip()), default=0.0)
+            got = [("、" if c == "丶" else c, p, px) for c, p, px in got]
+            while got and not got[0][0].strip():
+                got.pop(0)
+            while got and not got[-1][0].strip():
+                got.pop()
+            seg = segments[j]
+            seg.chars = got
+            seg.text = "".join(c for c, _, _ in got)
+            probs = [p for c, p, _ in got if c.strip()]
+            seg.conf = min(probs, default=0.0)
+            seg.mean = sum(probs) / len(probs) if probs else 0.0
 
 
 def _em(boxes: list[tuple[int, int, int, int]], geo: _Geometry) -> float:
@@ -497,28 +561,78 @@ def _em(boxes: list[tuple[int, int, int, int]], geo: _Geometry) -> float:
     return float(sorted(full)[len(full) // 2])
 
 
-def classify_cell_text(text: str, confidence: float) -> tuple[str, str | None]:
-    """OCR text of a table cell -> (text for the document, a note if it is not trusted).
+def classify_cell_text(text: str, confidence: float, mean: float | None = None) -> tuple[str, str | None]:
+    """OCR text of a table cell -> (text for the document, why it is not trusted or None).
 
-    Chinese text is a label and passes as read. A run of dashes (or 一) is the null dash. What
-    remains should be a number: only a clean number read with `MIN_CONFIDENCE` passes; anything
-    else becomes `UNREADABLE` + the reading.
+    Chinese text is a label and passes as read, unless it was read so unsurely (mean character
+    probability below `MIN_LABEL_CONFIDENCE`) that it is likely noise read as words — a value cell
+    taken for a label would lend its row's label to the next row's values. A run of dashes (or 一)
+    is the null dash. What remains should be a number: only a clean number whose every character
+    was read with `MIN_CONFIDENCE` passes. Everything else becomes the unreadable marker.
     """
     t = text.translate(_FULLWIDTH).replace(" ", "").strip()
     if not t:
         return "", None
     if all(ch in _DASHES for ch in t):
+        if confidence < MIN_CONFIDENCE:  # a faint 0 can look like a dash
+            return unreadable_marker(), f"a dash read with confidence {confidence:.2f} < {MIN_CONFIDENCE}"
         return "——", None
     if any(_CJK_RE.match(ch) and ch not in _DASHES for ch in t):
+        if mean is not None and mean < MIN_LABEL_CONFIDENCE:
+            return unreadable_marker(), f"words read too unsurely (mean confidence {mean:.2f})"
         return text.strip(), None
     if _NUMBER_RE.match(t) and confidence >= MIN_CONFIDENCE:
         return t, None
     if t in ("/", "／", "\\", "╱"):
         return t, None  # the other null marks of the spec
     why = "not a number" if not _NUMBER_RE.match(t) else f"confidence {confidence:.2f} < {MIN_CONFIDENCE}"
-    # The marker alone, without the digits read: an extractor that does not know the marker sees a
-    # word where a value should be and leaves the row unread, rather than take the digits.
-    return UNREADABLE, why
+    return unreadable_marker(), why
+
+
+_marker_cache: str | None = None
+
+
+def unreadable_marker() -> str:
+    """The text of a cell that could not be read: `UNREADABLE` when the extractor turns it into
+    null plus an extraction finding; otherwise the null dash, which every extractor reads as a
+    value cell (null) rather than as a word that would shift the row — the reading is then only
+    reported through `Document.notes`."""
+    global _marker_cache
+    if _marker_cache is None:
+        try:
+            from ..extract.atoms import atoms_of
+
+            probe = Document([Table([[Cell(UNREADABLE, Origin(confidence=0.0))]])], media_type=PNG)
+            atoms = atoms_of(probe)
+            _marker_cache = UNREADABLE if len(atoms) == 1 and atoms[0].kind == "cell" else "——"
+        except Exception:  # pragma: no cover - an extractor that cannot even say
+            _marker_cache = "——"
+    return _marker_cache
+
+
+def gate_numbers(chars: list, threshold: float | None = None) -> str:
+    """Paragraph text with every number that has a character read below `MIN_CONFIDENCE` replaced
+    by the unreadable marker: a figure in running text is as sure as its least sure digit."""
+    out: list[str] = []
+    i = 0
+    n = len(chars)
+    while i < n:
+        ch = chars[i][0].translate(_FULLWIDTH)
+        if ch.isdigit():
+            j = i
+            while j < n and (chars[j][0].translate(_FULLWIDTH).isdigit()
+                             or (chars[j][0] in ".,．，" and j + 1 < n and chars[j + 1][0].translate(_FULLWIDTH).isdigit())):
+                j += 1
+            run = chars[i:j]
+            if min(c[1] for c in run) >= (MIN_CONFIDENCE if threshold is None else threshold):
+                out.append("".join(c[0] for c in run))
+            else:
+                out.append(UNREADABLE)
+            i = j
+        else:
+            out.append(chars[i][0])
+            i += 1
+    return "".join(out)
 
 
 # --- paragraphs --------------------------------------------------------------------------------
@@ -616,24 +730,15 @@ def ocr_page_image(image: Any, *, page: int = 1, dpi: float | None = None,
     # 1. tables: every merged cell's text lines
     ocr = engine()
     lines_mask = cv2.dilate(horizontal | vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-    text_ink = bw & ~lines_mask
+    text_ink = _despeckle(bw & ~lines_mask, geo)
     clean = gray.copy()
     clean[lines_mask > 0] = 255  # ruling lines must not be read as 1 or |
-    cell_boxes: list[dict[int, tuple[int, int, int, int]]] = []
+    clean[(bw > 0) & (text_ink == 0) & (lines_mask == 0)] = 255  # nor dust as text
     segments: list[_Segment] = []
+    for t in tables:
+        _heal_splits(t, text_ink, geo)
     for ti, t in enumerate(tables):
-        boxes: dict[int, tuple[int, int, int, int]] = {}
-        rows, cols = len(t.ys) - 1, len(t.xs) - 1
-        for r in range(rows):
-            for c in range(cols):
-                cid = t.owner[r][c]
-                x0, y0, x1, y1 = t.xs[c], t.ys[r], t.xs[c + 1], t.ys[r + 1]
-                if cid in boxes:
-                    b = boxes[cid]
-                    boxes[cid] = (min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1))
-                else:
-                    boxes[cid] = (x0, y0, x1, y1)
-        cell_boxes.append(boxes)
+        boxes = _cell_boxes(t)
         inset = 2
         table_segments = []
         for cid, (x0, y0, x1, y1) in boxes.items():
@@ -656,11 +761,18 @@ def ocr_page_image(image: Any, *, page: int = 1, dpi: float | None = None,
 
     items: list[tuple[float, Block]] = []
     for ti, t in enumerate(tables):
-        texts: dict[int, list[tuple[str, float]]] = {}
+        texts: dict[int, list[tuple[str, float, float]]] = {}
+        suspect: set[int] = set()
+        interior = _interior_lines(t)
         for sg in segments:
             tj, cid = sg.owner
             if tj == ti:
-                texts.setdefault(cid, []).append((sg.text, sg.conf))
+                texts.setdefault(cid, []).append((sg.text, sg.conf, sg.mean, sg.chars))
+                lines_x = interior.get(cid, ())
+                if any(c in _LINE_LIKE and any(abs(px - lx) <= geo.tol * 1.5 for lx in lines_x) for c, _, px in sg.chars):
+                    suspect.add(cid)
+        lost = _split_lost_lines(t, texts, interior)
+        boxes = _cell_boxes(t)
         built: dict[int, Cell] = {}
         grid: list[list[Cell]] = []
         for r, owners in enumerate(t.owner):
@@ -673,11 +785,27 @@ def ocr_page_image(image: Any, *, page: int = 1, dpi: float | None = None,
                 pieces = texts.get(cid, [])
                 raw = _join_cell([p[0] for p in pieces])
                 conf = min((p[1] for p in pieces), default=None)
+                mean = min((p[2] for p in pieces), default=None)
                 if pieces and not raw:
                     # ink the recogniser could not read at all: never an empty (null) cell
                     raw, conf = "?", 0.0
-                text, why = classify_cell_text(raw, conf if conf is not None else 1.0)
-                box = cell_boxes[ti][cid]
+                text, why = classify_cell_text(raw, conf if conf is not None else 1.0, mean)
+                if cid in lost:
+                    text, why = unreadable_marker(), "a value whose column line was lost in the scan"
+                elif text and _CJK_RE.search(text) and any(ch.isdigit() for ch in text.translate(_FULLWIDTH)):
+                    # Words with figures (1.属于国家秘密): each figure is only as sure as its
+                    # digits; and in a cell spanning several columns, where the template has no
+                    # words with figures, a figure is a value cell whose column line was lost.
+                    spans = cid in interior
+                    gated = _join_cell([gate_numbers(p[3], 2.0 if spans else MIN_CONFIDENCE) for p in pieces])
+                    if gated != text:
+                        why = "figures in words read unsurely or across a lost column line"
+                        text = gated
+                if cid in suspect and not _CJK_RE.search(raw):
+                    # a merged cell with a 1 or | where a column line would run: the "merge" is
+                    # more likely a ruling lost in a poor scan than one number
+                    text, why = unreadable_marker(), "a column line may have been read as a digit"
+                box = boxes[cid]
                 if why and notes is not None:
                     notes.append(f"page {page}: a table cell at {_describe_box(bbox(*box))} read as {raw!r} "
                                  f"({why}) is left unread")
@@ -687,7 +815,7 @@ def ocr_page_image(image: Any, *, page: int = 1, dpi: float | None = None,
             grid.append(row)
         items.append((t.y0, Table(grid, Origin(page=page, bbox=bbox(t.x0, t.y0, t.x1, t.y1)))))
 
-    pieces = [_Line(*map(float, sg.box), sg.text, sg.conf) for sg in line_segments if sg.text]
+    pieces = [_Line(*map(float, sg.box), gate_numbers(sg.chars), sg.conf) for sg in line_segments if sg.text]
     lines = _lines_from_boxes(pieces, geo)
     if lines:
         left = min(ln.x0 for ln in lines)
@@ -713,6 +841,100 @@ def ocr_page_image(image: Any, *, page: int = 1, dpi: float | None = None,
                                                                       confidence=round(conf, 3)))))
     items.sort(key=lambda it: it[0])
     return [block for _, block in items]
+
+
+_LINE_LIKE = frozenset("1|lI丨!｜")
+
+
+def _heal_splits(t: _TableGrid, text_ink, geo: _Geometry) -> None:
+    """Join cells that a false column line split: where text runs across the line (ink within a
+    third of a character on both sides, on the same rows), the "line" is strokes of characters
+    aligned down tightly set rows (a poor scan), not a ruling — cells always have padding."""
+    np = _np()
+    rows, cols = len(t.ys) - 1, len(t.xs) - 1
+    ids = sorted({cid for row in t.owner for cid in row})
+    parent = {cid: cid for cid in ids}
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    reach = max(3, int(geo.char / 3))
+    gap = 3  # the line's own width and its anti-aliasing
+    for r in range(rows):
+        y0, y1 = t.ys[r] + 2, t.ys[r + 1] - 1
+        if y1 - y0 < 3:
+            continue
+        for c in range(cols - 1):
+            a, b = t.owner[r][c], t.owner[r][c + 1]
+            if find(a) == find(b):
+                continue
+            x = t.xs[c + 1]
+            left = text_ink[y0:y1, max(0, x - gap - reach):x - gap].any(axis=1)
+            right = text_ink[y0:y1, x + gap + 1:x + gap + 1 + reach].any(axis=1)
+            if int((left & right).sum()) >= 3:
+                parent[find(b)] = find(a)
+    t.owner = [[find(cid) for cid in row] for row in t.owner]
+
+
+def _interior_lines(t: _TableGrid) -> dict[int, list[int]]:
+    """For each merged cell spanning several grid columns, the x of the column lines it covers."""
+    spans: dict[int, tuple[int, int]] = {}
+    for owners in t.owner:
+        for c, cid in enumerate(owners):
+            lo, hi = spans.get(cid, (c, c))
+            spans[cid] = (min(lo, c), max(hi, c))
+    return {cid: [t.xs[k] for k in range(lo + 1, hi + 1)] for cid, (lo, hi) in spans.items() if hi > lo}
+
+
+def _cell_boxes(t: _TableGrid) -> dict[int, tuple[int, int, int, int]]:
+    """Each (merged) cell's box in page pixels."""
+    boxes: dict[int, tuple[int, int, int, int]] = {}
+    for r, owners in enumerate(t.owner):
+        for c, cid in enumerate(owners):
+            x0, y0, x1, y1 = t.xs[c], t.ys[r], t.xs[c + 1], t.ys[r + 1]
+            b = boxes.get(cid)
+            boxes[cid] = (x0, y0, x1, y1) if b is None else (min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1))
+    return boxes
+
+
+def _split_lost_lines(t: _TableGrid, texts: dict, interior: dict[int, list[int]]) -> set[int]:
+    """A merged cell spanning several columns that holds words on the left and figures on the
+    right is a label and a value whose column line the scan lost: the cell is cut at the covered
+    column line between them, and the figures' part is returned (its reading is not trusted)."""
+    lost: set[int] = set()
+    next_id = max((cid for row in t.owner for cid in row), default=0) + 1
+    for cid, lines_x in interior.items():
+        pieces = texts.get(cid)
+        if not pieces:
+            continue
+        chars = [c for p in pieces for c in p[3]]
+        cjk = [px for ch, _, px in chars if _CJK_RE.match(ch) and ch not in _DASHES]
+        digits = [px for ch, _, px in chars if ch.translate(_FULLWIDTH).isdigit()]
+        if not cjk or not digits or min(digits) <= max(cjk):
+            continue
+        cut = next((x for x in lines_x if max(cjk) < x < min(digits)), None)
+        if cut is None:
+            continue
+        new = next_id
+        next_id += 1
+        for r, owners in enumerate(t.owner):
+            for c, owner in enumerate(owners):
+                if owner == cid and t.xs[c] >= cut:
+                    owners[c] = new
+        kept = []
+        for text, conf, mean, seg_chars in pieces:
+            left = [c for c in seg_chars if c[2] < cut]
+            if left:
+                probs = [p for ch, p, _ in left if ch.strip()]
+                kept.append(("".join(ch for ch, _, _ in left).strip(), min(probs, default=0.0),
+                             sum(probs) / len(probs) if probs else 0.0, left))
+        texts[cid] = kept
+        texts[new] = [("?", 0.0, 0.0, [])]
+        lost.add(new)
+    return lost
 
 
 def _describe_box(b: tuple[float, float, float, float]) -> str:
