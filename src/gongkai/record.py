@@ -45,7 +45,7 @@ class Section(BaseModel):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CellSource:
     """Where one table value was read: the raw text and its position in the source.
 

@@ -54,7 +54,7 @@ def extract(document: Document) -> Record:
             atoms, active_start, requests_start if requests_start is not None else len(atoms),
             ACTIVE_ROWS_2019 if use_2019 else ACTIVE_ROWS_2021)
         findings += f_active
-    requests, req_prov, f_req, after_requests = read_requests(atoms, TEMPLATE_2019 if use_2019 else template)
+    requests, req_prov, f_req, after_requests = read_requests(atoms, TEMPLATE_2019 if use_2019 else template, requests_start)
     findings += f_req
     appeals, app_prov, f_app = read_appeals(atoms, after_requests)
     findings += f_app

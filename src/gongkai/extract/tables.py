@@ -278,10 +278,10 @@ def _row_sum_ok(reading: tuple) -> bool:
     return None in reading or sum(parts) == reading[6]
 
 
-def read_requests(atoms: Sequence[Atom], template: str | None) -> tuple[dict, dict, list[Finding], int]:
-    """Returns (rows, provenance, findings, index of the atom after the table)."""
+def read_requests(atoms: Sequence[Atom], template: str | None, start: int | None) -> tuple[dict, dict, list[Finding], int]:
+    """Returns (rows, provenance, findings, index of the atom after the table); `start` is
+    `find_requests_start(atoms)`."""
     reader = TableReader("requests")
-    start = find_requests_start(atoms)
     if start is None:
         reader.finding("table-not-found", "error",
                        "the request table (三、收到和处理政府信息公开申请情况) was not found", "requests", None)
