@@ -142,7 +142,8 @@ def cfb_kind(data: bytes) -> str:
         # The WordDocument stream (>= 4096 bytes, so in regular sectors) starts at a sector
         # boundary with the FIB: wIdent 0xA5EC, then flags at offset 10, bit 8 = fEncrypted.
         for offset in range(sector, min(len(data), 64 * 1024 * 1024), sector):
-            if data[offset:offset + 2] == _FIB_MAGIC and data[offset + 2:offset + 4] in (b"\xc1\x00", b"\xc2\x00"):
+            n_fib = int.from_bytes(data[offset + 2:offset + 4], "little")
+            if data[offset:offset + 2] == _FIB_MAGIC and 0x0065 <= n_fib <= 0x0200:
                 flags = int.from_bytes(data[offset + 10:offset + 12], "little")
                 return "encrypted-doc" if flags & 0x0100 else "doc"
         return "doc"
