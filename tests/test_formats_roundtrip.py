@@ -58,16 +58,6 @@ def renders():
     return rendered_seeds()
 
 
-@pytest.fixture
-def pdf_ocr():
-    """The PDF reader OCRs pages without text with the scan module (see gongkai.ingest.pdf)."""
-    from gongkai.ingest import pdf, scan
-
-    old = pdf.register_ocr(scan.ocr_pdf_pages)
-    yield
-    pdf.register_ocr(old)
-
-
 def _check_exact(record: dict, gold: dict) -> None:
     for key in ("agency", "year", "template"):
         assert record[key] == gold[key], key
@@ -128,55 +118,15 @@ def test_png_scan_never_misreads(renders, seed):
     _check_scan(record, gold_for(seed), "png")
 
 
-@functools.lru_cache(maxsize=None)
-def _pdf_reader_takes_ocr_tables() -> bool:
-    """Whether gongkai.ingest.pdf accepts the OCR engine's blocks as they are (a cheap probe with a
-    stand-in engine, so that a known integration fault does not cost minutes of OCR)."""
-    from gongkai.document import Cell, Origin, Table
-    from gongkai.ingest import pdf
-    from gongkai.render_office import images_to_pdf
-    from PIL import Image
-
-    def stand_in(data, pages):
-        return {n: [Table([[Cell("0", Origin(page=n, confidence=1.0))]])] for n in pages}
-
-    old = pdf.register_ocr(stand_in)
-    try:
-        pdf.read_pdf(images_to_pdf([Image.new("L", (400, 560), 255)], dpi=50))
-        return True
-    except AttributeError:
-        return False
-    finally:
-        pdf.register_ocr(old)
-
-
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem[:3])
-def test_image_only_pdf_never_misreads(renders, seed, pdf_ocr):
-    if not _pdf_reader_takes_ocr_tables():
-        pytest.xfail("gongkai.ingest.pdf converts the OCR engine's tables a second time (_to_cell on "
-                     "document Cells); test_image_only_pdf_pages_by_the_ocr_engine reads these pages directly")
+def test_image_only_pdf_never_misreads(renders, seed):
+    # no engine registered: the PDF reader finds the scan module's OCR by itself, as for a user
     record = gongkai.parse(renders[seed.stem]["scan.pdf"], name="scan.pdf").to_dict()
     assert record["source"]["media_type"] == "application/pdf"
     _check_scan(record, gold_for(seed), "scan.pdf")
 
 
-@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem[:3])
-def test_image_only_pdf_pages_by_the_ocr_engine(renders, seed):
-    """The engine the PDF reader calls, on its own: pages rendered at the scan's resolution."""
-    if _pdf_reader_takes_ocr_tables():
-        pytest.skip("covered through gongkai.parse by test_image_only_pdf_never_misreads")
-    from gongkai.document import Document
-    from gongkai.extract import extract
-    from gongkai.ingest.scan import ocr_pdf_pages
-
-    notes: list[str] = []
-    blocks = ocr_pdf_pages(renders[seed.stem]["scan.pdf"], [1, 2], notes=notes)
-    document = Document([b for n in sorted(blocks) for b in blocks[n]], media_type="application/pdf", notes=notes)
-    record = extract(document).to_dict()
-    _check_scan(record, gold_for(seed), "scan.pdf (engine)")
-
-
-def test_mixed_pdf_with_one_scanned_page(renders, pdf_ocr):
+def test_mixed_pdf_with_one_scanned_page(renders):
     """Page 1 with a text layer, page 2 scanned: both are read."""
     import io
 
@@ -191,8 +141,6 @@ def test_mixed_pdf_with_one_scanned_page(renders, pdf_ocr):
     from gongkai.ingest.pdf import pages_without_text
 
     assert pages_without_text(buf.getvalue()) == [2]
-    if not _pdf_reader_takes_ocr_tables():
-        pytest.xfail("gongkai.ingest.pdf converts the OCR engine's tables a second time; see hand-over notes")
     record = gongkai.parse(buf.getvalue(), name="mixed.pdf").to_dict()
     _check_scan(record, gold_for(seed), "mixed.pdf")
 

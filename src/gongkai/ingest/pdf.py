@@ -39,8 +39,8 @@ except ImportError as e:  # pragma: no cover - depends on the installation
 # An OCR engine for pages without a text layer: called with the PDF bytes and the 1-based numbers
 # of those pages, it returns the blocks it read for each page (cells and paragraphs with
 # Origin(page=n, bbox=..., confidence=...)), in reading order. Pages it leaves out stay unread
-# and noted. Unless one is registered, `gongkai.ingest.ocr.ocr_pdf_pages` is used when that module
-# exists (looked up only when a PDF has such pages).
+# and noted. Unless one is registered, `gongkai.ingest.scan.ocr_pdf_pages` is used when the OCR
+# extra is installed (looked up only when a PDF has such pages).
 OcrPages = Callable[[bytes, Sequence[int]], "dict[int, list[Block]]"]
 _DISCOVER = object()
 _ocr_engine: object = _DISCOVER
@@ -58,10 +58,10 @@ def _ocr() -> OcrPages | None:
     if _ocr_engine is not _DISCOVER:
         return _ocr_engine  # type: ignore[return-value]
     try:
-        from . import ocr  # type: ignore[attr-defined]
+        from . import scan
     except ImportError:
         return None
-    return getattr(ocr, "ocr_pdf_pages", None)
+    return scan.ocr_pdf_pages if scan.ocr_available() else None
 
 
 def read_pdf(data: bytes) -> Document:
@@ -944,7 +944,8 @@ def _assemble(data: bytes, pages: list[_Page]) -> Document:
     flush_para()
     for b in blocks:
         if isinstance(b, Table):
-            b.rows = [[_to_cell(c) for c in row] for row in b.rows]  # type: ignore[arg-type]
+            # grids of the text layer become Cells here; the OCR engine's tables already are
+            b.rows = [[c if isinstance(c, Cell) else _to_cell(c) for c in row] for row in b.rows]  # type: ignore[arg-type]
     return Document(blocks=blocks, media_type=PDF, notes=notes)
 
 
