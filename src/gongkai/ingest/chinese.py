@@ -107,3 +107,28 @@ def to_traditional(text: str) -> str:
 
 
 __all__ = ["is_traditional", "to_simplified", "to_traditional", "traditional_score"]
+
+
+def simplify_blocks(blocks: list) -> bool:
+    """Convert a document's paragraphs and cells to Simplified when it is in Traditional
+    characters (the template's labels are matched in Simplified); True if it did."""
+    from ..document import Paragraph
+
+    items: list = []
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            items.append(b)
+        else:
+            for row in b.rows:
+                items.extend(row)
+    texts = [i.text for i in items]
+    # One string for both the check and the conversion (texts hold no NUL), split back after.
+    joined = "\x00".join(texts)
+    if not is_traditional(joined):
+        return False
+    converted = to_simplified(joined).split("\x00")
+    if len(converted) != len(items):  # cannot happen unless the converter maps onto NUL
+        converted = [to_simplified(t) for t in texts]
+    for item, text in zip(items, converted):
+        item.text = text
+    return True

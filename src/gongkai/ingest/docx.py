@@ -30,7 +30,7 @@ from lxml import etree
 
 from ..document import Cell, Document, Origin, Paragraph, Table
 from . import DOCX, ReadError
-from .chinese import is_traditional, to_simplified
+from .chinese import simplify_blocks
 
 W_TRANSITIONAL = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
@@ -646,28 +646,9 @@ def read_docx(data: bytes) -> Document:
     notes: list[str] = []
     if package.damaged:
         notes.append(f"the .docx archive has a damaged member ({package.damaged}); the rest was read")
-    if _simplify(reader.blocks):
+    if simplify_blocks(reader.blocks):
         notes.append("the document is in Traditional characters; its text was converted to Simplified (OpenCC t2s)")
     return Document(blocks=reader.blocks, media_type=DOCX, notes=notes)
-
-
-def _simplify(blocks: list[Paragraph | Table]) -> bool:
-    items: list[Paragraph | Cell] = []
-    for b in blocks:
-        if isinstance(b, Paragraph):
-            items.append(b)
-        else:
-            for row in b.rows:
-                items.extend(row)
-    texts = [i.text for i in items]
-    if not is_traditional("\n".join(texts)):
-        return False
-    converted = to_simplified("\x00".join(texts)).split("\x00")
-    if len(converted) != len(items):
-        converted = [to_simplified(t) for t in texts]
-    for item, text in zip(items, converted):
-        item.text = text
-    return True
 
 
 __all__ = ["read_docx", "join_cell_lines", "format_number"]

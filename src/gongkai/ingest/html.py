@@ -15,7 +15,7 @@ from lxml import etree
 
 from ..document import Cell, Document, Origin, Paragraph, Table
 from . import HTML, ReadError, decode_text
-from .chinese import is_traditional, to_simplified
+from .chinese import simplify_blocks
 
 # Content a reader of the page never sees.
 _DROP = frozenset({
@@ -391,7 +391,7 @@ def read_html(data: bytes) -> Document:
         reader.flow(root, path, path)
         reader._flush()
         blocks = reader.blocks
-    if _simplify(blocks):
+    if simplify_blocks(blocks):
         notes.append("the page is in Traditional characters; its text was converted to Simplified (OpenCC t2s)")
     return Document(blocks=blocks, media_type=HTML, notes=notes)
 
@@ -434,28 +434,6 @@ def _prepare(root, *, hidden_hint: bool) -> set:
                 el.text = _MARK + el.text if el.text else _MARK
             el.tail = _MARK + el.tail if el.tail else _MARK
     return hidden
-
-
-def _simplify(blocks: list[Paragraph | Table]) -> bool:
-    """Convert all text to Simplified when the page is Traditional; True if it did."""
-    items: list[Paragraph | Cell] = []
-    for b in blocks:
-        if isinstance(b, Paragraph):
-            items.append(b)
-        else:
-            for row in b.rows:
-                items.extend(row)
-    texts = [i.text for i in items]
-    # One string for both the check and the conversion (texts hold no NUL), split back after.
-    joined = "\x00".join(texts)
-    if not is_traditional(joined):
-        return False
-    converted = to_simplified(joined).split("\x00")
-    if len(converted) != len(items):  # cannot happen unless the converter maps onto NUL
-        converted = [to_simplified(t) for t in texts]
-    for item, text in zip(items, converted):
-        item.text = text
-    return True
 
 
 __all__ = ["read_html", "declared_charset", "clean_text"]
