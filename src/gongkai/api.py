@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Union
+from typing import Iterable, Iterator, Union
 
 from .ingest import ReadError, read_document, sniff
 from .record import Record, Source
@@ -53,6 +53,18 @@ def parse_bytes(data: bytes, *, name: str | None = None, check: bool = True) -> 
     return record
 
 
+def parse_files(paths: Iterable[str], *, check: bool = True) -> Iterator[tuple[str, Record | None, str | None]]:
+    """Parse files one by one: (path, record, None), or (path, None, reason) for a file that cannot
+    be read. A failure, even a bug in a reader, never stops the others."""
+    for path in paths:
+        try:
+            yield path, parse(path, check=check), None
+        except ReadError as e:
+            yield path, None, str(e)
+        except Exception as e:  # a bug must not cost the other files their output
+            yield path, None, f"internal error while reading ({type(e).__name__}: {e})"
+
+
 def _is_file(text: str) -> bool:
     try:
         return Path(text).is_file()
@@ -60,4 +72,4 @@ def _is_file(text: str) -> bool:
         return False
 
 
-__all__ = ["parse", "parse_bytes", "ReadError", "sniff"]
+__all__ = ["parse", "parse_bytes", "parse_files", "ReadError", "sniff"]

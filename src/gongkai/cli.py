@@ -41,24 +41,17 @@ def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool) -> No
     """
     import sys
 
-    from .api import parse
-    from .ingest import ReadError
+    from .api import parse_files
     from .render_terminal import print_record
 
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "json"
     failed = 0
     records = []
-    for path in files:
-        try:
-            record = parse(path, check=not no_check)
-        except ReadError as e:
+    for path, record, error in parse_files(files, check=not no_check):
+        if record is None:
             failed += 1
-            click.echo(f"gongkai: {path}: {e}", err=True)
-            continue
-        except Exception as e:  # a bug must not cost the other files their output
-            failed += 1
-            click.echo(f"gongkai: {path}: internal error while reading ({type(e).__name__}: {e})", err=True)
+            click.echo(f"gongkai: {path}: {error}", err=True)
             continue
         if fmt == "jsonl":
             click.echo(record.to_json())

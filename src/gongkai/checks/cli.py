@@ -10,7 +10,7 @@ from typing import Optional
 import click
 
 from ..record import Finding, Record
-from .registry import SEVERITY_RANK, REGISTRY, catalogue, rules as all_rules, selected, unknown_selectors
+from .registry import SEVERITY_RANK, REGISTRY, catalogue, selected, unknown_selectors
 
 _STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow"}, "info": {"dim": True}}
 _TEXT_MEDIA = ("text/plain", "text/markdown", "text/html")
@@ -144,8 +144,7 @@ def check_command(files: tuple[str, ...], fmt: str, select: tuple[str, ...], ign
       gongkai check --ignore GK4 --severity error reports/*
       gongkai check --format jsonl reports/* | jq -r .rule | sort | uniq -c
     """
-    from ..api import parse
-    from ..ingest import ReadError
+    from ..api import parse_files
     from . import run_checks
 
     sel, ign = _split(select), _split(ignore)
@@ -155,16 +154,10 @@ def check_command(files: tuple[str, ...], fmt: str, select: tuple[str, ...], ign
     color = fmt == "text" and sys.stdout.isatty()
     failed = errors = 0
     payload = []
-    for i, path in enumerate(files):
-        try:
-            record = parse(path, check=False)
-        except ReadError as e:
+    for i, (path, record, error) in enumerate(parse_files(files, check=False)):
+        if record is None:
             failed += 1
-            click.echo(f"gongkai check: {path}: {e}", err=True)
-            continue
-        except Exception as e:  # a bug must not cost the other files their check
-            failed += 1
-            click.echo(f"gongkai check: {path}: internal error while reading ({type(e).__name__}: {e})", err=True)
+            click.echo(f"gongkai check: {path}: {error}", err=True)
             continue
         findings = [f for f in record.findings + run_checks(record, select=sel or None, ignore=ign or None)
                     if selected(f.rule, sel or None, ign or None) and SEVERITY_RANK[f.severity] >= threshold]
