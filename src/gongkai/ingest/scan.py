@@ -575,7 +575,7 @@ def _em(boxes: list[tuple[int, int, int, int]], geo: _Geometry) -> float:
     if len(heights) < 3:
         return geo.char
     tall = heights[int(len(heights) * 0.9)]
-    full = [h for h in heights if h >= tall * 0.8]
+    full = [h for h in heights if h >= tall * 0.9]  # digits stand about 0.8 of a character high
     return float(sorted(full)[len(full) // 2])
 
 
@@ -755,20 +755,21 @@ def ocr_page_image(image: Any, *, page: int = 1, dpi: float | None = None,
     segments: list[_Segment] = []
     for t in tables:
         _heal_splits(t, text_ink, geo)
+    inset = 2
     for ti, t in enumerate(tables):
-        boxes = _cell_boxes(t)
-        inset = 2
-        table_segments = []
-        for cid, (x0, y0, x1, y1) in boxes.items():
+        for cid, (x0, y0, x1, y1) in _cell_boxes(t).items():
             ink = text_ink[y0 + inset:y1 - inset, x0 + inset:x1 - inset]
             if ink.size == 0:
                 continue
             for bx0, by0, bx1, by1 in _bands(ink, geo):
                 box = (x0 + inset + bx0, y0 + inset + by0, x0 + inset + bx1, y0 + inset + by1)
-                table_segments.append(_Segment(box, (ti, cid)))
-        if table_segments:
-            _read_segments(ocr, clean, table_segments, _em([sg.box for sg in table_segments], geo))
-        segments.extend(table_segments)
+                segments.append(_Segment(box, (ti, cid)))
+    if segments:
+        # one text size for all the page's tables: a small table (the appeals one, mostly digits)
+        # says little about it on its own
+        em = _em([sg.box for sg in segments], geo)
+        for ti in range(len(tables)):
+            _read_segments(ocr, clean, [sg for sg in segments if sg.owner[0] == ti], em)
     # 2. text outside tables: detector on the page with the tables blanked
     outside = gray.copy()
     for t in tables:
