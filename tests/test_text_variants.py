@@ -128,3 +128,11 @@ def test_traditional_character_text_reads_like_simplified(pipe):
     assert diff(pipe, rec) == {}
     assert (rec.agency, rec.year, rec.template) == (pipe.agency, pipe.year, pipe.template)
     assert any("Traditional" in f.message for f in rec.findings if f.rule == "reader-note")
+
+
+def test_a_cell_the_reader_could_not_read_is_null_with_a_finding(pipe):
+    # readers (OCR) write U+FFFD for a value they saw but could not read surely
+    rec = parse(edited(SEED_PIPE, "行政许可 | 47 |", "行政许可 | \ufffd |"))
+    assert diff(pipe, rec) == {"active.licensing.decisions": (47, None)}
+    found = [f for f in rec.findings if f.rule == "unreadable-cell"]
+    assert [f.where for f in found] == ["active.licensing.decisions"] and found[0].origin == "extraction"

@@ -18,6 +18,8 @@ from functools import lru_cache
 from ..document import Document, Origin, Paragraph
 from ..vocabulary import NULL_MARKERS, TABLE_START_CUES
 
+# What a reader writes for a value cell it saw but could not read surely (see ingest/scan.py).
+UNREADABLE = "\ufffd"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
 
 # A stretch of digits (with decimal points and thousands commas only between digits, and spaces),
@@ -74,6 +76,8 @@ def _classify(raw: str) -> tuple[str | None, str, str | None]:
     text = normalize(raw).strip()
     if not text:
         return "blank", "", None
+    if text == UNREADABLE:
+        return "cell", text, None  # a value the reader saw but could not read surely (OCR)
     if text in NULL_MARKERS or _is_dashes(text):
         return "cell", text, None
     if _is_single_value(text):
@@ -151,6 +155,8 @@ def parse_number(text: str, *, decimal: bool) -> tuple[int | float | None, str |
 @lru_cache(maxsize=4096)
 def _parse_number(text: str, decimal: bool) -> tuple[int | float | None, str | None]:
     t = normalize(text).strip()
+    if t == UNREADABLE:
+        return None, "unreadable: the reader could not read this cell surely (e.g. low OCR confidence)"
     if not t or t in NULL_MARKERS or _is_dashes(t):
         return None, None
     m = _NUMBER_CELL_RE.match(t.replace(" ", ""))
