@@ -136,3 +136,10 @@ def test_a_cell_the_reader_could_not_read_is_null_with_a_finding(pipe):
     assert diff(pipe, rec) == {"active.licensing.decisions": (47, None)}
     found = [f for f in rec.findings if f.rule == "unreadable-cell"]
     assert [f.where for f in found] == ["active.licensing.decisions"] and found[0].origin == "extraction"
+
+
+def test_a_table_row_without_cells_takes_no_number_from_the_text_after_it(pipe):
+    # the fee row lost its cells; the paragraph after the table says 申请15件
+    rec = parse(edited(SEED_PIPE, "行政事业性收费 | 52.29 |", "行政事业性收费 |\n本年度新收政府信息公开申请15件。"))
+    assert rec.active["fees"]["amount"] is None
+    assert any(f.rule == "values-outside-table" and f.where == "active.fees" for f in rec.findings)

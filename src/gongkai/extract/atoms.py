@@ -39,6 +39,9 @@ class Atom:
     # a cell of a regular grid (every row equally wide, merged cells expanded, as HTML, Word and
     # PDF tables are): its position is meaningful, so a blank at a row's edge is a null, not padding
     in_grid: bool = False
+    # read from a table cell (not from running text): a row label in a table takes no values from
+    # a paragraph after it
+    in_table: bool = False
 
 
 def normalize(text: str) -> str:
@@ -63,9 +66,12 @@ def atoms_of(document: Document) -> list[Atom]:
                     continue
                 kind, text, unit = _classify(cell.text)
                 if kind is None:
+                    first = len(out)
                     _split_text(text, cell.origin, out)
+                    for atom in out[first:]:
+                        atom.in_table = True
                 else:
-                    out.append(Atom(kind, text, cell.origin, unit, regular))
+                    out.append(Atom(kind, text, cell.origin, unit, regular, True))
     return out
 
 

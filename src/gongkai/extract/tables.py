@@ -93,6 +93,14 @@ class TableReader:
         evidence_base = f"{label_origin.describe()}: {printed[:40]}"
         n = len(fields)
         decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields]
+        if group.labels and group.labels[0].in_table and values and not any(a.in_table for a in values):
+            # the row's label stands in a table but every value after it comes from running text
+            # after the table (its cells were lost): those numbers belong to the narrative
+            self.finding("values-outside-table", "warning",
+                         f"row {spec.label} has no value cells in its table; the numbers after it in the "
+                         "text were not taken, so the row is left unread", where,
+                         evidence_base + " | " + " ".join(a.text for a in values)[:60])
+            return RowRead({f: None for f in fields}, {}, self.findings)
         if values and all(a.kind == "blank" for a in values):
             # every value cell printed blank: nulls, as the report gives them
             return RowRead({f: None for f in fields}, {f: _source("", values[0].origin, printed) for f in fields}, [])
