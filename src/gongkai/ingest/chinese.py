@@ -132,3 +132,31 @@ def simplify_blocks(blocks: list) -> bool:
     for item, text in zip(items, converted):
         item.text = text
     return True
+
+
+_NUMBERISH = frozenset("0123456789０１２３４５６７８９.．,，%％")
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x2E80 <= o <= 0x2FFF or 0x3001 <= o <= 0x303F or 0x3040 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF \
+        or 0xFF01 <= o <= 0xFFEF
+
+
+def join_fragments(pieces) -> str:
+    """The cleaned pieces of one cell (its paragraphs, or line-broken parts) -> one string.
+
+    No space where both sides are CJK (a wrapped label, 商业/企业 -> 商业企业) or both sides are
+    digits (a number split by paragraph marks, 1/5 -> 15); one space otherwise (总计 17). Empty
+    pieces are skipped. The HTML and Word readers join cells this one way.
+    """
+    out = ""
+    for piece in pieces:
+        if not piece:
+            continue
+        if out:
+            a, b = out[-1], piece[0]
+            if not ((_is_cjk(a) and _is_cjk(b)) or (a in _NUMBERISH and b in _NUMBERISH)):
+                out += " "
+        out += piece
+    return out

@@ -30,7 +30,7 @@ from lxml import etree
 
 from ..document import Cell, Document, Origin, Paragraph, Table
 from . import DOCX, ReadError
-from .chinese import simplify_blocks
+from .chinese import join_fragments, simplify_blocks
 
 W_TRANSITIONAL = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
@@ -43,13 +43,6 @@ MAX_PART_BYTES = 200 * 1024 * 1024
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_NUMBERISH = frozenset("0123456789０１２３４５６７８９.．,，%％")
-
-
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return 0x2E80 <= o <= 0x2FFF or 0x3001 <= o <= 0x303F or 0x3040 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF \
-        or 0xFF01 <= o <= 0xFFEF
 
 
 def join_cell_lines(lines: list[str]) -> str:
@@ -58,17 +51,7 @@ def join_cell_lines(lines: list[str]) -> str:
     No space where both sides are CJK (a wrapped label, 商业/企业 -> 商业企业) or both sides
     are digits (a number split by paragraph marks); one space otherwise (总计 17).
     """
-    out = ""
-    for line in lines:
-        line = _SPACES.sub(" ", line).strip()
-        if not line:
-            continue
-        if out:
-            a, b = out[-1], line[0]
-            if not ((_is_cjk(a) and _is_cjk(b)) or (a in _NUMBERISH and b in _NUMBERISH)):
-                out += " "
-        out += line
-    return out
+    return join_fragments(_SPACES.sub(" ", line).strip() for line in lines)
 
 
 # --- the package ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from lxml import etree
 
 from ..document import Cell, Document, Origin, Paragraph, Table
 from . import HTML, ReadError, decode_text
-from .chinese import simplify_blocks
+from .chinese import join_fragments, simplify_blocks
 
 # Content a reader of the page never sees.
 _DROP = frozenset({
@@ -55,15 +55,6 @@ _CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t\\r]*\\n\\s*(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")  # \s covers &nbsp; (U+00A0) and the full-width space (U+3000)
 _NEEDS_CLEANING = re.compile("[\\s\u00ad\u200b\u200c\u200d\u2060\ufeff\ufdd0]")
 _DIGITS = re.compile(r"\s*(\d+)")
-_NUMBERISH = frozenset("0123456789０１２３４５６７８９.．,，%％")
-
-
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return 0x2E80 <= o <= 0x2FFF or 0x3001 <= o <= 0x303F or 0x3040 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF \
-        or 0xFF01 <= o <= 0xFFEF
-
-
 def clean_text(raw: str) -> str:
     """Source text -> displayed text: whitespace collapsed, &nbsp;/full-width spaces stripped."""
     if _NEEDS_CLEANING.search(raw) is None:
@@ -87,17 +78,7 @@ def _cell_text(raw: str) -> str:
     raw = raw.strip(_EDGE)
     if _MARK not in raw:
         return clean_text(raw)
-    out = ""
-    for piece in raw.split(_MARK):
-        run = clean_text(piece)
-        if not run:
-            continue
-        if out:
-            a, b = out[-1], run[0]
-            if not ((_is_cjk(a) and _is_cjk(b)) or (a in _NUMBERISH and b in _NUMBERISH)):
-                out += " "
-        out += run
-    return out
+    return join_fragments(clean_text(piece) for piece in raw.split(_MARK))
 
 
 def _text_without_tables(el) -> str:
