@@ -17,6 +17,7 @@ from .patterns import (
     OUTCOME_PATTERNS, OUTCOME_REASON_RE, RECEIVED_PATTERNS, RECONSIDERATION_PATTERNS, SECTION_NUMERALS_CN,
     SUBSET_WORDS_RE, cell_name, normalize_narrative,
 )
+from ..record import Finding
 from .registry import Context, rule
 from .tables import outcome_rows
 
@@ -164,6 +165,19 @@ def narrative_received(ctx: Context):
                           evidence=evidence(number, text, m))
 
 
+def _total_stated(ctx: Context, row: str, patterns) -> Iterator[Finding]:
+    """Each number the text states for a request row (by `patterns`) against that row's 总计."""
+    value = row_total(ctx, row)
+    if value is None:
+        return
+    where = f"requests.{row}.total"
+    for number, text, m, _ in _matches(ctx, patterns):
+        n = int(m["n"])
+        if n != value:
+            yield ctx.finding(f"the text says “{quote(m)}” ({n}), but {cell_name(where)} reads {_fmt(value)}",
+                              where, evidence=evidence(number, text, m))
+
+
 @rule("GK402", "narrative-carried-over",
       summary="Requests the text says were carried over from last year match 二、上年结转 总计.")
 def narrative_carried_over(ctx: Context):
@@ -171,14 +185,7 @@ def narrative_carried_over(ctx: Context):
 
     Example: 答复3050件（含上年度结转申请34件…） against 二、上年结转 总计 34 (quiet).
     """
-    value = row_total(ctx, "carried_over")
-    if value is None:
-        return
-    for number, text, m, _ in _matches(ctx, CARRIED_OVER_PATTERNS):
-        n = int(m["n"])
-        if n != value:
-            yield ctx.finding(f"the text says “{quote(m)}” ({n}), but {cell_name('requests.carried_over.total')} "
-                              f"reads {_fmt(value)}", "requests.carried_over.total", evidence=evidence(number, text, m))
+    yield from _total_stated(ctx, "carried_over", CARRIED_OVER_PATTERNS)
 
 
 @rule("GK403", "narrative-handled",
@@ -273,14 +280,7 @@ def narrative_carried_forward(ctx: Context):
 
     Example: 另有103件顺延到下年度答复 against 四、结转下年度继续办理 总计 103 (quiet).
     """
-    value = row_total(ctx, "carried_forward")
-    if value is None:
-        return
-    for number, text, m, _ in _matches(ctx, CARRIED_FORWARD_PATTERNS):
-        n = int(m["n"])
-        if n != value:
-            yield ctx.finding(f"the text says “{quote(m)}” ({n}), but {cell_name('requests.carried_forward.total')} "
-                              f"reads {_fmt(value)}", "requests.carried_forward.total", evidence=evidence(number, text, m))
+    yield from _total_stated(ctx, "carried_forward", CARRIED_FORWARD_PATTERNS)
 
 
 def _group_count(ctx: Context, group: str) -> Optional[float]:
