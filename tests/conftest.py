@@ -12,6 +12,8 @@ CORPUS = SHARED / "corpus"
 SEEDS = sorted(CORPUS.glob("seeds/*.txt"))
 CRAWL_TEXTS = sorted(CORPUS.glob("real/*-crawltext/source.txt"))
 TABLES = ("active", "requests", "appeals")
+# every document of the corpus that has gold (the corpus grows: count it, never hard-code it)
+CORPUS_DOCUMENTS = SEEDS + sorted(CORPUS.glob("real/*/source.*"))
 
 
 def gold_for(source: Path) -> dict:

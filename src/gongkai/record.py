@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from .i18n import Message
 
 SCHEMA = "gongkai.report/1"
 
@@ -37,6 +39,30 @@ class Finding(BaseModel):
     message: str
     where: Optional[str] = None
     evidence: Optional[str] = None
+    # `message` and `evidence` may be given as i18n Messages: they are rendered in the current
+    # language, and kept so the finding can be shown in the other language too (`localized`).
+    _texts: dict = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **data: Any):
+        texts = {k: data[k] for k in ("message", "evidence") if isinstance(data.get(k), Message)}
+        for k, m in texts.items():
+            data[k] = m.render()
+        super().__init__(**data)
+        if texts:
+            self._texts = texts
+
+    def text(self, key: str = "message") -> Optional[Message]:
+        """The Message behind `message` or `evidence`, when it was made from one."""
+        return self._texts.get(key)
+
+    def localized(self, lang: str) -> "Finding":
+        """This finding with `message` and `evidence` in `lang` (itself when they are plain text)."""
+        if not self._texts:
+            return self
+        update = {k: m.render(lang) for k, m in self._texts.items()}
+        out = self.model_copy(update=update)
+        out._texts = self._texts
+        return out
 
 
 class Section(BaseModel):

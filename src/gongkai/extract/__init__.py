@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import __name__ as _package
 from ..document import Document
+from ..i18n import Message, lazy
 from ..ingest import ReadError
 from ..record import Finding, Record, Source
 from ..vocabulary import ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, TEMPLATE_2019, normalize_label
@@ -32,11 +33,15 @@ def extract(document: Document) -> Record:
     agency = find_agency(lines, title)
     year = find_year(lines, title, text)
     if agency is None:
-        findings.append(_missing("agency-not-found", "the reporting body's name was not found (title, preamble or signature)", "agency"))
+        findings.append(_missing("agency-not-found",
+                                 lazy("the reporting body's name was not found (title, preamble or signature)"),
+                                 "agency"))
     if year is None:
-        findings.append(_missing("year-not-found", "the report's year was not found", "year"))
+        findings.append(_missing("year-not-found", lazy("the report's year was not found"), "year"))
     if template is None:
-        findings.append(_missing("template-unknown", "the tables follow neither the 2021 nor the 2019 template's headers", "template"))
+        findings.append(_missing("template-unknown",
+                                 lazy("the tables follow neither the 2021 nor the 2019 template's headers"),
+                                 "template"))
 
     requests_start = find_requests_start(atoms)
     if requests_start is None and title is None and template is None:
@@ -84,7 +89,7 @@ def _active_start(atoms: list[Atom], end: int | None) -> int | None:
     return None
 
 
-def _missing(rule: str, message: str, where: str) -> Finding:
+def _missing(rule: str, message: Message, where: str) -> Finding:
     return Finding(rule=rule, severity="warning", origin="extraction", message=message, where=where, evidence=None)
 
 
