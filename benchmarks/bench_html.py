@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_html.py [--repeat N] [--corpus ../shared/corpus]
 
-Each seed's gold record is rendered with gongkai.layout.render_html (UTF-8, GBK, Traditional in
+Each seed's gold record is rendered with gongkai.render.html.render_html (UTF-8, GBK, Traditional in
 UTF-8), then every page is read N times. Printed per variant and stage (`read`: bytes -> Document
 with gongkai.ingest.html.read_html; `parse`: bytes -> checked Record with gongkai.parse_bytes):
 reports/s, median and p95 ms per report (wall clock and CPU time, since a busy machine inflates
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from gongkai import parse_bytes
 from gongkai.ingest.html import read_html
-from gongkai.layout import render_html
+from gongkai.render.html import render_html
 
 REPO = Path(__file__).resolve().parents[1]
 VARIANTS = {

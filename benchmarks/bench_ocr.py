@@ -33,7 +33,8 @@ def main() -> int:
     os.environ["GONGKAI_OCR_THREADS"] = str(a.threads)
 
     from gongkai.ingest import scan
-    from gongkai.render_office import docx_to, pdf_pages_to_images, render_docx
+    from gongkai.render.docx import docx_to, render_docx
+    from gongkai.render.images import pdf_pages_to_images
 
     seeds = sorted(a.corpus.glob("seeds/*.gold.json"))[: a.seeds]
     if not seeds:

@@ -26,7 +26,7 @@ def inputs(corpus: Path) -> dict[str, list[tuple[str, bytes]]]:
     text += [(p.parent.name, p.read_bytes()) for p in sorted(corpus.glob("real/*/source.txt"))]
     kinds = {"text": text}
     try:
-        from gongkai.layout import render_html
+        from gongkai.render.html import render_html
     except ImportError:
         return kinds
     kinds["html"] = [(p.name, render_html(json.loads(p.read_text(encoding="utf-8"))))

@@ -101,7 +101,7 @@ def test_gold_records_only_break_where_the_report_does(source):
 def test_same_verdict_on_the_tables_rendered_as_html(tmp_path, source):
     """The gold tables laid out as the template's HTML page: errors only where the report has them,
     cited by DOM path."""
-    from gongkai.layout import render_html
+    from gongkai.render.html import render_html
 
     page = tmp_path / "report.html"
     page.write_bytes(render_html(gold_for(source)))

@@ -16,7 +16,7 @@ import gongkai  # noqa: E402
 from gongkai.document import Paragraph, Table  # noqa: E402
 from gongkai.ingest import DOCX, ReadError, read_document, sniff  # noqa: E402
 from gongkai.ingest.docx import format_number, read_docx  # noqa: E402
-from gongkai.render_office import render_blank_template_docx, render_docx  # noqa: E402
+from gongkai.render.docx import render_blank_template_docx, render_docx  # noqa: E402
 
 from conftest import SEEDS, TABLES, gold_for  # noqa: E402
 

@@ -38,7 +38,8 @@ def require_soffice() -> None:
 @functools.lru_cache(maxsize=None)
 def rendered_seeds() -> dict[str, dict[str, bytes]]:
     """seed name -> {format: bytes} for docx, doc, pdf, png (long image), scan.pdf (image-only)."""
-    from gongkai.render_office import docx_to, images_to_pdf, images_to_png, pdf_pages_to_images, render_docx
+    from gongkai.render.docx import docx_to, render_docx
+    from gongkai.render.images import images_to_pdf, images_to_png, pdf_pages_to_images
 
     names = [p.stem for p in SEEDS]
     docxs = [render_docx(gold_for(p)) for p in SEEDS]

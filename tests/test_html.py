@@ -1,7 +1,7 @@
 """The HTML reader (gongkai.ingest.html), the Chinese-script helpers and the template layout.
 
 End to end: every seed's gold record is drawn as a report page in the national template's layout
-(gongkai.layout.render_html) — UTF-8, GBK, GB18030, Traditional characters, blank nulls, inside a
+(gongkai.render.html.render_html) — UTF-8, GBK, GB18030, Traditional characters, blank nulls, inside a
 page-layout table — and parsing the page must give back exactly the gold's cells. The reader's
 own rules are tested on small hand-written pages.
 """
@@ -19,7 +19,8 @@ from gongkai.document import Paragraph, Table
 from gongkai.ingest import HTML, ReadError, sniff
 from gongkai.ingest.chinese import is_traditional, to_simplified, to_traditional
 from gongkai.ingest.html import declared_charset, read_html
-from gongkai import layout
+from gongkai.render.html import _td as html_cell, render_html
+from gongkai.render import layout
 from gongkai import vocabulary as V
 
 GOLDS = [gold_for(s) for s in SEEDS]
@@ -73,7 +74,7 @@ VARIANTS = {
 @pytest.mark.parametrize("variant", list(VARIANTS))
 @pytest.mark.parametrize("gold", GOLDS, ids=IDS)
 def test_seed_page_parses_back_to_gold(gold, variant):
-    data = layout.render_html(gold, **VARIANTS[variant])
+    data = render_html(gold, **VARIANTS[variant])
     assert sniff(data) == HTML
     record = parse(data)
     assert record.source.media_type == HTML
@@ -82,7 +83,7 @@ def test_seed_page_parses_back_to_gold(gold, variant):
 
 def test_gbk_page_is_really_gbk():
     gold = GOLDS[0]
-    data = layout.render_html(gold, encoding="gbk")
+    data = render_html(gold, encoding="gbk")
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     assert declared_charset(data) == "gbk"
@@ -91,7 +92,7 @@ def test_gbk_page_is_really_gbk():
 
 def test_traditional_page_is_really_traditional_and_noted():
     gold = GOLDS[0]
-    data = layout.render_html(gold, traditional=True)
+    data = render_html(gold, traditional=True)
     text = data.decode("utf-8")
     assert "總計" in text and "总计" not in text
     assert to_traditional(gold["agency"]) in text
@@ -103,7 +104,7 @@ def test_traditional_page_is_really_traditional_and_noted():
 @pytest.mark.parametrize("gold", GOLDS, ids=IDS)
 def test_seed_inside_page_layout_table(gold):
     """Old portals put the whole article in a layout table beside a navigation column."""
-    page = layout.render_html(gold).decode("utf-8")
+    page = render_html(gold).decode("utf-8")
     start = page.index('<div class="article">')
     end = page.index("</body>")
     wrapped = (page[:start] + '<table width="100%"><tr><td width="200"><ul><li>首页</li><li>政务公开</li></ul></td>'
@@ -123,7 +124,7 @@ def test_2021_record_with_single_other_row():
     for k in OTHER_2021:
         del rows[k]
     gold["requests"] = {k: rows[k] for k in [*(s.key for s in V.REQUEST_ROWS_HEAD), "other", "total", "carried_forward"]}
-    data = layout.render_html(gold)
+    data = render_html(gold)
     table = _tables(read_html(data))[1]
     labels = [row[1].text for row in table.rows]
     assert "（六）其他处理" in labels and not any("逾期不补正" in t for t in labels)
@@ -137,7 +138,7 @@ def test_2021_record_with_single_other_row():
 
 @pytest.mark.parametrize("gold", GOLDS, ids=IDS)
 def test_dom_paths_point_at_the_cells(gold):
-    data = layout.render_html(gold)
+    data = render_html(gold)
     doc = read_html(data)
     tree = etree.fromstring(data, etree.HTMLParser()).getroottree()
     for table in _tables(doc):
@@ -224,8 +225,8 @@ def test_format_value():
 
 
 def test_render_accepts_a_record():
-    record = parse(layout.render_html(GOLDS[3]))
-    again = parse(layout.render_html(record))
+    record = parse(render_html(GOLDS[3]))
+    again = parse(render_html(record))
     assert again.requests == record.requests and again.active == record.active
 
 
@@ -246,7 +247,7 @@ def test_rowspan_colspan_expansion():
 def test_template_header_grid():
     """The request table's header: 3x3 corner cell, 申请人情况 over seven columns, 自然人/总计 rowspan 2."""
     t = layout.requests_layout("2021")
-    html_rows = "".join("<tr>" + "".join(layout._td(c) for c in row) + "</tr>" for row in t.rows[:3])
+    html_rows = "".join("<tr>" + "".join(html_cell(c) for c in row) + "</tr>" for row in t.rows[:3])
     (table,) = _tables(read_html(_page(f"<table>{html_rows}</table>")))
     grid = _texts(table)
     assert all(len(row) == 10 for row in grid)
@@ -476,7 +477,7 @@ def test_random_records_round_trip(case):
 
     rng = random.Random(case)
     gold = _mutated(rng, GOLDS[case % len(GOLDS)])
-    data = layout.render_html(gold, encoding=rng.choice(["utf-8", "gbk", "gb18030"]),
+    data = render_html(gold, encoding=rng.choice(["utf-8", "gbk", "gb18030"]),
                               null_text=rng.choice([layout.NULL_TEXT, ""]))
     _assert_gold(parse(data), gold)
 
@@ -488,4 +489,4 @@ def test_blank_null_at_row_edge(path):
     gold = copy.deepcopy(GOLDS[0])
     t, r, f = path.split(".")
     gold[t][r][f] = None
-    _assert_gold(parse(layout.render_html(gold, null_text="")), gold)
+    _assert_gold(parse(render_html(gold, null_text="")), gold)

@@ -15,7 +15,7 @@ pytest.importorskip("docx", reason="python-docx (extra `office`) renders the tes
 import gongkai  # noqa: E402
 from gongkai.ingest import DOC, WPS, ReadError, read_document, sniff  # noqa: E402
 from gongkai.ingest import office  # noqa: E402
-from gongkai.render_office import docx_to, render_docx  # noqa: E402
+from gongkai.render.docx import docx_to, render_docx  # noqa: E402
 
 from conftest import SEEDS, TABLES, gold_for  # noqa: E402
 

@@ -27,7 +27,7 @@ from test_formats_roundtrip import rendered_seeds, require_soffice  # noqa: E402
 def pages():
     """Page images (200 dpi) of seed 001's PDF: page 1 has the Article 20 table, page 2 the rest."""
     require_soffice()
-    from gongkai.render_office import pdf_pages_to_images
+    from gongkai.render.images import pdf_pages_to_images
 
     return pdf_pages_to_images(rendered_seeds()[SEEDS[1].stem]["pdf"], dpi=200)
 
@@ -132,7 +132,7 @@ def test_blank_page_reads_as_nothing():
 
 def test_degraded_scan_flags_but_never_misreads(pages):
     """Skewed, blurred, noisy, faded, JPEG-compressed: cells may be left unread, never misread."""
-    from gongkai.render_office import degrade_scan, images_to_png
+    from gongkai.render.images import degrade_scan, images_to_png
 
     worn = [degrade_scan(p, seed=i, angle=-0.8, blur=1.0, noise=15, speckles=0.0005, fade=0.5, jpeg_quality=40)
             for i, p in enumerate(pages)]

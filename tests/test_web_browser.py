@@ -159,7 +159,7 @@ def gold_cells(gold: dict) -> dict[str, object]:
 
 # --- check a report --------------------------------------------------------------------------------
 def test_seeds_show_no_errors_and_match_gold(page):
-    from gongkai.layout import format_value
+    from gongkai.render.layout import format_value
 
     for i, seed in enumerate(SEEDS):
         upload(page, seed)

@@ -42,7 +42,7 @@ def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool) -> No
     import sys
 
     from .api import parse_files
-    from .render_terminal import print_record
+    from .render.terminal import print_record
 
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "json"

@@ -251,7 +251,7 @@ def comparison(store: Any, a: str, b: str) -> dict[str, Any]:
     seen = set(paths_a)
     paths_b = [f"{t}.{row}.{f}" for t in TABLE_KEYS for row, fs in (rb.get(t) or {}).items() for f in fs
                if f"{t}.{row}.{f}" not in seen]
-    from .. import layout as L
+    from ..render import layout as L
 
     for path in paths_a + paths_b:
         va, vb = L.lookup(ra, path), L.lookup(rb, path)

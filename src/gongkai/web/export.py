@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any, Mapping
 
-from .. import layout as L
+from ..render import layout as L
 from .review import table_title
 
 _FILL = {"error": "F8D0D0", "warning": "FCE8B2", "info": "DCE8F5"}

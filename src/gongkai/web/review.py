@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional
 
-from .. import layout as L
+from ..render import layout as L
 from .. import vocabulary as V
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}

@@ -11,7 +11,7 @@ import threading
 from collections import defaultdict
 from typing import Any, Iterable, Optional
 
-from .. import layout as L
+from ..render import layout as L
 from .. import vocabulary as V
 from .review import cell_label
 

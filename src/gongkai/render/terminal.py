@@ -4,8 +4,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .record import Record
-from .vocabulary import (
+from ..record import Record
+from ..vocabulary import (
     ACTIVE_FIELD_LABELS, ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, ALL_REQUEST_ROW_LABELS, APPEAL_FIELD_LABELS,
     APPEAL_GROUP_LABELS, APPLICANT_COLUMN_LABELS,
 )

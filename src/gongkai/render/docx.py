@@ -1,11 +1,10 @@
-"""Records -> office documents and scans: DOCX in the template's merged-cell layout, and from it
-DOC and PDF (LibreOffice) and 200-dpi page images (PNG, image-only PDF).
+"""Records -> Word: DOCX in the template's merged-cell layout, and from it DOC and PDF (LibreOffice).
 
 These are the fixtures that prove each reader gets a report back exactly as printed, and the
 files a user can hand to a colleague. The report's structure (title, sections, the three tables
-with their merges) comes from `gongkai.layout.outline`; this module only draws it.
+with their merges) comes from `gongkai.render.layout.outline`; this module only draws it.
 
-Needs python-docx (extra `office`); DOC and PDF need LibreOffice; images need pypdfium2 and Pillow.
+Needs python-docx (extra `docx`); DOC and PDF need LibreOffice.
 """
 from __future__ import annotations
 
@@ -231,10 +230,10 @@ def _number(paragraph, num_id: int) -> None:
     p_pr.insert(0, num_pr)
 
 
-# --- LibreOffice and page images -------------------------------------------------------------
+# --- LibreOffice -------------------------------------------------------------
 def docx_to(docs: Sequence[bytes], target: str) -> list[bytes]:
     """DOCX bytes -> `target` ('doc', 'pdf') with LibreOffice, all in one soffice run."""
-    from .ingest.office import convert
+    from ..ingest.office import convert
 
     filters = {"doc": "doc:MS Word 97", "pdf": "pdf:writer_pdf_Export"}
     return convert([(f"r{i}.docx", d) for i, d in enumerate(docs)], filters.get(target, target))
@@ -248,93 +247,4 @@ def render_pdf(record: Any, **kwargs) -> bytes:
     return docx_to([render_docx(record, **kwargs)], "pdf")[0]
 
 
-def pdf_pages_to_images(pdf: bytes, *, dpi: int = 200, pages: Sequence[int] | None = None,
-                        grayscale: bool = True) -> list[Any]:
-    """Render PDF pages (1-based numbers; all by default) as PIL images at `dpi`, as a scanner
-    would deliver them."""
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        numbers = list(pages) if pages else list(range(1, len(doc) + 1))
-        images = []
-        for n in numbers:
-            page = doc[n - 1]
-            bitmap = page.render(scale=dpi / 72, grayscale=grayscale)
-            image = bitmap.to_pil()
-            image.info["dpi"] = (dpi, dpi)
-            images.append(image.copy())
-            bitmap.close()
-            page.close()
-        return images
-    finally:
-        doc.close()
-
-
-def degrade_scan(image: Any, *, seed: int = 0, angle: float = 0.0, blur: float = 0.0, noise: float = 0.0,
-                 speckles: float = 0.0, fade: float = 0.0, jpeg_quality: int | None = None) -> Any:
-    """A page image as a poor scanner or a phone delivers it: skewed by `angle` degrees, blurred
-    (Gaussian radius), with grey noise (standard deviation in grey levels), dust `speckles` (share
-    of pixels), ink faded towards grey by `fade` (0..1) with uneven lighting, and JPEG artefacts."""
-    import numpy as np
-    from PIL import Image, ImageFilter
-
-    rng = np.random.default_rng(seed)
-    im = image.convert("L")
-    if angle:
-        im = im.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
-    if blur:
-        im = im.filter(ImageFilter.GaussianBlur(blur))
-    arr = np.asarray(im, dtype=np.float32)
-    if fade:
-        h, w = arr.shape
-        light = np.linspace(0, 40 * fade, w, dtype=np.float32)[None, :] + np.linspace(0, 25 * fade, h, dtype=np.float32)[:, None]
-        arr = 255 - (255 - arr) * (1 - 0.55 * fade)
-        arr = arr - light * 0.5 + 10 * fade
-    if noise:
-        arr = arr + rng.normal(0, noise, arr.shape).astype(np.float32)
-    if speckles:
-        mask = rng.random(arr.shape) < speckles
-        arr[mask] = rng.integers(0, 90, int(mask.sum()))
-    im = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L")
-    if jpeg_quality:
-        buf = io.BytesIO()
-        im.save(buf, format="JPEG", quality=jpeg_quality)
-        im = Image.open(io.BytesIO(buf.getvalue()))
-        im.load()
-    im.info["dpi"] = image.info.get("dpi", (200, 200))
-    return im
-
-
-def images_to_png(images: Sequence[Any], *, dpi: int = 200) -> bytes:
-    """Pages stacked into one tall PNG (a "long image", as reports are posted on social media);
-    one page gives a plain page scan."""
-    from PIL import Image
-
-    if len(images) == 1:
-        combined = images[0]
-    else:
-        width = max(im.width for im in images)
-        height = sum(im.height for im in images)
-        combined = Image.new(images[0].mode, (width, height), 255 if images[0].mode == "L" else "white")
-        y = 0
-        for im in images:
-            combined.paste(im, (0, y))
-            y += im.height
-    out = io.BytesIO()
-    combined.save(out, format="PNG", dpi=(dpi, dpi), optimize=False)
-    return out.getvalue()
-
-
-def images_to_pdf(images: Sequence[Any], *, dpi: int = 200) -> bytes:
-    """An image-only PDF (no text layer), one page per image, as a scanner writes it."""
-    out = io.BytesIO()
-    first, rest = images[0], list(images[1:])
-    first.save(out, format="PDF", resolution=float(dpi), save_all=True, append_images=rest)
-    return out.getvalue()
-
-
-__all__ = [
-    "render_docx", "render_blank_template_docx", "render_doc", "render_pdf", "docx_to",
-    "pdf_pages_to_images", "images_to_png", "images_to_pdf",
-]
+__all__ = ["render_docx", "render_blank_template_docx", "render_doc", "render_pdf", "docx_to"]
