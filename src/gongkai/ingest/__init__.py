@@ -21,6 +21,7 @@ DOC = "application/msword"
 WPS = "application/vnd.ms-works"
 PNG = "image/png"
 JPEG = "image/jpeg"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReadError(Exception):
@@ -38,6 +39,7 @@ READERS: dict[str, str] = {
     WPS: "gongkai.ingest.office:read_doc",
     PNG: "gongkai.ingest.scan:read_image",
     JPEG: "gongkai.ingest.scan:read_image",
+    XLSX: "gongkai.ingest.xlsx:read_xlsx",
 }
 
 _HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|div|meta|p)[\s>/]", re.I)
@@ -55,6 +57,8 @@ def sniff(data: bytes, name: str | None = None) -> str:
     if head.startswith(b"PK\x03\x04"):
         if b"word/" in data[:65536] or (name or "").lower().endswith(".docx"):
             return DOCX
+        if b"xl/" in data[:65536] or (name or "").lower().endswith(".xlsx"):
+            return XLSX
         raise ReadError("a ZIP archive that is not a Word (.docx) document")
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return WPS if (name or "").lower().endswith(".wps") else DOC

@@ -1,0 +1,65 @@
+"""The template's tables drawn into an Excel worksheet (openpyxl): labels in their merged cells,
+thin borders, value cells where the record path says, as 国办公开办函〔2021〕30号 draws them.
+
+`draw_table` returns where each value cell landed (record path -> cell coordinate), so a caller
+can name, unlock, validate or check those cells (the drafting workbook does) or fill them from a
+record. Needs openpyxl (extras `store`, `web`).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from .layout import TableLayout, lookup
+
+THIN = "thin"
+LABEL_FILL = "F2F2F2"  # light grey behind the template's labels, as printed forms shade them
+
+
+def _styles():
+    try:
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise RuntimeError("drawing a workbook needs openpyxl: pip install 'gongkai[web]'") from e
+    side = Side(style=THIN, color="000000")
+    return {
+        "border": Border(left=side, right=side, top=side, bottom=side),
+        "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
+        "label_font": Font(bold=False, size=10),
+        "label_fill": PatternFill("solid", fgColor=LABEL_FILL),
+        "value_font": Font(size=11),
+    }
+
+
+def draw_table(ws: Any, layout: TableLayout, top: int, left: int = 1, *,
+               record: Optional[Mapping[str, Any]] = None, null_text: str = "") -> dict[str, str]:
+    """Draw `layout` with its top-left corner at (`top`, `left`) (1-based). Value cells hold the
+    record's numbers when `record` is given (null as `null_text`), else stay empty. Returns
+    {record path: coordinate such as "D12"}."""
+    st = _styles()
+    where: dict[str, str] = {}
+    for r, c, cell in layout.placements():
+        row, col = top + r, left + c
+        target = ws.cell(row=row, column=col)
+        if cell.path:
+            where[cell.path] = target.coordinate
+            if record is not None:
+                value = lookup(record, cell.path)
+                target.value = value if value is not None else (null_text or None)
+            target.font = st["value_font"]
+        else:
+            target.value = cell.text
+            target.data_type = "s"  # a label is text, never a formula
+            target.font = st["label_font"]
+            target.fill = st["label_fill"]
+        for dr in range(cell.rowspan):
+            for dc in range(cell.colspan):
+                covered = ws.cell(row=row + dr, column=col + dc)
+                covered.border = st["border"]
+                covered.alignment = st["center"]
+        if cell.rowspan > 1 or cell.colspan > 1:
+            ws.merge_cells(start_row=row, start_column=col,
+                           end_row=row + cell.rowspan - 1, end_column=col + cell.colspan - 1)
+    return where
+
+
+__all__ = ["draw_table"]
