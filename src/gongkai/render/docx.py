@@ -9,6 +9,7 @@ Needs python-docx (extra `docx`); DOC and PDF need LibreOffice.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any, Sequence
 
 from .layout import NULL_TEXT, OutlineBlock, outline
@@ -21,6 +22,8 @@ _COLUMN_WIDTHS: dict[str, list[int]] = {
     "requests": [700, 900, 2500] + [740] * 7,
     "appeals": [620] * 15,
 }
+# A place in a draft where the body writes its own words, e.g. 【待填写：存在的主要问题】.
+_TO_FILL = re.compile(r"(【待填写[^】]*】)")
 BODY_FONT = "宋体"  # what reports use; LibreOffice substitutes an installed CJK font
 LATIN_FONT = "Times New Roman"
 
@@ -42,12 +45,18 @@ def render_docx(record: Any, *, null_text: str = NULL_TEXT, filler: int = 0,
     `numbered_headings` makes the section numbers (一、…) Word list numbering instead of typed
     text. `blank` leaves every value cell empty (the blank template as issued).
     """
+    blocks = outline(record, null_text="" if blank else null_text)
+    return docx_from_outline(blocks, filler=filler, numbered_headings=numbered_headings)
+
+
+def docx_from_outline(blocks: Sequence[OutlineBlock], *, filler: int = 0, numbered_headings: bool = False) -> bytes:
+    """Outline blocks (title, headings, paragraphs, tables, signature) as a .docx. Text marked
+    【待填写…】 (a place the body writes its own words) is highlighted."""
     docx = _docx()
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    blocks = outline(record, null_text="" if blank else null_text)
     document = docx.Document()
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -64,10 +73,15 @@ def render_docx(record: Any, *, null_text: str = NULL_TEXT, filler: int = 0,
     def paragraph(text: str, *, size: float | None = None, bold: bool = False, align=None,
                   indent: bool = False):
         p = document.add_paragraph()
-        run = p.add_run(text)
-        run.bold = bold
-        if size:
-            run.font.size = Pt(size)
+        for piece in _TO_FILL.split(text):
+            if not piece:
+                continue
+            run = p.add_run(piece)
+            run.bold = bold
+            if size:
+                run.font.size = Pt(size)
+            if _TO_FILL.fullmatch(piece):
+                run.font.highlight_color = WD_COLOR_INDEX.YELLOW
         if align is not None:
             p.alignment = align
         if indent:
@@ -247,4 +261,4 @@ def render_pdf(record: Any, **kwargs) -> bytes:
     return docx_to([render_docx(record, **kwargs)], "pdf")[0]
 
 
-__all__ = ["render_docx", "render_blank_template_docx", "render_doc", "render_pdf", "docx_to"]
+__all__ = ["render_docx", "docx_from_outline", "render_blank_template_docx", "render_doc", "render_pdf", "docx_to"]

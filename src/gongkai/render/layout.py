@@ -295,6 +295,11 @@ class OutlineBlock:
     rows: tuple[tuple[LayoutCell, ...], ...] = ()
 
 
+def table_block(table: TableLayout, record: Any, *, null_text: str = NULL_TEXT) -> OutlineBlock:
+    """One table of `record` as an outline block (value cells filled)."""
+    return OutlineBlock("table", table=table, rows=tuple(tuple(r) for r in fill(table, record, null_text=null_text)))
+
+
 def outline(record: Any, *, null_text: str = NULL_TEXT) -> list[OutlineBlock]:
     """A whole report for `record`, as blocks any renderer (HTML, DOCX, PDF) can draw."""
     rec = _as_dict(record)
@@ -320,9 +325,7 @@ def outline(record: Any, *, null_text: str = NULL_TEXT) -> list[OutlineBlock]:
                 sentence = SECTION_3_FIGURES.format(new=format_value(new), carried=format_value(carried)) + sentence
         blocks.append(OutlineBlock("paragraph", sentence))
         if number in tables:
-            table = tables[number]
-            blocks.append(OutlineBlock("table", table=table,
-                                       rows=tuple(tuple(r) for r in fill(table, rec, null_text=null_text))))
+            blocks.append(table_block(tables[number], rec, null_text=null_text))
     if agency:
         blocks.append(OutlineBlock("signature", agency))
     if year is not None:
@@ -332,5 +335,5 @@ def outline(record: Any, *, null_text: str = NULL_TEXT) -> list[OutlineBlock]:
 
 __all__ = [
     "LayoutCell", "TableLayout", "OutlineBlock", "active_layout", "requests_layout", "appeals_layout",
-    "layouts_for", "fill", "format_value", "lookup", "outline", "NULL_TEXT",
+    "layouts_for", "fill", "format_value", "lookup", "outline", "table_block", "NULL_TEXT",
 ]
