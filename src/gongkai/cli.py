@@ -81,3 +81,6 @@ from .web.cli import register as _register_web  # noqa: E402
 
 _register_store(main)
 _register_web(main)
+from .cli_draft import register as _register_draft  # noqa: E402  (gongkai draft new|render|blank)
+
+_register_draft(main)

@@ -37,6 +37,7 @@ PREVIOUS_PREFIX = "previous."  # names of last year's reference values: previous
 
 SHEET_COVER = N_("Cover")
 SHEET_CHECKS = N_("Checks")
+CHECK_HEADING = N_("Check")
 
 RED = "F4B6B6"  # a cell in a failing row or column
 DARK_RED = "E06666"  # where a failing row meets a failing column
@@ -108,7 +109,8 @@ def new_workbook(*, year: Optional[int] = None, agency: Optional[str] = None,
     book = _Book(wb)
     cover = wb.active
     cover.title = _(SHEET_COVER)
-    _cover(book, cover, year=year, agency=agency, previous_source=previous_source if previous else None)
+    _cover(book, cover, year=year, agency=agency, previous=previous,
+           previous_source=previous_source if previous else None)
 
     checks: list[_Check] = []
     ws = wb.create_sheet(_table_title(2))
@@ -158,7 +160,7 @@ def _styles():
     }
 
 
-def _cover(book: _Book, ws: Any, *, year, agency, previous_source) -> None:
+def _cover(book: _Book, ws: Any, *, year, agency, previous, previous_source) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     st = _styles()
@@ -190,17 +192,30 @@ def _cover(book: _Book, ws: Any, *, year, agency, previous_source) -> None:
     lines = [
         _("Fill in the white cells of the three tables; type 0 where there is nothing to report. "
           "Grey cells are the template's labels and are locked (the sheets are protected without a password)."),
-        _("A cell turns red when its row, its column or the identity 第一项加第二项之和等于第三项加第四项之和 "
-          "does not hold, dark red where a failing row meets a failing column; the 校验 column beside each "
-          "table and the sheet “{checks}” say which identity fails and by how much.", checks=_(SHEET_CHECKS)),
+        # (worded without the tables' own headings, which a reader of the workbook looks for)
+        _("A cell turns red when a sum of its row or of its column does not add up, or 一 + 二 ≠ （七） + 四 "
+          "in its column; dark red where a failing row meets a failing column. The “{column}” column beside "
+          "each table and the sheet “{checks}” say what fails and by how much.",
+          column=_(CHECK_HEADING), checks=_(SHEET_CHECKS)),
         _("Every input cell has a defined name equal to its record path (for example "
           "requests.new_received.natural_person), so other systems can fill the workbook. "
           "`gongkai check` checks it; `gongkai draft render` writes the report (DOCX or HTML) from it."),
     ]
     if previous_source is not None:
-        lines.append(_("二、上年结转 was filled in from last year's report ({source}): its 四、结转下年度继续办理, "
-                       "column by column. Last year's 现行有效件数 stand beside 规章 and 行政规范性文件.",
+        lines.append(_("Row 二 of table 三 (carried over) was filled in from last year's report ({source}), "
+                       "column by column; last year's documents in force stand beside table 二.",
                        source=previous_source))
+    # Last year's 现行有效件数 (from --previous, or typed): the continuity check of table 二 uses them.
+    ws["A11"] = _("Last year's report")
+    ws["A11"].font = st["bold"]
+    counts = _count_validation(ws)
+    for i, key in enumerate(("regulations", "normative_documents")):
+        label = next(s.label for s in V.ACTIVE_ROWS_2021 if s.key == key)
+        ws.cell(row=12 + i, column=1, value=_("{row}: 现行有效件数", row=label)).alignment = st["wrap"]
+        value = lookup(previous, f"active.{key}.in_force") if previous else None
+        _input(book, ws, f"B{12 + i}", f"{PREVIOUS_PREFIX}active.{key}.in_force", value, counts, fill="previous")
+    if previous_source is not None:
+        ws["B11"] = previous_source
     for i, text in enumerate(lines):
         cell = ws.cell(row=6 + i, column=1, value=text)
         cell.alignment = st["wrap"]
@@ -283,6 +298,16 @@ def _red_rules(ws: Any, coordinate_range: str, light: str, dark: Optional[str]) 
         formula=[light], fill=PatternFill("solid", start_color=RED, end_color=RED), stopIfTrue=True))
 
 
+def _computed_text(ws: Any, coordinate: str, text: str) -> None:
+    """A heading beside a table written as a formula (="…"): readers of the workbook by labels
+    take computed text beside a table for the workbook's commentary, not the report's labels."""
+    st = _styles()
+    cell = ws[coordinate]
+    cell.value = "=" + quote(text)
+    cell.alignment = st["center"]
+    cell.font = st["bold"]
+
+
 def _check_cell(ws: Any, coordinate: str, formula: str) -> None:
     st = _styles()
     cell = ws[coordinate]
@@ -292,42 +317,40 @@ def _check_cell(ws: Any, coordinate: str, formula: str) -> None:
 
 
 def _diff_text(lhs: str, rhs: str, message: str, **parts: str) -> str:
-    """IF(lhs=rhs,"",<message>) with {diff} = rhs − lhs available to the message."""
-    return f'IF(({lhs})=({rhs}),"",{text_formula(message, diff=f"({rhs})-({lhs})", **parts)})'
+    """IF(lhs=rhs,"",<message>) with {diff} = |rhs − lhs| available to the message."""
+    return f'IF(({lhs})=({rhs}),"",{text_formula(message, diff=f"ABS(({rhs})-({lhs}))", **parts)})'
 
 
 # --- 二、主动公开政府信息情况 --------------------------------------------------------------------
 def _active_sheet(book: _Book, ws: Any, values, previous) -> list[_Check]:
-    st = _styles()
     _heading(ws, 2)
     layout = active_layout(TEMPLATE)
-    top = 1
-    where = _draw(book, ws, layout, top, values)
-    for letter, width in zip("ABCDEF", (22, 16, 16, 16, 18, 56)):
+    where = _draw(book, ws, layout, 1, values)
+    for letter, width in zip("ABCDEF", (22, 16, 16, 16, 22, 56)):
         ws.column_dimensions[letter].width = width
-    counts = _count_validation(ws)
     checks: list[_Check] = []
-    # Last year's 现行有效件数 in column E, the continuity check in column F, on the rows of 规章 and
-    # 行政规范性文件 (the template's header row above them gets the two headings).
+    # Beside 规章 and 行政规范性文件: last year's 现行有效件数 (typed on the cover, shown here as
+    # text) in column E, the continuity check in column F. Shown as computed text so that a
+    # reader of the workbook by labels never takes last year's number for a cell of this table.
     header_row = _split(where["active.regulations.issued"])[1] - 1
-    ws.cell(row=header_row, column=5, value=_("Last year's 现行有效件数")).alignment = st["center"]
-    ws.cell(row=header_row, column=6, value=_("Check")).alignment = st["center"]
+    _computed_text(ws, f"E{header_row}", _("Last year's 现行有效件数"))
+    _computed_text(ws, f"F{header_row}", _(CHECK_HEADING))
+    shown = _("last year {n}")
     for key in ("regulations", "normative_documents"):
         issued, repealed, in_force = (where[f"active.{key}.{f}"] for f in ("issued", "repealed", "in_force"))
         row = _split(issued)[1]
-        prev_coord = f"E{row}"
         prev_name = f"{PREVIOUS_PREFIX}active.{key}.in_force"
-        prev_value = lookup(previous, f"active.{key}.in_force") if previous else None
-        _input(book, ws, prev_coord, prev_name, prev_value, counts, fill="previous")
-        expected = f"{prev_coord}+{issued}-{repealed}"
+        prev = book.ref(prev_name, local_to=ws.title)
+        _check_cell(ws, f"E{row}", f'IF({prev}="","",{text_formula(shown, n=prev)})')
+        ws[f"E{row}"].font = _styles()["note"]
+        expected = f"{prev}+N({issued})-N({repealed})"
         message = _("last year {previous} + issued {issued} − repealed {repealed} = {expected}, "
                     "but 现行有效件数 reads {in_force}")
-        formula = (f'IF(OR({prev_coord}="",{in_force}=""),"",'
-                   + _diff_text(expected, in_force, message, previous=prev_coord, issued=f"N({issued})",
+        formula = (f'IF(OR({prev}="",{in_force}=""),"",'
+                   + _diff_text(expected, in_force, message, previous=prev, issued=f"N({issued})",
                                 repealed=f"N({repealed})", expected=expected, in_force=in_force) + ")")
         _check_cell(ws, f"F{row}", formula)
         _red_rules(ws, f"{issued}:{in_force}", f'$F{row}<>""', None)
-        _red_rules(ws, prev_coord, f'$F{row}<>""', None)
         label = next(s.label for s in V.ACTIVE_ROWS_2021 if s.key == key)
         checks.append(_Check(
             "active",
@@ -356,7 +379,7 @@ def _requests_sheet(book: _Book, ws: Any, values, previous) -> list[_Check]:
         ws.column_dimensions[_column_letter(col)].width = 9
     ws.column_dimensions["K"].width = 52
     head = top  # the check column's heading spans the three header rows
-    ws.cell(row=head, column=11, value=_("Check")).alignment = st["center"]
+    _computed_text(ws, f"K{head}", _(CHECK_HEADING))
     ws.merge_cells(start_row=head, start_column=11, end_row=head + 2, end_column=11)
 
     cols = V.APPLICANT_COLUMNS
@@ -500,7 +523,7 @@ def _checks_sheet(book: _Book, ws: Any, checks: list[_Check]) -> None:
         lhs = "+".join(f"N({book.ref(p)})" for p in check.lhs) + "".join(f"-N({book.ref(p)})" for p in check.minus)
         rhs = "+".join(f"N({book.ref(p)})" for p in check.rhs)
         test = f"({lhs})=({rhs})"
-        result = f"IF({test},{ok},{text_formula(fails, lhs=lhs, rhs=rhs, diff=f'({rhs})-({lhs})')})"
+        result = f"IF({test},{ok},{text_formula(fails, lhs=lhs, rhs=rhs, diff=f'ABS(({rhs})-({lhs}))')})"
         flag = f"IF({test},0,1)"
         if check.condition:
             result = f'IF({check.condition},{result},"")'
