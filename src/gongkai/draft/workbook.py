@@ -27,7 +27,7 @@ from typing import Any, Mapping, Optional
 from .. import vocabulary as V
 from ..i18n import N_, _
 from ..render.layout import TableLayout, active_layout, appeals_layout, lookup, requests_layout
-from ..render.xlsx import draw_table
+from ..render.xlsx import draw_table, fit_row_heights
 from .formula import absolute_coordinate, quote, sheet_ref, text_formula, total
 
 TEMPLATE = V.TEMPLATE_2021
@@ -122,6 +122,8 @@ def new_workbook(*, year: Optional[int] = None, agency: Optional[str] = None,
     _checks_sheet(book, wb.create_sheet(_(SHEET_CHECKS)), checks)
 
     _define_names(book)
+    for sheet in wb.worksheets[1:]:
+        fit_row_heights(sheet)
     for sheet in wb.worksheets:
         sheet.protection.sheet = True  # no password: a body may unprotect it to rearrange
         sheet.protection.formatColumns = False

@@ -62,4 +62,31 @@ def draw_table(ws: Any, layout: TableLayout, top: int, left: int = 1, *,
     return where
 
 
-__all__ = ["draw_table"]
+__all__ = ["draw_table", "fit_row_heights"]
+
+
+def fit_row_heights(ws: Any, *, line_height: float = 14.0) -> None:
+    """Row heights that show wrapped labels whole: Excel does not grow a row for wrapped text in
+    merged cells, and LibreOffice does not when printing. A CJK character takes two width units."""
+    from openpyxl.utils import get_column_letter
+
+    spans = {(r.min_row, r.min_col): r for r in ws.merged_cells.ranges}
+    covered = {(row, col) for r in ws.merged_cells.ranges for row in range(r.min_row, r.max_row + 1)
+               for col in range(r.min_col, r.max_col + 1)} - set(spans)
+    needed: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if not isinstance(cell.value, str) or cell.value.startswith("=") or (cell.row, cell.column) in covered:
+                continue
+            span = spans.get((cell.row, cell.column))
+            if span is not None and span.max_row > span.min_row:
+                continue  # a label over several rows has their height
+            cols = range(cell.column, (span.max_col if span else cell.column) + 1)
+            width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in cols)
+            units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in cell.value)
+            lines = max(1, -(-int(units * 1.1) // max(1, int(width))))
+            needed[cell.row] = max(needed.get(cell.row, 1), lines)
+    for row, lines in needed.items():
+        if lines > 1:
+            current = ws.row_dimensions[row].height or 0
+            ws.row_dimensions[row].height = max(current, lines * line_height)

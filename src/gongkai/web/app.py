@@ -110,6 +110,9 @@ def create_app(db: Optional[str | os.PathLike] = None, *, max_upload: int = DEFA
                                    swagger_favicon_url="/static/favicon.svg")
 
     app.include_router(pages.router)
+    from .draft import register as register_draft  # the drafting page (works without a store)
+
+    register_draft(app)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
