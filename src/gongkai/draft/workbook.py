@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from .. import vocabulary as V
-from ..i18n import N_, _
+from ..i18n import _, pgettext
 from ..render.layout import TableLayout, active_layout, appeals_layout, lookup, requests_layout
 from ..render.xlsx import draw_table, fit_row_heights
 from .formula import absolute_coordinate, quote, sheet_ref, text_formula, total
@@ -35,9 +35,20 @@ AGENCY_NAME = "agency"
 YEAR_NAME = "year"
 PREVIOUS_PREFIX = "previous."  # names of last year's reference values: previous.<record path>
 
-SHEET_COVER = N_("Cover")
-SHEET_CHECKS = N_("Checks")
-CHECK_HEADING = N_("Check")
+# Short, common words carry the context "draft" so that they never clash with another part's.
+
+
+def _sheet_cover() -> str:
+    return pgettext("draft", "Cover")
+
+
+def _sheet_checks() -> str:
+    return pgettext("draft", "Checks")
+
+
+def _check_heading() -> str:
+    return pgettext("draft", "Check")
+
 
 RED = "F4B6B6"  # a cell in a failing row or column
 DARK_RED = "E06666"  # where a failing row meets a failing column
@@ -108,7 +119,7 @@ def new_workbook(*, year: Optional[int] = None, agency: Optional[str] = None,
     wb = Workbook()
     book = _Book(wb)
     cover = wb.active
-    cover.title = _(SHEET_COVER)
+    cover.title = _sheet_cover()
     _cover(book, cover, year=year, agency=agency, previous=previous,
            previous_source=previous_source if previous else None)
 
@@ -119,7 +130,7 @@ def new_workbook(*, year: Optional[int] = None, agency: Optional[str] = None,
     checks += _requests_sheet(book, ws, values, previous)
     ws = wb.create_sheet(_table_title(4))
     checks += _appeals_sheet(book, ws, values)
-    _checks_sheet(book, wb.create_sheet(_(SHEET_CHECKS)), checks)
+    _checks_sheet(book, wb.create_sheet(_sheet_checks()), checks)
 
     _define_names(book)
     for sheet in wb.worksheets[1:]:
@@ -168,8 +179,8 @@ def _cover(book: _Book, ws: Any, *, year, agency, previous, previous_source) -> 
     st = _styles()
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 64
-    ws["A3"] = _("Reporting body")
-    ws["A4"] = _("Statistical year")
+    ws["A3"] = pgettext("draft", "Reporting body")
+    ws["A4"] = pgettext("draft", "Statistical year")
     for c in ("A3", "A4"):
         ws[c].font = st["bold"]
     for coord, name, value in (("B3", AGENCY_NAME, agency), ("B4", YEAR_NAME, year)):
@@ -186,7 +197,7 @@ def _cover(book: _Book, ws: Any, *, year, agency, previous, previous_source) -> 
     ws.merge_cells("A1:B1")
     dv = DataValidation(type="whole", operator="between", formula1=str(DEFAULT_YEAR_RANGE[0]),
                         formula2=str(DEFAULT_YEAR_RANGE[1]), allow_blank=True, showErrorMessage=True,
-                        errorTitle=_("Statistical year"),
+                        errorTitle=pgettext("draft", "Statistical year"),
                         error=_("The year is a whole number from {first} on (the 2021 template).",
                                 first=DEFAULT_YEAR_RANGE[0]))
     ws.add_data_validation(dv)
@@ -198,7 +209,7 @@ def _cover(book: _Book, ws: Any, *, year, agency, previous, previous_source) -> 
         _("A cell turns red when a sum of its row or of its column does not add up, or 一 + 二 ≠ （七） + 四 "
           "in its column; dark red where a failing row meets a failing column. The “{column}” column beside "
           "each table and the sheet “{checks}” say what fails and by how much.",
-          column=_(CHECK_HEADING), checks=_(SHEET_CHECKS)),
+          column=_check_heading(), checks=_sheet_checks()),
         _("Every input cell has a defined name equal to its record path (for example "
           "requests.new_received.natural_person), so other systems can fill the workbook. "
           "`gongkai check` checks it; `gongkai draft render` writes the report (DOCX or HTML) from it."),
@@ -259,7 +270,7 @@ def _count_validation(ws: Any) -> Any:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                        showErrorMessage=True, errorTitle=_("A count"),
+                        showErrorMessage=True, errorTitle=pgettext("draft", "A count"),
                         error=_("Type a whole number, 0 or more (0 where there is nothing to report)."))
     ws.add_data_validation(dv)
     return dv
@@ -336,7 +347,7 @@ def _active_sheet(book: _Book, ws: Any, values, previous) -> list[_Check]:
     # reader of the workbook by labels never takes last year's number for a cell of this table.
     header_row = _split(where["active.regulations.issued"])[1] - 1
     _computed_text(ws, f"E{header_row}", _("Last year's 现行有效件数"))
-    _computed_text(ws, f"F{header_row}", _(CHECK_HEADING))
+    _computed_text(ws, f"F{header_row}", _check_heading())
     shown = _("last year {n}")
     for key in ("regulations", "normative_documents"):
         issued, repealed, in_force = (where[f"active.{key}.{f}"] for f in ("issued", "repealed", "in_force"))
@@ -381,7 +392,7 @@ def _requests_sheet(book: _Book, ws: Any, values, previous) -> list[_Check]:
         ws.column_dimensions[_column_letter(col)].width = 9
     ws.column_dimensions["K"].width = 52
     head = top  # the check column's heading spans the three header rows
-    _computed_text(ws, f"K{head}", _(CHECK_HEADING))
+    _computed_text(ws, f"K{head}", _check_heading())
     ws.merge_cells(start_row=head, start_column=11, end_row=head + 2, end_column=11)
 
     cols = V.APPLICANT_COLUMNS
@@ -514,11 +525,11 @@ def _checks_sheet(book: _Book, ws: Any, checks: list[_Check]) -> None:
     ws["A3"] = "=" + (f'IF({blanks}=0,"",' + text_formula(
         _("{n} input cells are still blank: type 0 where there is nothing to report."), n=blanks) + ")")
     ws["A3"].font = st["note"]
-    for c, text in zip("ABCDE", ("#", _("Table"), _("Identity"), _("Result"), _("Fails"))):
+    for c, text in zip("ABCDE", ("#", pgettext("draft", "Table"), pgettext("draft", "Identity"), pgettext("draft", "Result"), pgettext("draft", "Fails"))):
         ws[f"{c}5"] = text
         ws[f"{c}5"].font = st["bold"]
     names = {"active": V.SECTION_TITLES[1][1], "requests": V.SECTION_TITLES[2][1], "appeals": V.SECTION_TITLES[3][1]}
-    ok = quote(_("holds"))
+    ok = quote(pgettext("draft", "holds"))
     fails = _("fails: {lhs} on the left, {rhs} on the right, {diff} apart")
     for i, check in enumerate(checks):
         row = first + i
