@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,8 @@ from conftest import CORPUS, SEEDS, gold_cells, gold_for  # noqa: E402
 
 SEEDS_2021 = [s for s in SEEDS if gold_for(s)["template"] == "2021"]
 HUAIAN = CORPUS / "real" / "huaian-city-2024-pdf" / "source.pdf"
+REPO_OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
+DOCS_SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 
 def _differences(record, gold: dict) -> list:
@@ -337,3 +340,52 @@ def test_record_values_cover_the_gold():
     values = record_values(gold)
     assert {p for p, _v in gold_cells(gold)} <= set(values)
     assert json.dumps(values, ensure_ascii=False)
+
+
+def _page_of(pdf: bytes, words: str) -> int:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return next(i for i in range(len(doc)) if words in doc[i].get_textpage().get_text_range())
+    finally:
+        doc.close()
+
+
+def _reddish(image) -> int:
+    """Pixels of the workbook's two reds (conditional formatting fills)."""
+    from gongkai.draft.workbook import DARK_RED, RED
+
+    targets = [tuple(int(c[i:i + 2], 16) for i in (0, 2, 4)) for c in (RED, DARK_RED)]
+    rgb = image.convert("RGB")
+    return sum(n for n, px in rgb.getcolors(rgb.width * rgb.height)
+               if any(all(abs(a - b) <= 6 for a, b in zip(px, t)) for t in targets))
+
+
+def test_workbook_rendered_shows_the_red_cells(tmp_path):
+    """LibreOffice draws the conditional formatting when it prints the workbook: the request
+    table's page has red cells in the broken workbook and none in the good one. The page image
+    is the screenshot in docs/ (GONGKAI_UPDATE_SCREENSHOTS=1 refreshes it)."""
+    import shutil
+
+    from gongkai.render.images import pdf_pages_to_images
+
+    require_calc()
+    gold = gold_for(SEEDS_2021[0])
+    good = _filled(gold)
+    broken = _filled(gold, **{"requests.granted.natural_person": gold["requests"]["granted"]["natural_person"] + 1})
+    with use_language("zh"):
+        pdfs = office.convert([("good.xlsx", good), ("broken.xlsx", broken)], "pdf:calc_pdf_Export")
+    images = []
+    for pdf in pdfs:
+        page = _page_of(pdf, "（七）总计")
+        images.append(pdf_pages_to_images(pdf, dpi=110, pages=[page + 1], grayscale=False)[0])
+    good_red, broken_red = _reddish(images[0]), _reddish(images[1])
+    # (the check labels' red text gives a few anti-aliased pixels of that colour; a filled cell many)
+    assert good_red < 300
+    assert broken_red > 10 * max(good_red, 300)  # a row and a column of filled cells
+    out = REPO_OUTPUT / "draft"
+    out.mkdir(parents=True, exist_ok=True)
+    images[1].save(out / "draft-workbook.png")
+    if os.environ.get("GONGKAI_UPDATE_SCREENSHOTS") == "1":
+        shutil.copyfile(out / "draft-workbook.png", DOCS_SHOTS / "draft-workbook.png")

@@ -136,6 +136,11 @@ def new_workbook(*, year: Optional[int] = None, agency: Optional[str] = None,
     for sheet in wb.worksheets[1:]:
         fit_row_heights(sheet)
     for sheet in wb.worksheets:
+        # printed one page wide (A4), as long as it needs
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.protection.sheet = True  # no password: a body may unprotect it to rearrange
         sheet.protection.formatColumns = False
         sheet.protection.formatRows = False
@@ -177,7 +182,7 @@ def _cover(book: _Book, ws: Any, *, year, agency, previous, previous_source) -> 
     from openpyxl.worksheet.datavalidation import DataValidation
 
     st = _styles()
-    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 64
     ws["A3"] = pgettext("draft", "Reporting body")
     ws["A4"] = pgettext("draft", "Statistical year")
@@ -250,9 +255,6 @@ def _heading(ws: Any, number: int) -> None:
     ws.oddHeader.center.size = 14
     ws.oddHeader.center.font = "SimSun,Bold"
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _input(book: _Book, ws: Any, coordinate: str, name: str, value: Any, dv: Any, *, fill: str = "input") -> None:
@@ -509,7 +511,7 @@ def _appeals_sheet(book: _Book, ws: Any, values) -> list[_Check]:
 def _checks_sheet(book: _Book, ws: Any, checks: list[_Check]) -> None:
     st = _styles()
     ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 60
     ws.column_dimensions["D"].width = 50
     ws.column_dimensions["E"].width = 6
