@@ -1,5 +1,5 @@
 """The drafting page (/draft): over HTTP, and in a real browser (Playwright driving Debian's
-Chromium, launched as tests/test_web_browser.py does) against the app served without a store.
+Chromium, the `browser` fixture of tests/test_web_browser.py) against the app served without a store.
 
 A body types a seed's gold into the template's cells: no error; one number changed turns its
 cell red with the identity in words, live; last year's report (the 淮安 2024 PDF) pre-fills
@@ -24,11 +24,9 @@ from gongkai import parse  # noqa: E402
 from gongkai.i18n import use_language  # noqa: E402
 
 from conftest import CORPUS, SEEDS, gold_cells, gold_for  # noqa: E402
+from test_web_browser import browser  # noqa: E402,F401  (Debian's Chromium, launched as there)
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("GONGKAI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUT = REPO / "test-output" / "draft"
 DOC_SHOTS = REPO / "docs" / "screenshots"
 SEED = next(s for s in SEEDS if gold_for(s)["template"] == "2021")
@@ -126,14 +124,6 @@ def test_unreadable_previous_upload_is_explained(client):
 
 
 # --- in a browser -------------------------------------------------------------------------------------
-def _require(ok: bool, why: str) -> None:
-    if ok:
-        return
-    if os.environ.get("GONGKAI_ALLOW_MISSING_CHROMIUM") == "1":
-        pytest.skip(why + " (skipped: GONGKAI_ALLOW_MISSING_CHROMIUM=1)")
-    pytest.fail(why + ": install it (apt-get install chromium; pip install playwright)", pytrace=False)
-
-
 @pytest.fixture(scope="module")
 def server():
     uvicorn = pytest.importorskip("uvicorn")
@@ -154,19 +144,6 @@ def server():
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _require(False, "the Python package playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

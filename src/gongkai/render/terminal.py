@@ -99,25 +99,26 @@ def active_table(record: Record, marks: _Marks) -> Table:
 
 
 def requests_table(record: Record, marks: _Marks) -> Table:
-    table = _table(title=TABLE_TITLES[3])
-    table.add_column("", overflow="fold", ratio=1)
-    for col in V.APPLICANT_COLUMNS:
-        table.add_column(_wrap_header(V.APPLICANT_COLUMN_LABELS[col]), justify="right", no_wrap=True)
-    for key, row in record.requests.items():
-        table.add_row(_request_row_label(key),
-                      *(marks.value(f"requests.{key}.{c}", row.get(c)) for c in V.APPLICANT_COLUMNS))
-    return table
+    columns = {c: V.APPLICANT_COLUMN_LABELS[c] for c in V.APPLICANT_COLUMNS}
+    return _numbers_table(TABLE_TITLES[3], "requests", columns, record.requests, _request_row_label, marks)
 
 
 def appeals_table(record: Record, marks: _Marks) -> Table:
-    table = _table(title=TABLE_TITLES[4])
-    table.add_column("", overflow="fold", ratio=1)
-    for f in V.APPEAL_FIELDS:
-        table.add_column(_wrap_header(V.APPEAL_FIELD_LABELS[f]), justify="right", no_wrap=True)
-    for group, row in record.appeals.items():
-        table.add_row(V.APPEAL_GROUP_LABELS.get(group, group),
-                      *(marks.value(f"appeals.{group}.{f}", row.get(f)) for f in V.APPEAL_FIELDS))
-    return table
+    columns = {f: V.APPEAL_FIELD_LABELS[f] for f in V.APPEAL_FIELDS}
+    return _numbers_table(TABLE_TITLES[4], "appeals", columns, record.appeals,
+                          lambda g: V.APPEAL_GROUP_LABELS.get(g, g), marks)
+
+
+def _numbers_table(title: str, table: str, columns: dict[str, str], rows: dict[str, dict], label,
+                   marks: _Marks) -> Table:
+    """Rows of numbers under wrapped column headings, each row labelled by `label(key)`."""
+    out = _table(title=title)
+    out.add_column("", overflow="fold", ratio=1)
+    for heading in columns.values():
+        out.add_column(_wrap_header(heading), justify="right", no_wrap=True)
+    for key, row in rows.items():
+        out.add_row(label(key), *(marks.value(f"{table}.{key}.{c}", row.get(c)) for c in columns))
+    return out
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
