@@ -155,7 +155,9 @@ def test_values_a_body_typed_as_text_are_read_or_flagged():
 def test_damaged_workbook_is_named_with_the_reason(tmp_path):
     damaged = tmp_path / "draft.xlsx"
     damaged.write_bytes(_filled(gold_for(SEEDS_2021[0]))[:3000])  # cut off, as a failed download
-    with pytest.raises(ReadError, match="workbook"):
+    with use_language("en"), pytest.raises(ReadError, match="workbook is damaged"):
+        parse(str(damaged))
+    with use_language("zh"), pytest.raises(ReadError, match="工作簿已损坏"):
         parse(str(damaged))
     result = CliRunner().invoke(main, ["parse", "--format", "jsonl", str(damaged), str(SEEDS_2021[0])])
     assert result.exit_code == 2

@@ -24,6 +24,7 @@ import zipfile
 from typing import Any, Iterable
 
 from ..document import Cell, Document, Origin, Paragraph, Table
+from ..i18n import _
 from . import ReadError
 
 from . import XLSX
@@ -37,12 +38,12 @@ def read_xlsx(data: bytes) -> Document:
     try:
         from openpyxl import load_workbook
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ReadError("reading Excel workbooks needs openpyxl: pip install 'gongkai[web]'") from e
+        raise ReadError(_("reading Excel workbooks needs openpyxl: pip install 'gongkai[web]'")) from e
     try:
         values = load_workbook(io.BytesIO(data), data_only=True)
         formulas = load_workbook(io.BytesIO(data), data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
-        raise ReadError(f"the Excel workbook is damaged or not a workbook ({type(e).__name__})") from None
+        raise ReadError(_("the Excel workbook is damaged or not a workbook ({reason})", reason=type(e).__name__)) from None
     named = _named_cells(values)
     template, paths = _template_of(named)
     if template is not None:
@@ -127,8 +128,9 @@ def _document_from_names(wb: Any, named: dict[str, tuple[str, str]], template: s
     notes = []
     missing = [p for p in paths if p not in named]
     if missing:
-        notes.append(f"the workbook names {len(paths) - len(missing)} of the template's {len(paths)} cells; "
-                     f"not named (left blank): {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}")
+        notes.append(_("the workbook names {named} of the template's {total} cells; not named (left blank): {missing}",
+                       named=len(paths) - len(missing), total=len(paths),
+                       missing=", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")))
     return Document(blocks=blocks, media_type=XLSX, notes=notes)
 
 
@@ -159,7 +161,7 @@ def _document_from_sheets(values: Any, formulas: Any) -> Document:
             continue
         blocks.extend(_sheet_blocks(ws, formulas[ws.title]))
     if not blocks:
-        raise ReadError("the Excel workbook is empty")
+        raise ReadError(_("the Excel workbook is empty"))
     return Document(blocks=blocks, media_type=XLSX)
 
 

@@ -13,7 +13,7 @@ signature) as `OutlineBlock`s.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from .. import vocabulary as V
 
