@@ -234,6 +234,7 @@ def _cover(book: _Book, ws: Any, *, year, agency, previous, previous_source) -> 
         _input(book, ws, f"B{12 + i}", f"{PREVIOUS_PREFIX}active.{key}.in_force", value, counts, fill="previous")
     if previous_source is not None:
         ws["B11"] = previous_source
+        ws["B11"].data_type = "s"  # a file name is text, never a formula
     for i, text in enumerate(lines):
         cell = ws.cell(row=6 + i, column=1, value=text)
         cell.alignment = st["wrap"]
