@@ -80,7 +80,7 @@ def test_hongze_2023_appeals_message_names_cells_and_numbers(parsed):
     recon = found["appeals.reconsideration.total"]
     assert "行政复议 总计 reads 0" in recon.message and "= 11" in recon.message
     assert "结果维持 10" in recon.message and "结果纠正 1" in recon.message
-    assert recon.evidence and recon.evidence.startswith("page ")
+    assert recon.evidence == "第 4 页：“0”" and recon.localized("en").evidence == 'page 4: "0"'
     after = found["appeals.litigation_after_reconsideration.total"]
     assert "复议后起诉 总计 reads 0" in after.message and "= 5" in after.message
 
@@ -100,7 +100,7 @@ def test_gold_records_only_break_where_the_report_does(source):
 @pytest.mark.parametrize("source", ALL_DOCS, ids=_name)
 def test_same_verdict_on_the_tables_rendered_as_html(tmp_path, source):
     """The gold tables laid out as the template's HTML page: errors only where the report has them,
-    cited by DOM path."""
+    cited by table, row and column as a person counts them (the DOM path stays in the provenance)."""
     from gongkai.layout import render_html
 
     page = tmp_path / "report.html"
@@ -110,7 +110,7 @@ def test_same_verdict_on_the_tables_rendered_as_html(tmp_path, source):
     if _name(source) == "hongze-district-2023-pdf":
         assert set(errors) == {("GK201", "appeals.reconsideration.total"),
                                ("GK201", "appeals.litigation_after_reconsideration.total")}
-        assert errors["GK201", "appeals.reconsideration.total"].evidence.startswith("/html/body")
+        assert errors["GK201", "appeals.reconsideration.total"].evidence == "第三张表 第4行第5列：“0”"
     else:
         assert errors == {}
 
@@ -223,7 +223,7 @@ def test_gk101_row_sum(tmp_path):
     found = fired(rec, "GK101")
     assert [(f.severity, f.where) for f in found] == [("error", "requests.granted.total")]
     assert "reads 2" in found[0].message and "add up to 3" in found[0].message
-    assert found[0].evidence.startswith("line ")
+    assert found[0].evidence.startswith("第 40 行")
 
 
 def test_gk102_outcome_sum(tmp_path):

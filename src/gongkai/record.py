@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
 from .i18n import Message
 
@@ -76,10 +76,11 @@ class CellSource:
     """Where one table value was read: the raw text and its position in the source.
 
     A plain dataclass, not a model: a record holds some 200 of them and building them must be cheap.
+    `at` (in the JSON too) says the position in words of the current language, made from the
+    fields when asked: 第 57 行, 第 3 页, 第二张表 第27行第9列.
     """
 
     raw: str
-    at: str  # human-readable position, e.g. "line 57" or "page 3"
     line: Optional[int] = None
     page: Optional[int] = None
     dom_path: Optional[str] = None
@@ -87,6 +88,23 @@ class CellSource:
     confidence: Optional[float] = None
     char: Optional[int] = None  # 0-based character offset of the raw text in its line
     label: Optional[str] = None  # the row's label as printed (with any merged group label before it)
+    grid: Optional[tuple[int, int, int]] = None  # (table, row, column) where the format has no lines or pages
+
+    def __post_init__(self) -> None:
+        if self.grid is not None and type(self.grid) is not tuple:  # read back from JSON: a list
+            self.grid = tuple(self.grid)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def at(self) -> str:
+        """Human-readable position in the current language, e.g. 第 57 行 / line 57."""
+        return self.location().render()
+
+    def location(self) -> Message:
+        """`at` as a Message, for findings that must render in either language later."""
+        from .locations import position
+
+        return position(self)
 
 
 @lru_cache(maxsize=1024)

@@ -10,6 +10,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional
 
+from ..i18n import Message, lazy
 from ..record import Finding, Record
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -115,8 +116,8 @@ class Context:
         self.cache: dict = {}
 
     # -- findings -------------------------------------------------------------------------------
-    def finding(self, message: str, where: Optional[str] = None, *, severity: Optional[str] = None,
-                evidence: Optional[str] = None) -> Finding:
+    def finding(self, message: str | Message, where: Optional[str] = None, *, severity: Optional[str] = None,
+                evidence: str | Message | None = None) -> Finding:
         assert self._rule is not None
         severity = severity or self._rule.severity
         if SEVERITY_RANK[severity] > SEVERITY_RANK[self._rule.severity]:
@@ -127,15 +128,16 @@ class Context:
                        where=where, evidence=evidence)
 
     # -- source positions -------------------------------------------------------------------------
-    def evidence(self, *paths: str) -> Optional[str]:
-        """'line 57: raw "17"' for the cells given (those with provenance), joined by '; '."""
-        parts = []
-        for path in paths:
+    def evidence(self, *paths: str) -> Optional[Message]:
+        """第 57 行：“17” (line 57: "17") for the cells given (those with provenance), joined by '；'."""
+        out: Optional[Message] = None
+        for path in reversed(paths):
             src = self.record.provenance.get(path)
             if src is None:
                 continue
-            parts.append(f'{src.at}: "{src.raw}"')
-        return "; ".join(parts) or None
+            part = lazy('{place}: "{raw}"', place=src.location(), raw=src.raw)
+            out = part if out is None else lazy("{first}; {rest}", first=part, rest=out)
+        return out
 
     def uncertain(self, path: str) -> Optional[Finding]:
         """The extractor's warning or error about this cell or its row, if any: a number read with
