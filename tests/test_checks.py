@@ -8,11 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from gongkai import parse
 from gongkai.checks import REGISTRY, run_checks, rules
-from gongkai.cli import main
 from gongkai.record import Record
 from gongkai.vocabulary import WORD_ARTEFACT_RE
 
@@ -498,56 +496,4 @@ def test_parse_records_carry_the_findings():
     assert {"GK201"} <= {f.rule for f in record.findings}
 
 
-def test_cli_check_text_and_exit_codes():
-    runner = CliRunner()
-    bad = str(real("hongze-district-2023-pdf"))
-    good = str(seed("000"))
-    result = runner.invoke(main, ["check", good])
-    assert result.exit_code == 0, result.output
-    assert "no findings" in result.output
-    result = runner.invoke(main, ["check", good, bad])
-    assert result.exit_code == 1
-    out = result.output
-    assert "errors (2)" in out and "GK201 appeals-sum" in out and "appeals.reconsideration.total" in out
-    assert "行政复议 总计 reads 0" in out and 'page 4: "0"' in out
-    assert out.index(good) < out.index(bad)
-    result = runner.invoke(main, ["check", "--ignore", "GK201", bad])
-    assert result.exit_code == 0
-    result = runner.invoke(main, ["check", "--severity", "error", str(seed("001"))])
-    assert result.exit_code == 0 and "GK407" not in result.output
-
-
-def test_cli_check_shows_the_source_line():
-    result = CliRunner().invoke(main, ["check", str(seed("001"))])
-    assert "line 13:" in result.output and "规范性文件24件" in result.output
-
-
-def test_cli_check_json_and_jsonl():
-    runner = CliRunner()
-    bad = str(real("hongze-district-2023-pdf"))
-    result = runner.invoke(main, ["check", "--format", "json", "--select", "GK2", bad])
-    data = json.loads(result.output)
-    assert data[0]["file"] == bad and {f["where"] for f in data[0]["findings"]} == {
-        "appeals.reconsideration.total", "appeals.litigation_after_reconsideration.total"}
-    result = runner.invoke(main, ["check", "--format", "jsonl", "--select", "GK201", bad, str(seed("000"))])
-    lines = [json.loads(x) for x in result.output.splitlines()]
-    assert len(lines) == 2 and all(x["rule"] == "GK201" and x["file"] == bad for x in lines)
-
-
-def test_cli_check_unreadable_file(tmp_path):
-    missing = tmp_path / "nope.txt"
-    result = CliRunner().invoke(main, ["check", str(missing)])
-    assert result.exit_code == 2
-
-
-def test_cli_rules():
-    runner = CliRunner()
-    result = runner.invoke(main, ["rules"])
-    assert result.exit_code == 0
-    for r in rules():
-        assert r.code in result.output and r.name in result.output
-    result = runner.invoke(main, ["rules", "GK201"])
-    assert "洪泽区 2023" in result.output and "GK101" not in result.output
-    data = json.loads(runner.invoke(main, ["rules", "--format", "json"]).output)
-    # the per-report rules, then the store's cross-report rules GK9xx
-    assert [d["code"] for d in data] == sorted(REGISTRY) + ["GK901", "GK902", "GK903", "GK904"]
+# The command line (gongkai check, gongkai rules): tests/test_cli_check.py

@@ -116,9 +116,19 @@ def pgettext(context: str, msgid: str, /, **kwargs: Any) -> str:
     return _format(translations(lang).pgettext(context, msgid), kwargs, lang)
 
 
+def listing(items: Any) -> str:
+    """Items joined as a list is written: 甲、乙、丙 in Chinese, a, b, c in English."""
+    return ("、" if language() == "zh" else ", ").join(str(i) for i in items)
+
+
 def N_(msgid: str) -> str:
     """Mark a string for the catalog without translating it now (module-level tables of messages)."""
     return msgid
+
+
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural pair for the catalog without translating it now."""
+    return singular, plural
 
 
 class Message:
@@ -224,7 +234,7 @@ def install_jinja(env: Any) -> None:
 
 
 __all__ = [
-    "LANGUAGES", "DEFAULT_LANGUAGE", "Message", "N_", "_", "gettext", "ngettext", "pgettext", "lazy",
+    "LANGUAGES", "DEFAULT_LANGUAGE", "Message", "N_", "NP_", "_", "gettext", "ngettext", "pgettext", "lazy",
     "language", "set_language", "use_language", "normalize_language", "default_language", "render",
-    "translations", "install_jinja", "chinese_numeral",
+    "translations", "install_jinja", "chinese_numeral", "listing",
 ]
