@@ -12,13 +12,28 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
-from .i18n import Message
+from .i18n import N_, Message, gettext
 
 SCHEMA = "gongkai.report/1"
 
 Number = Union[int, float]
 Severity = Literal["error", "warning", "info"]
 FindingOrigin = Literal["source", "extraction"]
+
+
+# How a person reads `severity` and `origin` (the JSON keeps the English values).
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+ORIGIN_WORDS = {"source": N_("the report"), "extraction": N_("reading")}
+
+
+def severity_word(severity: str) -> str:
+    """错误 / 警告 / 提示 (error / warning / info) in the current language."""
+    return gettext(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
+
+
+def origin_word(origin: str) -> str:
+    """报告本身 / 读取 (the report / reading) in the current language."""
+    return gettext(ORIGIN_WORDS[origin]) if origin in ORIGIN_WORDS else origin
 
 
 class Source(BaseModel):

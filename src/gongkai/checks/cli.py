@@ -16,7 +16,7 @@ import click
 from ..cli_base import ConfigError, command, load_config
 from ..i18n import N_, _, language, listing
 from ..locations import describe
-from ..record import Finding, Record
+from ..record import Finding, Record, origin_word, severity_word
 from .registry import SEVERITY_RANK, REGISTRY, catalogue, nearest, selected, unknown_selectors
 
 _STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow"}, "info": {"dim": True}}
@@ -89,18 +89,8 @@ def source_line(finding: Finding, record: Record, lines: list[str]) -> Optional[
     return None
 
 
-SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 SEVERITY_GROUPS = {"error": N_("errors ({n})"), "warning": N_("warnings ({n})"), "info": N_("info ({n})")}
-ORIGIN_WORDS = {"source": N_("the report"), "extraction": N_("reading")}
 STDIN = "-"
-
-
-def severity_word(severity: str) -> str:
-    return _(SEVERITY_WORDS.get(severity, severity))
-
-
-def origin_word(origin: str) -> str:
-    return _(ORIGIN_WORDS.get(origin, origin))
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
