@@ -33,7 +33,9 @@ class Origin:
 
     def describe(self) -> str:
         """Where this is, in words of the current language: 第 57 行, 第 3 页, 第二张表 第27行第9列."""
-        return self.location().render()
+        from .locations import position_text
+
+        return position_text(self)
 
     def location(self):
         """`describe()` as a `gongkai.i18n.Message`, to be rendered later in either language."""

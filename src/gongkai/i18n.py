@@ -40,6 +40,7 @@ _ALIASES = {"zh": "zh", "zh_cn": "zh", "zh-cn": "zh", "zh_hans": "zh", "zh-hans"
             "中文": "zh", "en": "en", "en_us": "en", "en-us": "en", "en_gb": "en", "en-gb": "en", "english": "en"}
 
 
+@lru_cache(maxsize=64)
 def normalize_language(value: Optional[str]) -> Optional[str]:
     """'zh', 'zh_CN', 'zh-Hans', 'en_US.UTF-8' ... -> 'zh' or 'en'; None for anything else."""
     if not value:

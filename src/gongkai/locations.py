@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, Optional
 
 from . import vocabulary as V
-from .i18n import Message, lazy
+from .i18n import Message, language, lazy
 
 TABLE_NUMERALS = {"active": "二", "requests": "三", "appeals": "四"}
 _SUB_ITEM_RE = re.compile(r"^\d+\.")
@@ -31,6 +31,18 @@ def position(src: Any) -> Message:
     grid = getattr(src, "grid", None)
     return _position(src.line, src.char, src.page, tuple(grid) if grid else None, getattr(src, "paragraph", None),
                      src.confidence)
+
+
+def position_text(src: Any) -> str:
+    """`position(src)` rendered in the current language (cached: a record has hundreds of cells)."""
+    grid = getattr(src, "grid", None)
+    return _position_text(src.line, src.char, src.page, tuple(grid) if grid else None,
+                          getattr(src, "paragraph", None), src.confidence, language())
+
+
+@lru_cache(maxsize=8192)
+def _position_text(line, char, page, grid, paragraph, confidence, lang: str) -> str:
+    return _position(line, char, page, grid, paragraph, confidence).render(lang)
 
 
 @lru_cache(maxsize=4096)
@@ -148,4 +160,4 @@ def describe(path: Optional[str]) -> str:
     return message.render() if message is not None else ""
 
 
-__all__ = ["position", "where", "describe", "row_name", "column_name", "cell_words", "cell_label", "TABLE_NUMERALS"]
+__all__ = ["position", "position_text", "where", "describe", "row_name", "column_name", "cell_words", "cell_label", "TABLE_NUMERALS"]

@@ -12,7 +12,8 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
-from .i18n import N_, Message, gettext
+from .i18n import N_, Message, gettext, language, use_language
+from .locations import _position_text
 
 SCHEMA = "gongkai.report/1"
 
@@ -113,7 +114,7 @@ class CellSource:
     @property
     def at(self) -> str:
         """Human-readable position in the current language, e.g. 第 57 行 / line 57."""
-        return self.location().render()
+        return _position_text(self.line, self.char, self.page, self.grid, None, self.confidence, language())
 
     def location(self) -> Message:
         """`at` as a Message, for findings that must render in either language later."""
@@ -166,7 +167,8 @@ class Record(BaseModel):
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, mode="json", exclude_none=False)
+        with use_language(language()):  # the language looked up once, not for each cell's `at`
+            return self.model_dump(by_alias=True, mode="json", exclude_none=False)
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
