@@ -388,15 +388,5 @@ def version_option(version: str):
     return click.version_option(version, "--version", "-V", prog_name="gongkai", help="Show the version and exit.")
 
 
-def fail(message: str, code: int = 2) -> None:
-    """A one-line error on stderr (`gongkai: …`) and the exit status; no traceback."""
-    click.echo(f"gongkai: {message}", err=True)
-    sys.exit(code)
-
-
-def echo_err(message: str) -> None:
-    click.echo(f"gongkai: {message}", err=True)
-
-
 __all__ = ["Command", "Group", "command", "lang_option", "version_option", "Config", "ConfigError", "load_config",
-           "find_config", "translate_help", "wrap_text", "fill", "WideHelpFormatter", "fail", "echo_err"]
+           "find_config", "translate_help", "wrap_text", "fill", "WideHelpFormatter"]

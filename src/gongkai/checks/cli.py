@@ -110,7 +110,7 @@ def _header(path: str, record: Optional[Record]) -> str:
     return f"{path} — {' · '.join(bits)}"
 
 
-def _print_text(path: str, record: Record, findings: list[Finding], out: IO, color: bool, quiet: bool) -> None:
+def _print_text(path: str, record: Record, findings: list[Finding], out: IO, color: bool) -> None:
     def echo(text: str = "", **style) -> None:
         click.echo(click.style(text, **style) if color and style else text, file=out, color=color)
 
@@ -295,10 +295,10 @@ def check_command(inputs: tuple[str, ...], fmt: str, select: tuple[str, ...], ig
             if fmt == "text":
                 if quiet and not findings:
                     continue
-                if checked > 1 or (quiet and payload):
+                if payload:  # a blank line between files
                     click.echo(file=out)
                 payload.append(path)
-                _print_text(path, record, findings, out, color, quiet)
+                _print_text(path, record, findings, out, color)
             elif fmt == "jsonl":
                 for f in findings:
                     click.echo(json.dumps({"file": path, **f.model_dump()}, ensure_ascii=False), file=out)
