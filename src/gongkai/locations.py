@@ -36,12 +36,13 @@ def position(src: Any) -> Message:
 def position_text(src: Any) -> str:
     """`position(src)` rendered in the current language (cached: a record has hundreds of cells)."""
     grid = getattr(src, "grid", None)
-    return _position_text(src.line, src.char, src.page, tuple(grid) if grid else None,
+    return position_words(src.line, src.char, src.page, tuple(grid) if grid else None,
                           getattr(src, "paragraph", None), src.confidence, language())
 
 
 @lru_cache(maxsize=8192)
-def _position_text(line, char, page, grid, paragraph, confidence, lang: str) -> str:
+def position_words(line, char, page, grid, paragraph, confidence, lang: str) -> str:
+    """The words of a position in `lang`, cached (`CellSource.at` calls it for every cell)."""
     return _position(line, char, page, grid, paragraph, confidence).render(lang)
 
 
@@ -160,4 +161,5 @@ def describe(path: Optional[str]) -> str:
     return message.render() if message is not None else ""
 
 
-__all__ = ["position", "position_text", "where", "describe", "row_name", "column_name", "cell_words", "cell_label", "TABLE_NUMERALS"]
+__all__ = ["position", "position_text", "position_words", "where", "describe", "row_name", "column_name",
+           "cell_words", "cell_label", "TABLE_NUMERALS"]

@@ -13,7 +13,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
 from .i18n import N_, Message, gettext, language, use_language
-from .locations import _position_text
+from .locations import position_words
 
 SCHEMA = "gongkai.report/1"
 
@@ -114,7 +114,7 @@ class CellSource:
     @property
     def at(self) -> str:
         """Human-readable position in the current language, e.g. 第 57 行 / line 57."""
-        return _position_text(self.line, self.char, self.page, self.grid, None, self.confidence, language())
+        return position_words(self.line, self.char, self.page, self.grid, None, self.confidence, language())
 
     def location(self) -> Message:
         """`at` as a Message, for findings that must render in either language later."""
