@@ -87,3 +87,20 @@ def test_ocr_confidence_is_said_and_positions_round_trip_through_json():
     assert position(src).render("en") == "page 2, OCR confidence 0.61"
     back = CellSource(**{k: v for k, v in {"raw": "1", "grid": [2, 3, 4]}.items()})
     assert back.grid == (2, 3, 4) and back.at == "第二张表 第3行第4列"
+
+
+def test_parsing_processes_follow_the_callers_language(tmp_path):
+    """The store's workers (started by a fork server whose environment may be older) render
+    positions in the language of the process that runs the ingest."""
+    pytest.importorskip("duckdb")
+    from gongkai.store.pipeline import ingest
+    from gongkai.store.writer import Store
+
+    for i, (lang, prefix) in enumerate((("en", "line "), ("zh", "第 "), ("en", "line "))):
+        db = tmp_path / f"{i}-{lang}.duckdb"
+        with use_language(lang):
+            result = ingest([str(SEEDS[0])], str(db), workers=2, progress="none", cross=False)
+        assert result.new_reports == 1
+        with Store(db, read_only=True) as s:
+            places = {p for (p,) in s.query("SELECT location FROM cells WHERE location IS NOT NULL")}
+        assert places and all(p.startswith(prefix) for p in places), (lang, sorted(places)[:3])
