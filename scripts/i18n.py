@@ -5,14 +5,18 @@
     python scripts/i18n.py compile   # all area .po files -> src/gongkai/locale/zh/LC_MESSAGES/gongkai.mo
     python scripts/i18n.py check     # exit 1 listing untranslated, fuzzy, mismatched or stale entries
 
-Messages are English msgids in the code (`_`, `gettext`, `lazy`, `N_`, `ngettext`, `pgettext` from
-`gongkai.i18n`, and `_()` in the Jinja templates). The Chinese translations live in one .po file per
+Messages are English msgids in the code (`_`, `gettext`, `lazy`, `N_`, `NP_`, `ngettext`, `pgettext`
+from `gongkai.i18n`, and `_()` in the Jinja templates), plus the command line's help: the docstring
+of every function decorated as a click command or group and every literal `help=`, `short_help=`
+and `epilog=` of click's decorators (`gongkai.cli_base` translates them when help is shown). The Chinese translations live in one .po file per
 area of the code (checks.po, extract.po, web.po, ...: the first folder under `src/gongkai/`, `core`
 for the top-level modules), so work on one area never touches another's catalog. `compile` merges
 them into the one `gongkai.mo` the package loads.
 """
 from __future__ import annotations
 
+import ast
+import inspect
 import io
 from datetime import datetime, timezone
 import re
@@ -31,7 +35,12 @@ CATALOGS = PACKAGE / "locale" / "zh" / "LC_MESSAGES"
 MO = CATALOGS / "gongkai.mo"
 LOCALE = "zh_Hans_CN"
 
-KEYWORDS = {"_": None, "gettext": None, "lazy": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+KEYWORDS = {"_": None, "gettext": None, "lazy": None, "N_": None, "NP_": (1, 2), "ngettext": (1, 2),
+            "pgettext": ((1, "c"), 2)}
+# click: decorators whose help texts are messages, and the functions they make commands of
+CLICK_CALLS = {"command", "group", "option", "argument", "version_option", "Option", "Argument"}
+CLICK_COMMANDS = {"command", "group"}
+CLICK_HELP = {"help", "short_help", "epilog"}
 METHODS = [("**/locale/**", "ignore"), ("**.py", "python"), ("**/templates/**.html", "jinja2")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "silent": "false"}}
 
@@ -52,7 +61,35 @@ def extract() -> dict[tuple, tuple[str, list[tuple[str, int]]]]:
         if key not in found:
             found[key] = (area_of(filename), [])
         found[key][1].append((f"gongkai/{filename}", lineno))
+    for path in sorted(PACKAGE.rglob("*.py")):
+        filename = str(path.relative_to(PACKAGE))
+        if filename.startswith("locale"):
+            continue
+        for lineno, message in click_help(path.read_text(encoding="utf-8")):
+            key = (message, None)
+            if key not in found:
+                found[key] = (area_of(filename), [])
+            found[key][1].append((f"gongkai/{filename}", lineno))
     return found
+
+
+def _callee(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def click_help(source: str):
+    """(line, msgid) of the command line's help texts in one module, cleaned as click shows them."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and _callee(node) in CLICK_CALLS:
+            for kw in node.keywords:
+                if kw.arg in CLICK_HELP and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                    yield kw.value.lineno, inspect.cleandoc(kw.value.value)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if any(isinstance(d, ast.Call) and _callee(d) in CLICK_COMMANDS for d in node.decorator_list):
+                doc = ast.get_docstring(node, clean=True)
+                if doc:
+                    yield node.lineno, doc
 
 
 def load(path: Path) -> Catalog:
@@ -151,7 +188,9 @@ def problems() -> list[str]:
                 out.append(f"{area}.po: no translation for {m.id!r}")
             elif m.fuzzy:
                 out.append(f"{area}.po: fuzzy translation for {m.id!r}")
-            elif any(_fields(s) - {"n"} != _fields(ids[0]) - {"n"} for s in strings):
+            elif any(_fields(s) - {"n"} != _fields(ids[0]) - {"n"} for s in strings) and not (
+                    # one Chinese form for singular and plural: it may use the fields of either
+                    len(ids) > 1 and all(_fields(s) <= _fields(ids[0]) | _fields(ids[1]) for s in strings)):
                 out.append(f"{area}.po: placeholders differ for {m.id!r}: {sorted(_fields(ids[0]))} "
                            f"vs {sorted(_fields(strings[0]))}")
     for key, (area, locations) in found.items():

@@ -19,7 +19,7 @@ EXAMPLE = REPO / "examples" / "jingan-hrss-2023.txt"
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("gongkai")
     return subprocess.run([str(exe), *args], capture_output=True, text=True, input=stdin, timeout=120,
-                          env={**os.environ, "COLUMNS": "160"})
+                          env={**os.environ, "COLUMNS": "160", "GONGKAI_LANG": ""})
 
 
 def test_jsonl_one_record_per_line_in_input_order(corpus_present):
@@ -51,7 +51,7 @@ def test_bad_files_are_named_and_the_good_still_come_out(tmp_path):
     prose = tmp_path / "prose.txt"
     prose.write_text("今天天气很好。这是一段与年报无关的文字。\n", encoding="utf-8")
     missing = tmp_path / "missing.txt"
-    r = run("parse", "--format", "jsonl", str(empty), str(junk), str(EXAMPLE), str(prose), str(missing))
+    r = run("parse", "--lang", "en", "--format", "jsonl", str(empty), str(junk), str(EXAMPLE), str(prose), str(missing))
     assert r.returncode == 2
     assert len(r.stdout.splitlines()) == 1 and json.loads(r.stdout)["year"] == 2023
     err = r.stderr
@@ -60,6 +60,7 @@ def test_bad_files_are_named_and_the_good_still_come_out(tmp_path):
     assert f"{prose}: no annual report found" in err
     assert f"{missing}: no such file" in err
     assert "Traceback" not in err
+    assert f"{missing}: 文件不存在" in run("parse", str(missing)).stderr  # Chinese by default
 
 
 def test_python_api_accepts_path_bytes_and_text():

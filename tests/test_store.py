@@ -299,7 +299,7 @@ def test_cli_ingest_query_export_stats(tmp_path):
     from gongkai.cli_store import register
 
     register(main)
-    runner = CliRunner()
+    runner = CliRunner(env={"GONGKAI_LANG": "en"})  # English wording; the Chinese default: test_cli_check.py
     db = str(tmp_path / "cli.duckdb")
     docs = tmp_path / "docs"
     docs.mkdir()

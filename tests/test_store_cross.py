@@ -75,7 +75,7 @@ def test_carryover_and_in_force_breaks_are_found_per_column(tmp_path):
     assert found[0][4].startswith("上年结转（自然人）为 0，与2023年报告的结转下年度继续办理 2 不一致")
     assert found[2][4] == "行政规范性文件现行有效件数为 5，按2023年现行有效 4 + 本年制发 0 − 本年废止 0 应为 4"
     # the evidence cites both reports' cells where they stand
-    assert "2024年报告 line" in found[0][5] and "2023年报告 line" in found[0][5]
+    assert "2024年报告 第 10 行" in found[0][5] and "2023年报告 第 10 行" in found[0][5]
 
 
 def test_fixing_the_report_clears_the_finding_on_the_next_ingest(tmp_path):

@@ -35,7 +35,7 @@ def test_kill_midway_then_resume(tmp_path):
     db = tmp_path / "kill.duckdb"
     cmd = CLI + ["ingest", str(corpus.root), "--db", str(db), "--workers", "2", "--no-check", "--no-cross",
                  "--progress", "plain"]
-    env = {**os.environ, "GONGKAI_PROGRESS_COMMITS": "1"}
+    env = {**os.environ, "GONGKAI_PROGRESS_COMMITS": "1", "GONGKAI_LANG": "en"}  # the summary read below
 
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
                             start_new_session=True)

@@ -146,32 +146,39 @@ def test_check_page_html(client):
 
 def test_unknown_check_is_404(client):
     r = client.get("/api/checks/nope")
-    assert r.status_code == 404 and "upload the file again" in r.json()["detail"]
+    assert r.status_code == 404 and "请重新上传" in r.json()["detail"]
+    r = client.get("/api/checks/nope", headers={"accept-language": "en-US,en;q=0.9"})
+    assert "upload the file again" in r.json()["detail"]
     page = client.get("/check/nope", headers={"accept": "text/html"})
-    assert page.status_code == 404 and "<h1>" in page.text and "upload the file again" in page.text
+    assert page.status_code == 404 and "<h1>" in page.text and "请重新上传" in page.text
+    page = client.get("/check/nope?lang=en", headers={"accept": "text/html"})
+    assert "upload the file again" in page.text and page.cookies.get("gongkai_lang") == "en"
+    assert '<html lang="en">' in client.get("/").text  # the cookie keeps the choice
+    client.cookies.clear()
+    assert '<html lang="zh-CN">' in client.get("/").text
 
 
 def test_unreadable_upload_gives_clear_error(client):
     r = upload(client, b"%PDF-1.4 not really", "broken.pdf")
-    assert r.status_code == 422 and "broken.pdf cannot be read" in r.json()["detail"]
+    assert r.status_code == 422 and "broken.pdf 无法作为年度报告读取" in r.json()["detail"]
     r = client.post("/check", files={"file": ("notes.txt", "购物清单\n苹果\n梨".encode(), "text/plain")},
                     headers={"accept": "text/html"})
     assert r.status_code == 422
-    assert "Cannot read this upload" in r.text and "notes.txt" in r.text and 'name="file"' in r.text
+    assert "无法读取上传的文件" in r.text and "notes.txt" in r.text and 'name="file"' in r.text
 
 
 def test_empty_upload_is_400(client):
     r = client.post("/api/check", files={"text": (None, "  ")})
-    assert r.status_code == 400 and "Nothing was uploaded" in r.json()["detail"]
+    assert r.status_code == 400 and "没有上传内容" in r.json()["detail"]
 
 
 def test_upload_size_cap():
     with TestClient(create_app(max_upload=2048)) as small:
         r = small.post("/api/check", files={"file": ("big.txt", b"x" * 200_000, "text/plain")})
-        assert r.status_code == 413 and "larger than the limit" in r.json()["detail"]
+        assert r.status_code == 413 and "上传的文件超过了" in r.json()["detail"]
         r = small.post("/check", content=b"y" * 100_000, headers={"content-type": "application/octet-stream",
                                                                   "accept": "text/html"})
-        assert r.status_code == 413 and "Upload too large" in r.text
+        assert r.status_code == 413 and "上传的文件过大" in r.text
 
 
 def test_report_text_is_escaped(client):
@@ -214,7 +221,7 @@ def test_store_endpoints_need_a_store(client):
         r = client.get(path)
         assert r.status_code == 503 and "gongkai serve --db" in r.json()["detail"], path
     page = client.get("/reports", headers={"accept": "text/html"})
-    assert page.status_code == 503 and "No store opened" in page.text
+    assert page.status_code == 503 and "未打开数据库" in page.text
 
 
 def test_static_assets_are_vendored(client):

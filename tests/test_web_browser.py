@@ -164,7 +164,7 @@ def test_seeds_show_no_errors_and_match_gold(page):
     for i, seed in enumerate(SEEDS):
         upload(page, seed)
         assert page.get_attribute(".verdict", "data-errors") == "0", seed.name
-        assert page.locator(".verdict .ok").inner_text() == "✓ 0 errors"
+        assert page.locator(".verdict .ok").inner_text() == "✓ 0 个错误"
         assert page.locator("table.tpl td.st-error").count() == 0
         expected = {p: format_value(v) for p, v in gold_cells(gold_of(seed)).items()}
         assert shown_cells(page) == expected, seed.name
@@ -196,8 +196,9 @@ def test_changed_number_is_marked_with_its_finding(page):
     assert tip.is_visible()
     assert "GK104" in tip.inner_text() and "3" in tip.inner_text()
     # ... and in the findings list, which leads back to the cell
-    row = page.locator("tr.finding", has=page.locator("td.where", has_text="requests.granted.natural_person"))
+    row = page.locator("tr.finding", has=page.locator("td.where[data-path='requests.granted.natural_person']"))
     assert row.count() == 1
+    assert row.locator("td.where").inner_text() == "表三 （一）予以公开 行 × 自然人 列"  # the cell in words
     row.locator("a.goto").click()
     assert "sel" in cell.get_attribute("class")
     assert page.locator(".sl.sel").get_attribute("id") == "L40"
@@ -209,11 +210,11 @@ def test_changed_number_is_marked_with_its_finding(page):
     shot(page, "check", readme=True)
 
     with page.expect_download() as dl:
-        page.click("text=Record JSON")
+        page.click("#download-json")
     record = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
     assert record["requests"]["granted"]["natural_person"] == 3
     with page.expect_download() as dl:
-        page.click("text=Excel")
+        page.click("#download-xlsx")
     assert Path(dl.value.path()).read_bytes()[:2] == b"PK"
 
 
@@ -239,7 +240,7 @@ def test_unreadable_upload_gets_an_error_page(page, tmp_path):
         page.click("#check-button")
     assert resp.value.status == 422
     page.wait_for_selector(".error-page")
-    assert "broken.pdf cannot be read" in page.locator(".detail").inner_text()
+    assert "broken.pdf 无法作为年度报告读取" in page.locator(".detail").inner_text()
     assert page.locator("form.upload").count() == 1  # try again from here
     page.problems[:] = [p for p in page.problems if "status of 422" not in p]
 
@@ -257,13 +258,13 @@ def test_reports_list_and_filters(page, store_db):
     assert rows.count() == total >= 12
     unnamed = {None}  # a report that names no body is listed under a placeholder, not as blank
     shown = {t.strip() for t in page.locator("table.reports tbody td:nth-child(2)").all_inner_texts()}
-    assert shown - {"(not named)"} == agencies - unnamed and ("(not named)" in shown) == bool(agencies & unnamed)
+    assert shown - {"（未写明）"} == agencies - unnamed and ("（未写明）" in shown) == bool(agencies & unnamed)
     page.select_option("select[name=year]", "2024")
     page.wait_for_url(re.compile(r"year=2024"))
     expect(page.locator("table.reports tbody tr")).to_have_count(in_2024)
     assert set(page.locator("table.reports tbody td:nth-child(1)").all_inner_texts()) == {"2024"}
     shot(page, "reports")
-    page.locator("table.reports tbody tr a", has_text="tables →").first.click()
+    page.locator("table.reports tbody tr a.tables-link").first.click()
     page.wait_for_selector("table.tpl-requests")
     assert page.locator("table.tpl td[data-path]").count() > 100
 
@@ -296,7 +297,7 @@ def test_overview_draws_its_charts(page):
 
 def test_compare_two_years(page):
     page.goto("/bodies/320813:人民政府")
-    page.click("text=compare 2023 ↔ 2024")
+    page.click("text=对比 2023 ↔ 2024")
     page.wait_for_selector(".compare-grid")
     n = len(page.locator("table.diffs tbody tr").all())
     assert n > 0
@@ -309,3 +310,83 @@ def test_api_docs_page(page):
     page.goto("/docs")
     page.wait_for_selector(".swagger-ui .info .title")
     assert "gongkai" in page.locator(".swagger-ui .info .title").inner_text()
+
+
+# --- the language switch -----------------------------------------------------------------------
+def _no_english_words(text: str) -> list[str]:
+    """English words on a Chinese page, beyond what stays as it is in every language: rule ids and
+    names, file names and formats, the program's name."""
+    from gongkai.checks.registry import catalogue
+
+    allowed = {"gongkai", "API", "JSON", "Excel", "English", "MB", "text", "plain", "pasted", "txt", "PDF", "HTML",
+               "Word", "docx", "doc", "report", "GK"}
+    allowed |= {part for r in catalogue() for part in r.name.split("-")}
+    return sorted({w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in allowed and not re.match(r"GK\d", w)})
+
+
+def test_check_page_chinese_by_default_english_after_the_switch(page):
+    text = SEED.read_text(encoding="utf-8").replace("(一)予以公开 | 2 | 0", "(一)予以公开 | 3 | 0")
+    paste(page, text)
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert page.locator("nav a.on").inner_text() == "检查报告"
+    assert page.locator(".findings-panel h2").inner_text() == "问题"
+    assert page.locator("table.findings thead").inner_text().split() == ["#", "严重程度", "规则", "位置", "说明", "依据"]
+    where = page.locator("tr.finding td.where").all_inner_texts()
+    assert "表三 （一）予以公开 行 × 总计 列" in where
+    evidence = page.locator("tr.finding td.ev").all_inner_texts()
+    assert "第 40 行第 47 字：“2”" in evidence
+    chrome = " ".join(page.locator(s).inner_text() for s in (".topbar", ".check-head", ".findings-panel thead",
+                                                                ".source-col h2", "footer"))
+    assert _no_english_words(chrome) == [], chrome
+    page.set_viewport_size({"width": 1500, "height": 1350})
+    page.locator("#c-requests-granted-natural_person").hover()
+    shot(page, "check-zh", readme=True)
+
+    page.click(".lang-switch a[hreflang='en']")
+    page.wait_for_selector("html[lang='en']")
+    assert page.locator("nav a.on").inner_text() == "Check a report"
+    assert page.locator(".findings-panel h2").inner_text() == "Findings"
+    where = page.locator("tr.finding td.where").all_inner_texts()
+    assert "table 三, row （一）予以公开, column 总计" in where
+    assert 'line 40, col 47: "2"' in page.locator("tr.finding td.ev").all_inner_texts()
+    assert page.locator(".verdict .bad").inner_text() == "2 errors"
+    page.locator("#c-requests-granted-natural_person").hover()
+    shot(page, "check-en", readme=True)
+    # the choice is remembered (cookie) until switched back
+    page.goto("/")
+    assert page.get_attribute("html", "lang") == "en" and page.locator("h1").inner_text() == "Check an annual report"
+    page.click(".lang-switch a[hreflang='zh-CN']")
+    page.wait_for_selector("html[lang='zh-CN']")
+    assert page.locator("h1").inner_text() == "检查年度报告"
+
+
+def test_store_pages_chinese_by_default_english_after_the_switch(page):
+    pages = {"/reports": ("数据库中的报告", "Reports in the store"), "/bodies": ("报告机关", "Reporting bodies"),
+             "/overview": (None, None), "/compare": ("对比两份报告", "Compare two reports")}
+    for path, (zh, en) in pages.items():
+        page.goto(path)
+        assert page.get_attribute("html", "lang") == "zh-CN", path
+        if zh:
+            assert page.locator("h1").first.inner_text() == zh
+        if path == "/overview":
+            charts_drawn(page)
+            titles = page.locator(".chart-box h3").all_inner_texts()
+            assert "各年度各类办理结果的申请数" in titles
+            assert page.locator(".stat span").all_inner_texts() == ["份报告", "个报告机关", "年度"]
+        assert _no_english_words(page.locator(".topbar").inner_text() + page.locator("main").inner_text()) == [], path
+    page.goto("/reports")
+    assert page.locator("table.reports thead").inner_text().split()[:4] == ["年度", "机关", "地区", "模板"]
+    shot(page, "reports-zh", readme=True)
+    page.click(".lang-switch a[hreflang='en']")
+    page.wait_for_selector("html[lang='en']")
+    assert page.locator("h1").first.inner_text() == "Reports in the store"
+    assert page.locator("table.reports thead").inner_text().split()[:4] == ["Year", "Agency", "Region", "Template"]
+    shot(page, "reports-en", readme=True)
+    for path, (zh, en) in pages.items():
+        page.goto(path)
+        assert page.get_attribute("html", "lang") == "en", path
+        if en:
+            assert page.locator("h1").first.inner_text() == en
+        if path == "/overview":
+            charts_drawn(page)
+            assert "Requests handled by year and outcome" in page.locator(".chart-box h3").all_inner_texts()

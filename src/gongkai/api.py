@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
+from .i18n import _
 from .ingest import ReadError, read_document, sniff
 from .record import Record, Source
 
@@ -28,11 +30,11 @@ def parse(source: PathOrData, *, name: str | None = None, check: bool = True) ->
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ReadError("no such file") from None
+        raise ReadError(_("no such file")) from None
     except IsADirectoryError:
-        raise ReadError("is a directory, not a file") from None
+        raise ReadError(_("is a directory, not a file")) from None
     except OSError as e:
-        raise ReadError(f"cannot be opened ({e.strerror or e})") from None
+        raise ReadError(_("cannot be opened ({reason})", reason=e.strerror or e)) from None
     return parse_bytes(data, name=name or str(source), check=check)
 
 
@@ -55,14 +57,17 @@ def parse_bytes(data: bytes, *, name: str | None = None, check: bool = True) -> 
 
 def parse_files(paths: Iterable[str], *, check: bool = True) -> Iterator[tuple[str, Record | None, str | None]]:
     """Parse files one by one: (path, record, None), or (path, None, reason) for a file that cannot
-    be read. A failure, even a bug in a reader, never stops the others."""
+    be read (`-` is standard input). A failure, even a bug in a reader, never stops the others."""
     for path in paths:
         try:
+            if path == "-":  # standard input
+                yield path, parse_bytes(sys.stdin.buffer.read(), name=path, check=check), None
+                continue
             yield path, parse(path, check=check), None
         except ReadError as e:
             yield path, None, str(e)
         except Exception as e:  # a bug must not cost the other files their output
-            yield path, None, f"internal error while reading ({type(e).__name__}: {e})"
+            yield path, None, _("internal error while reading ({error}: {detail})", error=type(e).__name__, detail=e)
 
 
 def _is_file(text: str) -> bool:

@@ -1,13 +1,15 @@
-"""The `gongkai` command line."""
+"""The `gongkai` command line. Every command is a `gongkai.cli_base.Command`: help and messages in
+Chinese by default, `--lang en` or GONGKAI_LANG=en for English."""
 from __future__ import annotations
 
 import click
 
 from . import __version__
+from .cli_base import Group, version_option
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="gongkai")
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@version_option(__version__)
 def main() -> None:
     """Read, check, store and compare government information-disclosure annual reports
     (政府信息公开工作年度报告).
@@ -16,12 +18,14 @@ def main() -> None:
     Examples:
       gongkai parse report.html                 # the tables, as the template lays them out
       gongkai parse --format jsonl reports/*    # one JSON record per line, for scripts
+      gongkai check reports/                    # what does not add up, and where
+      gongkai --lang en rules                   # in English (or GONGKAI_LANG=en)
     """
 
 
 # --- parse -------------------------------------------------------------------------------------
 @main.command("parse")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default=None,
               help="table: the statutory tables as the template lays them out (default on a terminal); "
                    "json: one record, or an array for several files (default otherwise); "
@@ -31,13 +35,14 @@ def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool) -> No
     """Read reports (text, HTML, PDF, Word, scans) into records.
 
     A file that cannot be read gets a line on stderr naming it and why; the other files still come
-    out. Exit status 2 if any file failed, else 0.
+    out. `-` reads standard input. Exit status 2 if any file failed, else 0.
 
     \b
     Examples:
       gongkai parse report.txt
       gongkai parse --format json report.pdf > report.json
       gongkai parse --format jsonl reports/*.html | jq .requests.total.total
+      cat report.txt | gongkai parse -
     """
     import sys
 

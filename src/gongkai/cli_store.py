@@ -10,7 +10,10 @@ from typing import Optional
 
 import click
 
-_DB_HELP = "The store (a DuckDB file). Default: $GONGKAI_DB or ./gongkai.duckdb."
+from .cli_base import command
+from .i18n import N_, _
+
+_DB_HELP = N_("The store (a DuckDB file). Default: $GONGKAI_DB or ./gongkai.duckdb.")
 
 
 def _db_option(f):
@@ -38,12 +41,13 @@ def _years(values: tuple[str, ...]) -> list[int]:
                 else:
                     out.append(int(part))
             except ValueError:
-                raise click.BadParameter(f"{value!r} is not a year, a range like 2021-2023 or a list") from None
+                raise click.BadParameter(_("{value!r} is not a year, a range like 2021-2023 or a list",
+                                           value=value)) from None
     return out
 
 
 # --- ingest ----------------------------------------------------------------------------------------
-@click.command("ingest")
+@command("ingest")
 @click.argument("paths", nargs=-1, type=str)
 @_db_option
 @click.option("--urls", "urls_file", type=click.Path(exists=True, dir_okay=False),
@@ -108,9 +112,9 @@ def ingest_command(paths, db, urls_file, workers, engine, scheduler, no_check, n
     from .store.writer import StoreError
 
     if not paths and not urls_file:
-        raise click.UsageError("give files, folders or globs to ingest, or --urls FILE")
+        raise click.UsageError(_("give files, folders or globs to ingest, or --urls FILE"))
     if engine == "local" and scheduler:
-        raise click.UsageError("--scheduler needs --engine dask")
+        raise click.UsageError(_("--scheduler needs --engine dask"))
     urls: list[str] = []
     fetcher = None
     if urls_file:
@@ -132,8 +136,8 @@ def ingest_command(paths, db, urls_file, workers, engine, scheduler, no_check, n
                         all_files=all_files, progress=progress, timeout=timeout, fetcher=fetcher,
                         cross=not no_cross)
     except KeyboardInterrupt:
-        click.echo("gongkai: ingest interrupted; everything read so far is stored, run the same command to "
-                   "resume", err=True)
+        click.echo("gongkai: " + _("ingest interrupted; everything read so far is stored, run the same command to "
+                                   "resume"), err=True)
         sys.exit(130)
     except (StoreError, PoolError) as e:
         raise click.ClickException(str(e)) from None
@@ -142,20 +146,23 @@ def ingest_command(paths, db, urls_file, workers, engine, scheduler, no_check, n
     for path, reason in result.failures[:20]:
         click.echo(f"gongkai: {path}: {reason}", err=True)
     if len(result.failures) > 20:
-        click.echo(f"gongkai: … and {len(result.failures) - 20} more failures "
-                   f"(gongkai query \"SELECT path, reason FROM failures\")", err=True)
-    click.echo(
-        f"{result.inputs} inputs: {result.new_reports} new reports, {result.rewritten} re-read, "
-        f"{result.duplicates} same as a stored report, {result.skipped} unchanged, "
-        f"{result.failed} failed" + (f" (+{result.known_failures} failed before)" if result.known_failures else "")
-        + f"; {result.cross_findings} cross-report findings; {result.seconds:.1f} s"
-        + (f", {result.rate:.1f} files/s" if result.read + result.failed else "") + f" -> {db}", err=True)
+        click.echo("gongkai: " + _("… and {n} more failures (gongkai query \"SELECT path, reason FROM failures\")",
+                                   n=len(result.failures) - 20), err=True)
+    failed = _("{n} failed", n=result.failed)
+    if result.known_failures:
+        failed += _(" (+{n} failed before)", n=result.known_failures)
+    rate = _(", {rate} files/s", rate=format(result.rate, ".1f")) if result.read + result.failed else ""
+    click.echo(_("{inputs} inputs: {new} new reports, {reread} re-read, {same} same as a stored report, {unchanged} "
+                 "unchanged, {failed}; {cross} cross-report findings; {seconds} s{rate} -> {db}",
+                 inputs=result.inputs, new=result.new_reports, reread=result.rewritten, same=result.duplicates,
+                 unchanged=result.skipped, failed=failed, cross=result.cross_findings,
+                 seconds=format(result.seconds, ".1f"), rate=rate, db=db), err=True)
     if result.failed or result.known_failures or result.missing:
         sys.exit(2)
 
 
 # --- query -----------------------------------------------------------------------------------------
-@click.command("query")
+@command("query")
 @click.argument("sql")
 @_db_option
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "jsonl"]), default=None,
@@ -211,7 +218,7 @@ def _print_result(result, fmt: Optional[str]) -> None:
         for row in result.rows:
             table.add_row(*["" if v is None else str(plain(v)) for v in row])
         Console().print(table)
-        click.echo(f"{len(result.rows)} rows", err=True)
+        click.echo(_("{n} rows", n=len(result.rows)), err=True)
     elif fmt in ("csv", "tsv"):
         w = csv.writer(sys.stdout, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
         w.writerow(result.columns)
@@ -226,7 +233,7 @@ def _print_result(result, fmt: Optional[str]) -> None:
 
 
 # --- export ----------------------------------------------------------------------------------------
-@click.command("export")
+@command("export")
 @click.option("--to", "to", required=True, type=click.Path(dir_okay=False),
               help="The file to write: .xlsx, .csv (UTF-8 with BOM, opens in Excel) or .parquet.")
 @click.option("--form", type=click.Choice(["wide", "long", "findings"]), default="wide", show_default=True,
@@ -260,11 +267,11 @@ def export_command(to, form, fmt, years, regions, agencies, rules, db) -> None:
         n = export(_db(db), to, form=form, filters=filters, fmt=fmt)
     except (ExportError, StoreError) as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"{n} rows -> {to}", err=True)
+    click.echo(_("{n} rows -> {file}", n=n, file=to), err=True)
 
 
 # --- stats -----------------------------------------------------------------------------------------
-@click.command("stats")
+@command("stats")
 @_db_option
 @click.option("--by", type=click.Choice(["province", "city", "county"]), default="province", show_default=True,
               help="Region level of the rows.")
@@ -288,8 +295,9 @@ def stats_command(db, by, years, fmt) -> None:
     except StoreError as e:
         raise click.ClickException(str(e)) from None
     _print_result(result, fmt)
-    click.echo(f"{totals['reports']} reports of {totals['agencies']} bodies from {totals['files']} inputs; "
-               f"{totals['failures']} inputs failed; {totals['cross']} cross-report findings", err=True)
+    click.echo(_("{reports} reports of {bodies} bodies from {inputs} inputs; {failed} inputs failed; {cross} "
+                 "cross-report findings", reports=totals["reports"], bodies=totals["agencies"], inputs=totals["files"],
+                 failed=totals["failures"], cross=totals["cross"]), err=True)
 
 
 COMMANDS = (ingest_command, query_command, export_command, stats_command)

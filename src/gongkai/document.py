@@ -2,7 +2,9 @@
 
 A document is an ordered list of blocks: paragraphs of text and table grids. Every piece of text
 keeps where it came from (`Origin`), so every value derived from it can be traced back to the
-source: a line for text, a DOM path for HTML, a page and bounding box for PDF and scans.
+source: a line for text, a DOM path for HTML, a page and bounding box for PDF and scans. A
+document also numbers its tables and paragraphs (`Origin.grid`, `Origin.paragraph`) where the
+format has no lines or pages, so a person can be told where a cell is: 第二张表 第27行第9列.
 """
 from __future__ import annotations
 
@@ -24,19 +26,22 @@ class Origin:
     bbox: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom in PDF points
     dom_path: str | None = None  # e.g. /html/body/table[2]/tr[5]/td[3]
     confidence: float | None = None  # OCR confidence 0..1, None when not OCR'd
+    # (table, row, column), 1-based: the document's n-th table and the cell's place in its grid
+    # (merged cells expanded). Set by `Document` for formats without lines or pages.
+    grid: tuple[int, int, int] | None = None
+    paragraph: int | None = None  # 1-based paragraph of the document, likewise
 
     def describe(self) -> str:
-        """Short human-readable location, e.g. 'line 57' or 'page 3'."""
-        parts = []
-        if self.page is not None:
-            parts.append(f"page {self.page}")
-        if self.line is not None:
-            parts.append(f"line {self.line}" + (f" col {self.char + 1}" if self.char else ""))
-        if self.dom_path:
-            parts.append(self.dom_path)
-        if self.confidence is not None:
-            parts.append(f"OCR confidence {self.confidence:.2f}")
-        return ", ".join(parts) or "unknown position"
+        """Where this is, in words of the current language: 第 57 行, 第 3 页, 第二张表 第27行第9列."""
+        from .locations import position_text
+
+        return position_text(self)
+
+    def location(self):
+        """`describe()` as a `gongkai.i18n.Message`, to be rendered later in either language."""
+        from .locations import position
+
+        return position(self)
 
 
 @dataclass(slots=True)
@@ -76,6 +81,9 @@ class Document:
     # Problems the reader met that the record should report (e.g. an OCR page it could not read).
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        number_positions(self.blocks)
+
     def iter_text(self) -> Iterator[tuple[str, Origin]]:
         """Every paragraph's and cell's text in document order (spanned copies skipped)."""
         for block in self.blocks:
@@ -97,3 +105,30 @@ class Document:
                 for row in block.rows:
                     out.append(" ".join(c.text for c in row if not c.spanned and c.text))
         return "\n".join(out)
+
+
+def number_positions(blocks: list[Block]) -> None:
+    """Give table cells and paragraphs that have neither a line nor a page (HTML, Word) their
+    ordinal position: `grid` (table, row, column) and `paragraph`. A reader that set them keeps
+    its own; text and PDF positions already say where."""
+    tables = paragraphs = 0
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            paragraphs += 1
+            o = block.origin
+            if o.line is None and o.page is None and o.paragraph is None:
+                block.origin = Origin(o.line, o.char, o.page, o.bbox, o.dom_path, o.confidence, o.grid, paragraphs)
+            continue
+        tables += 1
+        for r, row in enumerate(block.rows, 1):
+            # columns as a person counts them along the row: a merged cell is one, wherever it
+            # comes from (the copies a reader made of it share its Origin)
+            column, left = 0, None
+            for cell in row:
+                o = cell.origin
+                if o is not left:
+                    column += 1
+                    left = o
+                if o.line is None and o.page is None and o.grid is None and not cell.spanned:
+                    cell.origin = Origin(o.line, o.char, o.page, o.bbox, o.dom_path, o.confidence,
+                                         (tables, r, column), o.paragraph)

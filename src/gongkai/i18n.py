@@ -15,6 +15,9 @@ own: `--lang`, then `GONGKAI_LANG`, then the project's configuration, then Chine
 
 A `Message` keeps its msgid and arguments, so a finding made once can be shown in either
 language (the store keeps both; the web page switches). Arguments may be Messages themselves.
+
+An integer argument accepts the format spec `cn` in a translation: `"第{n:cn}张表"` writes
+第二张表 for n=2 (the English msgid just writes `{n}`).
 """
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ _ALIASES = {"zh": "zh", "zh_cn": "zh", "zh-cn": "zh", "zh_hans": "zh", "zh-hans"
             "中文": "zh", "en": "en", "en_us": "en", "en-us": "en", "en_gb": "en", "en-gb": "en", "english": "en"}
 
 
+@lru_cache(maxsize=64)
 def normalize_language(value: Optional[str]) -> Optional[str]:
     """'zh', 'zh_CN', 'zh-Hans', 'en_US.UTF-8' ... -> 'zh' or 'en'; None for anything else."""
     if not value:
@@ -113,9 +117,19 @@ def pgettext(context: str, msgid: str, /, **kwargs: Any) -> str:
     return _format(translations(lang).pgettext(context, msgid), kwargs, lang)
 
 
+def listing(items: Any) -> str:
+    """Items joined as a list is written: 甲、乙、丙 in Chinese, a, b, c in English."""
+    return ("、" if language() == "zh" else ", ").join(str(i) for i in items)
+
+
 def N_(msgid: str) -> str:
     """Mark a string for the catalog without translating it now (module-level tables of messages)."""
     return msgid
+
+
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural pair for the catalog without translating it now."""
+    return singular, plural
 
 
 class Message:
@@ -174,8 +188,39 @@ def _render(msgid: str, kwargs: Mapping[str, Any], lang: str) -> str:
 def _format(text: str, kwargs: Mapping[str, Any], lang: str) -> str:
     if not kwargs:
         return text
-    args = {k: v.render(lang) if isinstance(v, Message) else v for k, v in kwargs.items()}
+    args = {k: v.render(lang) if isinstance(v, Message) else
+            _Number(v) if type(v) is int else v for k, v in kwargs.items()}
     return text.format(**args)
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 27 -> 二十七, 105 -> 一百零五 (ordinals such as 第二张表)."""
+    if n < 0:
+        return "负" + chinese_numeral(-n)
+    if n < 10:
+        return _DIGITS[n]
+    if n < 20:
+        return "十" + (_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return _DIGITS[n // 10] + "十" + (_DIGITS[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        tail = "" if rest == 0 else ("零" + _DIGITS[rest] if rest < 10 else
+                                     ("一" if rest < 20 else "") + chinese_numeral(rest))
+        return _DIGITS[n // 100] + "百" + tail
+    return str(n)
+
+
+class _Number(int):
+    """An int that also formats as a Chinese numeral with the spec `cn`."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return chinese_numeral(int(self)) if spec == "cn" else int.__format__(self, spec)
 
 
 def install_jinja(env: Any) -> None:
@@ -190,7 +235,7 @@ def install_jinja(env: Any) -> None:
 
 
 __all__ = [
-    "LANGUAGES", "DEFAULT_LANGUAGE", "Message", "N_", "_", "gettext", "ngettext", "pgettext", "lazy",
+    "LANGUAGES", "DEFAULT_LANGUAGE", "Message", "N_", "NP_", "_", "gettext", "ngettext", "pgettext", "lazy",
     "language", "set_language", "use_language", "normalize_language", "default_language", "render",
-    "translations", "install_jinja",
+    "translations", "install_jinja", "chinese_numeral", "listing",
 ]

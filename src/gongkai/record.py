@@ -10,15 +10,31 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
-from .i18n import Message
+from .i18n import N_, Message, gettext, language, use_language
+from .locations import position_words
 
 SCHEMA = "gongkai.report/1"
 
 Number = Union[int, float]
 Severity = Literal["error", "warning", "info"]
 FindingOrigin = Literal["source", "extraction"]
+
+
+# How a person reads `severity` and `origin` (the JSON keeps the English values).
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+ORIGIN_WORDS = {"source": N_("the report"), "extraction": N_("reading")}
+
+
+def severity_word(severity: str) -> str:
+    """错误 / 警告 / 提示 (error / warning / info) in the current language."""
+    return gettext(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
+
+
+def origin_word(origin: str) -> str:
+    """报告本身 / 读取 (the report / reading) in the current language."""
+    return gettext(ORIGIN_WORDS[origin]) if origin in ORIGIN_WORDS else origin
 
 
 class Source(BaseModel):
@@ -76,10 +92,11 @@ class CellSource:
     """Where one table value was read: the raw text and its position in the source.
 
     A plain dataclass, not a model: a record holds some 200 of them and building them must be cheap.
+    `at` (in the JSON too) says the position in words of the current language, made from the
+    fields when asked: 第 57 行, 第 3 页, 第二张表 第27行第9列.
     """
 
     raw: str
-    at: str  # human-readable position, e.g. "line 57" or "page 3"
     line: Optional[int] = None
     page: Optional[int] = None
     dom_path: Optional[str] = None
@@ -87,6 +104,23 @@ class CellSource:
     confidence: Optional[float] = None
     char: Optional[int] = None  # 0-based character offset of the raw text in its line
     label: Optional[str] = None  # the row's label as printed (with any merged group label before it)
+    grid: Optional[tuple[int, int, int]] = None  # (table, row, column) where the format has no lines or pages
+
+    def __post_init__(self) -> None:
+        if self.grid is not None and type(self.grid) is not tuple:  # read back from JSON: a list
+            self.grid = tuple(self.grid)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def at(self) -> str:
+        """Human-readable position in the current language, e.g. 第 57 行 / line 57."""
+        return position_words(self.line, self.char, self.page, self.grid, None, self.confidence, language())
+
+    def location(self) -> Message:
+        """`at` as a Message, for findings that must render in either language later."""
+        from .locations import position
+
+        return position(self)
 
 
 @lru_cache(maxsize=1024)
@@ -133,7 +167,8 @@ class Record(BaseModel):
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, mode="json", exclude_none=False)
+        with use_language(language()):  # the language looked up once, not for each cell's `at`
+            return self.model_dump(by_alias=True, mode="json", exclude_none=False)
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)

@@ -188,3 +188,9 @@ _PUNCT_RE = re.compile(r"[\s\u3000·•“”\"'‘’「」『』《》<>〈〉
 def normalize_label(text: str) -> str:
     """A label reduced to its words: no spaces, punctuation or bracket numbering marks."""
     return _PUNCT_RE.sub("", text)
+
+
+# Explanations inside the template's row labels that a short name of the row leaves out.
+LABEL_EXPLANATIONS_RE = re.compile(r"（区分处理的[^）]*）|、行政机关不再处理其政府信息公开申请")
+# A row label that opens with the heading of its group of rows (三、本年度办理结果（一）予以公开).
+ROW_GROUP_HEADING_RE = re.compile(r"^[一二三四五六七八九十]、[^（]*(?=（)")

@@ -15,6 +15,7 @@ FAMILIES = {
     "GK4": "Narrative against the tables",
     "GK5": "Fees (六、其他需要报告的事项)",
     "GK9": "Across reports (run by `gongkai ingest` over the whole store)",
+    "reading": "Reading: what could not be read surely (origin `extraction`; the id is the finding's `rule`)",
 }
 
 INTRO = """\
@@ -40,17 +41,22 @@ the modules of `gongkai.checks`, with a docstring saying why it matters and givi
 """
 
 
+def _anchor(r) -> str:
+    return f"{r.code.lower()}-{r.name}" if r.name != r.code else r.code
+
+
 def render(selected: list[Rule] | None = None) -> str:
     chosen = catalogue() if selected is None else selected
     out = [INTRO, "\n## Summary\n", "| code | name | severity | summary |", "| --- | --- | --- | --- |"]
     for r in chosen:
-        out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | `{r.name}` | {r.severity} | {r.summary} |")
+        out.append(f"| [{r.code}](#{_anchor(r)}) | `{r.name}` | {r.severity} | {r.summary} |")
     family = None
     for r in chosen:
         if r.family != family:
             family = r.family
-            out.append(f"\n## {family}xx — {FAMILIES.get(family, '')}\n")
-        out.append(f"### {r.code} {r.name}\n")
+            title = f"{family}xx — {FAMILIES.get(family, '')}" if family.startswith("GK") else FAMILIES[family]
+            out.append(f"\n## {title}\n")
+        out.append(f"### {r.code} {r.name}\n" if r.name != r.code else f"### {r.code}\n")
         out.append(f"*{r.summary}*  ")
         out.append(f"Severity: **{r.severity}** · origin: `{r.origin}`\n")
         out.append(r.doc + "\n")

@@ -10,6 +10,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional
 
+from ..i18n import Message, lazy
 from ..record import Finding, Record
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -62,14 +63,17 @@ def rules() -> list[Rule]:
 
 
 def catalogue() -> list:
-    """Every rule a user can meet: the per-report rules, then the cross-report rules (GK9xx) that
-    `gongkai ingest` runs over a store (listed only when the store extra is installed)."""
+    """Every rule a user can meet: the per-report rules, the cross-report rules (GK9xx) that
+    `gongkai ingest` runs over a store (listed only when the store extra is installed), then the
+    reading's own findings (`row-not-found` …, declared in `gongkai.extraction_rules`)."""
+    from ..extraction_rules import EXTRACTION_RULES
+
     listed: list = list(rules())
     try:
         from ..store.cross import CROSS_RULES
     except ImportError:
-        return listed
-    return listed + list(CROSS_RULES)
+        CROSS_RULES = ()
+    return listed + list(CROSS_RULES) + list(EXTRACTION_RULES)
 
 
 def matches(selector: str, rule_id: str) -> bool:
@@ -96,14 +100,30 @@ def selected(rule_id: str, select: Optional[Iterable[str]], ignore: Optional[Ite
     return True
 
 
+def selects_any(selector: str, listed: Optional[list] = None) -> bool:
+    """Whether a selector names at least one rule of the catalogue (by code, prefix or name)."""
+    listed = catalogue() if listed is None else listed
+    return any(matches(selector, r.code) or selector.strip() == r.name for r in listed)
+
+
 def unknown_selectors(selectors: Iterable[str]) -> list[str]:
-    """Selectors that name no registered rule (to warn about typos on the command line)."""
-    rules()
-    out = []
-    for s in selectors:
-        if not any(matches(s, code) for code in REGISTRY):
-            out.append(s)
-    return out
+    """Selectors that name no rule at all (typos): `gongkai check` refuses them."""
+    listed = catalogue()
+    return [s for s in selectors if not selects_any(s, listed)]
+
+
+def nearest(selector: str, n: int = 3) -> list[str]:
+    """The valid ids closest to a selector that names no rule (codes, names, families)."""
+    import difflib
+
+    listed = catalogue()
+    codes = [r.code for r in listed]
+    names = [r.name for r in listed if r.name != r.code]
+    families = sorted({c[:3] for c in codes if c.startswith("GK")})
+    text = selector.strip()
+    found = difflib.get_close_matches(text.upper(), codes + families, n=n, cutoff=0.6)
+    found += [m for m in difflib.get_close_matches(text.lower(), names + codes, n=n, cutoff=0.6) if m not in found]
+    return found[:n]
 
 
 class Context:
@@ -115,8 +135,8 @@ class Context:
         self.cache: dict = {}
 
     # -- findings -------------------------------------------------------------------------------
-    def finding(self, message: str, where: Optional[str] = None, *, severity: Optional[str] = None,
-                evidence: Optional[str] = None) -> Finding:
+    def finding(self, message: str | Message, where: Optional[str] = None, *, severity: Optional[str] = None,
+                evidence: str | Message | None = None) -> Finding:
         assert self._rule is not None
         severity = severity or self._rule.severity
         if SEVERITY_RANK[severity] > SEVERITY_RANK[self._rule.severity]:
@@ -127,15 +147,16 @@ class Context:
                        where=where, evidence=evidence)
 
     # -- source positions -------------------------------------------------------------------------
-    def evidence(self, *paths: str) -> Optional[str]:
-        """'line 57: raw "17"' for the cells given (those with provenance), joined by '; '."""
-        parts = []
-        for path in paths:
+    def evidence(self, *paths: str) -> Optional[Message]:
+        """第 57 行：“17” (line 57: "17") for the cells given (those with provenance), joined by '；'."""
+        out: Optional[Message] = None
+        for path in reversed(paths):
             src = self.record.provenance.get(path)
             if src is None:
                 continue
-            parts.append(f'{src.at}: "{src.raw}"')
-        return "; ".join(parts) or None
+            part = lazy('{place}: "{raw}"', place=src.location(), raw=src.raw)
+            out = part if out is None else lazy("{first}; {rest}", first=part, rest=out)
+        return out
 
     def uncertain(self, path: str) -> Optional[Finding]:
         """The extractor's warning or error about this cell or its row, if any: a number read with

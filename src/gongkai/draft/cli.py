@@ -11,6 +11,7 @@ from typing import Optional
 
 import click
 
+from ..cli_base import Group
 from ..i18n import _
 
 _STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow"}, "info": {"dim": True}}
@@ -46,7 +47,7 @@ def _read(path: str, *, check: bool = True):
         return record
 
 
-@click.group("draft")
+@click.group("draft", cls=Group)
 def draft_group() -> None:
     """Draft a body's own annual report (template 2021): a fill-in workbook with live checks,
     and the report written from it.

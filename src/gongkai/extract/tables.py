@@ -8,7 +8,7 @@ belongs to the row whose label precedes it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Callable, Sequence
 
 from ..document import Origin
@@ -198,13 +198,8 @@ def _strip_edges(values: list[Atom]) -> list[Atom]:
 
 
 def _source(raw: str, origin: Origin, label: str) -> CellSource:
-    return CellSource(raw, _describe(origin), origin.line, origin.page, origin.dom_path, origin.bbox,
-                      origin.confidence, origin.char, label)
-
-
-@lru_cache(maxsize=2048)
-def _describe(origin: Origin) -> str:
-    return origin.describe()  # the cells of one line share their Origin
+    return CellSource(raw, origin.line, origin.page, origin.dom_path, origin.bbox, origin.confidence, origin.char,
+                      label, origin.grid)
 
 
 MATCH_WINDOW = 4

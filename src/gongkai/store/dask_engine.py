@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, Optional, Union
 
+from ..i18n import language, use_language
 from .prepare import Prepared, failure, prepare_bytes
 
 
-def _prepare_chunk(items: list[tuple[bytes, str, Optional[int]]], check: bool) -> list[Prepared]:
-    return [prepare_bytes(data, name, check, mtime_ns=mtime_ns) for data, name, mtime_ns in items]
+def _prepare_chunk(items: list[tuple[bytes, str, Optional[int]]], check: bool,
+                   lang: Optional[str] = None) -> list[Prepared]:
+    with use_language(lang):  # the owner's language, whatever the worker's environment says
+        return [prepare_bytes(data, name, check, mtime_ns=mtime_ns) for data, name, mtime_ns in items]
 
 
 def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional[str], check: bool,
@@ -62,7 +65,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                 else:
                     exhausted = True
                 if items:
-                    future = client.submit(_prepare_chunk, items, check, pure=False)
+                    future = client.submit(_prepare_chunk, items, check, language(), pure=False)
                     names[future.key] = [(name, mtime_ns) for _, name, mtime_ns in items]
                     futures.add(future)
                     in_flight += 1

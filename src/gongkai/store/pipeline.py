@@ -7,8 +7,6 @@ what makes a rerun after a kill cheap: it resumes where the last commit left off
 """
 from __future__ import annotations
 
-import fnmatch
-import glob
 import itertools
 import os
 import sys
@@ -16,15 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional
 
+from ..inputs import DEFAULT_EXCLUDES, REPORT_EXTENSIONS, discover  # noqa: F401  (the store's inputs are check's)
 from .prepare import Prepared, parser_version, prepare_file
 from .writer import Memo, Store
-
-REPORT_EXTENSIONS = frozenset({
-    ".txt", ".text", ".md", ".markdown", ".htm", ".html", ".shtml", ".xhtml", ".pdf", ".doc", ".docx", ".wps",
-    ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp",
-})
-# Files corpora carry beside the reports; skipped in folders and globs (named files are always read).
-DEFAULT_EXCLUDES = ("README*", "readme*", "LICENSE*", "CHANGELOG*", "provenance.txt", "*.gold.*", ".*")
 
 # the writer commits every BATCH_SECONDS (or BATCH_SIZE inputs): a commit costs ~0.1 s however
 # little it holds, and a kill loses at most the uncommitted second, which the rerun redoes
@@ -58,43 +50,6 @@ class IngestResult:
     def rate(self) -> float:
         done = self.read + self.failed
         return done / self.seconds if self.seconds > 0 else 0.0
-
-
-# --- discovery ---------------------------------------------------------------------------------
-def discover(inputs: Iterable[str], *, excludes: Iterable[str] = DEFAULT_EXCLUDES,
-             all_files: bool = False) -> tuple[list[str], list[tuple[str, str]]]:
-    """Files named, found in folders (recursively) or matched by globs, absolute, sorted, once each;
-    and the inputs that matched nothing, with why."""
-    excludes = tuple(excludes)
-    found: dict[str, None] = {}
-    missing: list[tuple[str, str]] = []
-
-    def wanted(path: str) -> bool:
-        name = os.path.basename(path)
-        if any(fnmatch.fnmatchcase(name, pattern) for pattern in excludes):
-            return False
-        return all_files or os.path.splitext(name)[1].lower() in REPORT_EXTENSIONS
-
-    for item in inputs:
-        if os.path.isfile(item):
-            found[os.path.abspath(item)] = None
-        elif os.path.isdir(item):
-            for root, dirs, files in os.walk(item):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    path = os.path.join(root, name)
-                    if wanted(path) and os.path.isfile(path):
-                        found[os.path.abspath(path)] = None
-        elif glob.has_magic(item):
-            matches = sorted(glob.glob(item, recursive=True))
-            hits = [m for m in matches if os.path.isfile(m) and wanted(m)]
-            for m in hits:
-                found[os.path.abspath(m)] = None
-            if not hits:
-                missing.append((item, "no report files match this pattern"))
-        else:
-            missing.append((item, "no such file or folder"))
-    return sorted(found), missing
 
 
 def plan(paths: list[str], memo: Memo, *, check: bool, retry_failed: bool = False) -> tuple[list[Input], int, int]:

@@ -16,6 +16,7 @@ import time
 from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator, Optional
 
+from ..i18n import language, set_language
 from .prepare import Prepared, failure, prepare_file
 
 # (file to read, mtime_ns, source: the URL a cached body stands for, or None)
@@ -29,7 +30,9 @@ class PoolError(RuntimeError):
 _READY = "ready"
 
 
-def _worker_main(conn, check: bool, func: Callable = prepare_file) -> None:
+def _worker_main(conn, check: bool, func: Callable = prepare_file, lang: Optional[str] = None) -> None:
+    # the owner's language, not whatever the fork server's environment held when it started
+    set_language(lang)
     # Ctrl-C and SIGTERM reach the whole process group; only the owner acts on them (it commits
     # what is finished, then stops the workers). A worker dying of them first would look like a
     # reader crash and get its file recorded as failed.
@@ -53,7 +56,7 @@ def _worker_main(conn, check: bool, func: Callable = prepare_file) -> None:
 class _Worker:
     def __init__(self, ctx, check: bool, func: Callable):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, check, func), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, check, func, language()), daemon=True)
         self.process.start()
         child.close()
         self.task: Optional[Task] = None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from .. import __version__
+from ..i18n import _, listing
 from . import models as M
 from .review import Review, cell_label, layout_data, review_bytes, review_record, severity_counts, table_views, \
     finding_views, TABLE_KEYS
@@ -49,10 +50,10 @@ async def check_upload(request: Request) -> Review:
     try:
         review = await anyio.to_thread.run_sync(review_bytes, data, name, limiter=state.parse_limiter)
     except ReadError as e:
-        raise HTTPException(422, f"{name} cannot be read as an annual report: {e}") from None
+        raise HTTPException(422, _("{name} cannot be read as an annual report: {reason}", name=name, reason=e)) from None
     except Exception as e:  # a bug must give a clear page, not a traceback
-        raise HTTPException(500, f"Internal error while reading {name} ({type(e).__name__}). "
-                                 "Please report it with the file.") from None
+        raise HTTPException(500, _("Internal error while reading {name} ({error}). Please report it with the file.",
+                                   name=name, error=type(e).__name__)) from None
     state.reviews.put(review)
     return review
 
@@ -60,8 +61,8 @@ async def check_upload(request: Request) -> Review:
 def get_review(request: Request, review_id: str) -> Review:
     review = request.app.state.reviews.get(review_id)
     if review is None:
-        raise HTTPException(404, "No such checked upload (uploads are kept in memory only for a while; "
-                                 "upload the file again).")
+        raise HTTPException(404, _("No such checked upload (uploads are kept in memory only for a while; "
+                                   "upload the file again)."))
     return review
 
 
@@ -145,7 +146,7 @@ def api_layout(template: str = Query("2021", pattern="^(2021|2019)$"),
 def api_rules():
     from ..checks import rules
 
-    return [{"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity, "origin": r.origin,
+    return [{"code": r.code, "name": r.name, "summary": _(r.summary), "severity": r.severity, "origin": r.origin,
              "doc": r.doc} for r in rules()]
 
 
@@ -160,7 +161,7 @@ def api_health(request: Request):
 def need_store(request: Request):
     store = request.app.state.store
     if store is None:
-        raise HTTPException(503, "No store is open: start the server with `gongkai serve --db FILE`.")
+        raise HTTPException(503, _("No store is open: start the server with `gongkai serve --db FILE`."))
     return store
 
 
@@ -182,7 +183,7 @@ def api_reports(request: Request, year: Optional[int] = None, region: Optional[s
 def stored_report(request: Request, report_id: str) -> dict[str, Any]:
     record = need_store(request).record(report_id)
     if record is None:
-        raise HTTPException(404, f"No report {report_id} in the store.")
+        raise HTTPException(404, _("No report {id} in the store.", id=report_id))
     return record
 
 
@@ -232,7 +233,7 @@ def api_bodies(request: Request, region: Optional[str] = None):
 def api_body(request: Request, agency: str):
     page = need_store(request).body(agency)
     if page is None:
-        raise HTTPException(404, f"No reports of {agency} in the store.")
+        raise HTTPException(404, _("No reports of {agency} in the store.", agency=agency))
     return page
 
 
@@ -245,7 +246,7 @@ def comparison(store: Any, a: str, b: str) -> dict[str, Any]:
     ra, rb = store.record(a), store.record(b)
     missing = [x for x, r in ((a, ra), (b, rb)) if r is None]
     if missing:
-        raise HTTPException(404, f"No report {', '.join(missing)} in the store.")
+        raise HTTPException(404, _("No report {id} in the store.", id=listing(missing)))
     diffs = []
     paths_a = [f"{t}.{row}.{f}" for t in TABLE_KEYS for row, fs in (ra.get(t) or {}).items() for f in fs]
     seen = set(paths_a)

@@ -22,6 +22,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from ..i18n import N_, _, install_jinja
+from ..record import origin_word, severity_word
+from .language import LanguageMiddleware, switch_url
 from .review import ReviewCache
 
 HERE = Path(__file__).parent
@@ -82,7 +85,10 @@ def create_app(db: Optional[str | os.PathLike] = None, *, max_upload: int = DEFA
     app.state.parse_limiter = anyio.CapacityLimiter(settings.parse_workers)
     app.state.store = open_store(settings.db) if settings.db else None
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(version=__version__, settings=settings)
+    templates.env.add_extension("jinja2.ext.i18n")
+    install_jinja(templates.env)  # {{ _("…") }} in the request's language (LanguageMiddleware)
+    templates.env.globals.update(version=__version__, settings=settings, switch_url=switch_url,
+                                 severity_word=severity_word, origin_word=origin_word)
     templates.env.filters["cellid"] = lambda p: "c-" + str(p).replace(".", "-")
     app.state.templates = templates
 
@@ -97,6 +103,7 @@ def create_app(db: Optional[str | os.PathLike] = None, *, max_upload: int = DEFA
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
+    app.add_middleware(LanguageMiddleware)  # outermost: everything below renders in the request's language
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
 
@@ -123,12 +130,13 @@ def create_app(db: Optional[str | os.PathLike] = None, *, max_upload: int = DEFA
         if _wants_json(request):
             return JSONResponse({"detail": _jsonable_errors(exc.errors())}, status_code=422)
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
-        return error_response(request, 422, f"The request is not valid: {problems}")
+        return error_response(request, 422, _("The request is not valid: {problems}", problems=problems))
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):
         # a bug must give a clear page, never a traceback with report text in it
-        return error_response(request, 500, f"Internal error ({type(exc).__name__}). Please report what you did.")
+        return error_response(request, 500, _("Internal error ({error}). Please report what you did.",
+                                              error=type(exc).__name__))
 
     return app
 
@@ -146,9 +154,9 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Upload too large",
-          415: "Unsupported upload", 422: "Cannot read this upload", 500: "Internal error",
-          503: "No store opened"}
+TITLES = {400: N_("Bad request"), 404: N_("Not found"), 405: N_("Method not allowed"), 413: N_("Upload too large"),
+          415: N_("Unsupported upload"), 422: N_("Cannot read this upload"), 500: N_("Internal error"),
+          503: N_("No store opened")}
 
 
 def error_response(request: Request, status: int, detail: str, headers: Optional[dict] = None):
@@ -157,7 +165,7 @@ def error_response(request: Request, status: int, detail: str, headers: Optional
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     templates = request.app.state.templates
     return templates.TemplateResponse(request, "error.html",
-                                      {"status": status, "title": TITLES.get(status, "Error"), "detail": detail},
+                                      {"status": status, "title": _(TITLES.get(status, N_("Error"))), "detail": detail},
                                       status_code=status, headers=headers)
 
 

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import click
 
+from ..cli_base import command
+from ..i18n import _
 
-@click.command("serve")
+
+@command("serve")
 @click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=str), default=None,
               help="A store (DuckDB file from `gongkai ingest`) to browse, opened read-only. "
                    "Without it, only checking uploads is offered.")
@@ -26,7 +29,8 @@ def serve_command(db: str | None, host: str, port: int, max_upload_mb: int) -> N
 
         from .app import create_app
     except ImportError as e:
-        raise click.ClickException(f"the web interface needs the web extra: pip install 'gongkai[web]' ({e})")
+        raise click.ClickException(_("the web interface needs the web extra: pip install 'gongkai[web]' ({error})",
+                                     error=e))
     from ..store.writer import StoreError
 
     try:
@@ -34,8 +38,9 @@ def serve_command(db: str | None, host: str, port: int, max_upload_mb: int) -> N
     except StoreError as e:  # not a store, another schema, or locked by a running ingest
         raise click.ClickException(str(e))
     except Exception as e:
-        raise click.ClickException(f"cannot open the store {db}: {e}")
-    click.echo(f"gongkai: serving on http://{host}:{port}/ (API docs at /docs)", err=True)
+        raise click.ClickException(_("cannot open the store {db}: {error}", db=db, error=e))
+    url = "http://{}:{}/".format(host, port)
+    click.echo("gongkai: " + _("serving on {url} (API docs at /docs)", url=url), err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

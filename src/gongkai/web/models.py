@@ -27,6 +27,7 @@ class FindingView(BaseModel):
     origin: Optional[str] = None
     message: Optional[str] = None
     where: Optional[str] = None
+    where_text: Optional[str] = Field(None, description="`where` in the template's words, in the request's language")
     evidence: Optional[str] = None
     rule_summary: Optional[str] = None
     cells: list[str] = Field(default_factory=list, description="record paths of the table cells it marks")
@@ -47,6 +48,7 @@ class TableCellView(BaseModel):
     messages: list[str] = Field(default_factory=list)
     raw: Optional[str] = None
     at: Optional[str] = None
+    where_text: Optional[str] = Field(None, description="the cell in the template's words")
     source_line: Optional[int] = None
     other: Optional[Number] = None
     changed: Optional[bool] = None

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ..i18n import _
 from . import api
 
 router = APIRouter(include_in_schema=False)
@@ -83,7 +84,7 @@ def bodies(request: Request, region: Optional[str] = None):
 def body_page(request: Request, agency: str):
     page = _store(request).body(agency)
     if page is None:
-        raise HTTPException(404, f"No reports of {agency} in the store.")
+        raise HTTPException(404, _("No reports of {agency} in the store.", agency=agency))
     return render(request, "body.html", nav="bodies", b=page, charts=charts_json(page["charts"]))
 
 

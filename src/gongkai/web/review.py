@@ -16,6 +16,10 @@ from typing import Any, Iterable, Mapping, Optional
 
 from ..render import layout as L
 from .. import vocabulary as V
+from ..i18n import _, language, use_language
+from ..locations import cell_label as _cell_label
+from ..locations import describe
+from ..record import severity_word
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 TABLE_KEYS = ("active", "requests", "appeals")
@@ -62,6 +66,7 @@ def finding_views(findings: Iterable[Mapping[str, Any]], paths: set[str]) -> lis
         out.append({
             "n": i + 1, "id": f"f{i + 1}", "rule": f.get("rule"), "severity": f.get("severity"),
             "origin": f.get("origin"), "message": f.get("message"), "where": f.get("where"),
+            "where_text": describe(f.get("where")),
             "evidence": f.get("evidence"), "rule_summary": summaries.get(f.get("rule") or ""),
             "cells": cells, "table": table, "anchor": anchor,
         })
@@ -112,8 +117,9 @@ def table_views(record: Mapping[str, Any], findings: list[dict[str, Any]],
                         "id": cell_id(c.path), "value": value, "text": L.format_value(value),
                         "status": _worst(f["severity"] for f in fs),
                         "findings": [f["id"] for f in fs],
-                        "messages": [f"{f['rule']} {f['severity']}: {f['message']}" for f in fs],
-                        "raw": prov.get("raw"), "at": prov.get("at"),
+                        "messages": [_("{rule} {severity}: {message}", rule=f["rule"],
+                                       severity=severity_word(f["severity"]), message=f["message"]) for f in fs],
+                        "raw": prov.get("raw"), "at": prov.get("at"), "where_text": describe(c.path),
                         "source_line": loc["line"] if loc else None,
                     })
                     if compare_to is not None:
@@ -256,7 +262,26 @@ class Review:
     source: list[dict[str, Any]]
     source_truncated: bool
     media_type: str
+    index: dict = field(default_factory=dict)  # cell path -> its source line (for other languages' views)
     created: float = field(default_factory=time.time)
+    # the record itself, whose findings keep their messages for either language (see `localized`)
+    source_record: Any = None
+    _views: dict = field(default_factory=dict, repr=False)
+
+    def localized(self, lang: str) -> "Review":
+        """This review with the record, findings and tables in `lang` (its findings' Messages
+        rendered again; words of places too). Made once per language."""
+        if self.source_record is None:
+            return self
+        if lang not in self._views:
+            with use_language(lang):
+                record = self.source_record.model_copy(
+                    update={"findings": [f.localized(lang) for f in self.source_record.findings]}).to_dict()
+                view = review_record(record, name=self.name, source=(self.source, self.index, self.source_truncated),
+                                     media_type=self.media_type, review_id=self.id)
+            view.created = self.created
+            self._views[lang] = view
+        return self._views[lang]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -280,13 +305,16 @@ def review_bytes(data: bytes, name: str) -> Review:
     from ..api import parse_bytes
     from ..ingest import read_document
 
-    record = parse_bytes(data, name=name).to_dict()
+    parsed = parse_bytes(data, name=name)
+    record = parsed.to_dict()
     # The record does not keep the document; read it again (cheap next to extraction) for the
     # source panel.
     document = read_document(data, name)
     lines, index, truncated = source_view(document, record)
-    return review_record(record, name=name, source=(lines, index, truncated),
-                         media_type=document.media_type)
+    review = review_record(record, name=name, source=(lines, index, truncated), media_type=document.media_type)
+    review.source_record = parsed
+    review._views[language()] = review
+    return review
 
 
 def review_record(record: dict[str, Any], *, name: str = "",
@@ -297,7 +325,7 @@ def review_record(record: dict[str, Any], *, name: str = "",
     findings = finding_views(record.get("findings") or [], paths)
     tables = table_views(record, findings, index)
     return Review(id=review_id or secrets.token_urlsafe(12), name=name, record=record, findings=findings,
-                  tables=tables, source=lines, source_truncated=truncated,
+                  tables=tables, source=lines, source_truncated=truncated, index=index,
                   media_type=media_type or (record.get("source") or {}).get("media_type") or "")
 
 
@@ -322,20 +350,12 @@ class ReviewCache:
                 self._items.popitem(last=False)
 
     def get(self, review_id: str) -> Optional[Review]:
+        """The review in the current language."""
         with self._lock:
-            return self._items.get(review_id)
+            review = self._items.get(review_id)
+        return review.localized(language()) if review is not None else None
 
 
 def cell_label(path: str) -> str:
-    """A person's name for a cell: `requests.granted.natural_person` -> 「（一）予以公开 × 自然人」."""
-    parts = path.split(".")
-    if len(parts) != 3:
-        return path
-    table, row, field_ = parts
-    if table == "requests":
-        row_label = V.ALL_REQUEST_ROW_LABELS.get(row, row).removeprefix(L.OUTCOME_HEADER)
-        return f"{row_label} × {V.APPLICANT_COLUMN_LABELS.get(field_, field_)}"
-    if table == "appeals":
-        return f"{V.APPEAL_GROUP_LABELS.get(row, row)} × {V.APPEAL_FIELD_LABELS.get(field_, field_)}"
-    specs = {s.key: s.label for s in V.ACTIVE_ROWS_2021 + V.ACTIVE_ROWS_2019}
-    return f"{specs.get(row, row)} × {V.ACTIVE_FIELD_LABELS.get(field_, field_)}"
+    """A person's name for a cell: `requests.granted.natural_person` -> （一）予以公开 × 自然人."""
+    return _cell_label(path)

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Optional
 
 from ..render import layout as L
 from .. import vocabulary as V
+from ..i18n import _
 from .review import cell_label
 
 # --- chart vocabularies (labels from gongkai.vocabulary) ---------------------------------------------
@@ -251,21 +252,21 @@ class StoreView:
                                "values": [values[i].get(path) for i in ids]})
         categories = [y["label"] for y in years]
         charts = [
-            {"id": "outcomes", "title": "Requests by outcome (三、本年度办理结果)", "kind": "stacked",
+            {"id": "outcomes", "title": _("Requests by outcome (三、本年度办理结果)"), "kind": "stacked",
              "categories": categories,
              "series": [{"name": label, "key": key,
                          "data": [_sum_group(values[i], key) for i in ids]} for key, label, _ in OUTCOME_GROUPS]},
-            {"id": "applicants", "title": "Applicant mix of new requests (一、本年新收)", "kind": "stacked",
+            {"id": "applicants", "title": _("Applicant mix of new requests (一、本年新收)"), "kind": "stacked",
              "categories": categories,
              "series": [{"name": V.APPLICANT_COLUMN_LABELS[c], "key": c,
                          "data": [values[i].get(f"requests.new_received.{c}") for i in ids]} for c in APPLICANTS]},
-            {"id": "appeals", "title": "Appeals (行政复议、行政诉讼)", "kind": "bar", "categories": categories,
+            {"id": "appeals", "title": _("Appeals (行政复议、行政诉讼)"), "kind": "bar", "categories": categories,
              "series": [{"name": V.APPEAL_GROUP_LABELS[g], "key": g,
                          "data": [values[i].get(f"appeals.{g}.total") for i in ids]} for g in V.APPEAL_GROUPS]
              + [{"name": V.APPEAL_FIELD_LABELS["corrected"], "key": "corrected",
                  "data": [_sum_present(values[i].get(f"appeals.{g}.corrected") for g in V.APPEAL_GROUPS)
                           for i in ids]}]},
-            {"id": "flow", "title": "Requests received, handled and carried forward", "kind": "line",
+            {"id": "flow", "title": _("Requests received, handled and carried forward"), "kind": "line",
              "categories": categories,
              "series": [{"name": _short_row(p), "key": p, "data": [values[i].get(p) for i in ids]}
                         for p in ("requests.new_received.total", "requests.total.total",
@@ -289,7 +290,8 @@ class StoreView:
             "SELECT r.year, sum(c.value) AS n FROM cells c JOIN reports r USING (report_id)"
             " WHERE c.path = 'requests.new_received.total' GROUP BY 1")}
         grid = {(r["year"], r["grp"]): r["n"] for r in by_year}
-        region_sql = "coalesce(r.city, r.province, '(region unknown)')"
+        unknown = _("(region unknown)").replace("'", "''")
+        region_sql = f"coalesce(r.city, r.province, '{unknown}')"
         by_region = self._rows(
             f"SELECT {region_sql} AS region, {_OUTCOME_CASE} AS grp, sum(c.value) AS n FROM cells c"
             " JOIN reports r USING (report_id) WHERE c.table_key = 'requests' AND c.field_key = 'total'"
@@ -309,24 +311,24 @@ class StoreView:
             " USING (report_id) WHERE r.year IS NOT NULL GROUP BY 1")}
         ylabels = [str(y) for y in years]
         charts = [
-            {"id": "year-outcomes", "title": "Requests handled by year and outcome", "kind": "stacked",
+            {"id": "year-outcomes", "title": _("Requests handled by year and outcome"), "kind": "stacked",
              "categories": ylabels,
              "series": [{"name": label, "key": key, "data": [_number(grid.get((y, key))) for y in years]}
                         for key, label, _ in OUTCOME_GROUPS]
              + [{"name": _short_row("requests.new_received.total"), "key": "new_received",
                  "data": [_number(new_by_year.get(y)) for y in years]}]},
-            {"id": "region-outcomes", "title": "Requests handled by region and outcome", "kind": "stacked",
+            {"id": "region-outcomes", "title": _("Requests handled by region and outcome"), "kind": "stacked",
              "categories": regions,
              "series": [{"name": label, "key": key, "data": [_number(rgrid.get((g, key))) for g in regions]}
                         for key, label, _ in OUTCOME_GROUPS]},
-            {"id": "rules", "title": "Which rules fail most (reports with an error or warning)", "kind": "hbar",
+            {"id": "rules", "title": _("Which rules fail most (reports with an error or warning)"), "kind": "hbar",
              "categories": [f"{r['rule']} {names.get(r['rule'], '')}".strip() for r in rules],
-             "series": [{"name": "reports", "data": [r["n"] for r in rules]}]},
-            {"id": "year-errors", "title": "Reports by year: with errors, without", "kind": "stacked",
+             "series": [{"name": _("reports"), "data": [r["n"] for r in rules]}]},
+            {"id": "year-errors", "title": _("Reports by year: with errors, without"), "kind": "stacked",
              "categories": ylabels,
-             "series": [{"name": "with errors", "key": "failing", "color": "#c94a4a",
+             "series": [{"name": _("with errors"), "key": "failing", "color": "#c94a4a",
                          "data": [clean.get(y, (0, 0))[1] for y in years]},
-                        {"name": "no errors", "key": "clean", "color": "#3f9b5a",
+                        {"name": _("no errors"), "key": "clean", "color": "#3f9b5a",
                          "data": [clean.get(y, (0, 0))[0] for y in years]}]},
         ]
         # the by-year outcome chart's last series is a total: draw it as a line over the stacks
@@ -335,7 +337,7 @@ class StoreView:
 
 
 def _year_label(year: Optional[int], n: int) -> str:
-    base = str(year) if year is not None else "year?"
+    base = str(year) if year is not None else _("year?")
     return base if n == 1 else f"{base} ({n})"
 
 

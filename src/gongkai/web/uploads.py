@@ -12,13 +12,15 @@ from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from ..i18n import _
+
 # Room for the multipart envelope around the file itself.
 _FORM_OVERHEAD = 64 * 1024
 PASTED_NAME = "pasted.txt"
 
 
 def too_large(cap: int) -> HTTPException:
-    return HTTPException(413, f"The upload is larger than the limit of {cap // (1024 * 1024)} MB.")
+    return HTTPException(413, _("The upload is larger than the limit of {mb} MB.", mb=cap // (1024 * 1024)))
 
 
 async def _capped_body(request: Request, cap: int) -> bytes:
@@ -56,7 +58,7 @@ async def read_upload(request: Request, cap: int) -> tuple[bytes, str]:
         try:
             form = await parser.parse()
         except MultiPartException as e:
-            raise HTTPException(400, f"The form could not be read: {e.message}") from None
+            raise HTTPException(400, _("The form could not be read: {reason}", reason=e.message)) from None
         try:
             upload = form.get("file")
             if isinstance(upload, UploadFile) and upload.filename:
@@ -80,5 +82,5 @@ async def read_upload(request: Request, cap: int) -> tuple[bytes, str]:
     if len(data) > cap:
         raise too_large(cap)
     if not data.strip():
-        raise HTTPException(400, "Nothing was uploaded: choose a file or paste a report's text.")
+        raise HTTPException(400, _("Nothing was uploaded: choose a file or paste a report's text."))
     return data, name

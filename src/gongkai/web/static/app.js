@@ -32,7 +32,7 @@
         });
       }
       form.addEventListener("submit", function () {
-        if (button) { button.disabled = true; button.textContent = "Reading…"; }
+        if (button) { button.disabled = true; button.textContent = button.dataset.busy || button.textContent; }
       });
     });
   }
