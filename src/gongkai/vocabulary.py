@@ -175,6 +175,10 @@ AGENCY_SUFFIXES = (
 )
 STATISTICS_PERIOD_RE = re.compile(r"(?:统计期限|统计时限|统计期间|统计时间)[^0-9]{0,12}(\d{4})\s*年\s*1\s*月\s*1\s*日")
 
+# Generic column headers some tools write over a table instead of the template's (数据1 … 数据6,
+# 列2, 第3栏): words with a column number, never a value.
+GENERIC_COLUMN_HEADER_RE = re.compile(r"^(?:数据|数值|列|栏|栏目|字段|第)\s*[0-9]{1,2}\s*(?:列|栏)?$")
+
 # Dash-like cells meaning "not applicable" -> null.
 NULL_MARKERS = frozenset({"—", "——", "———", "————", "-", "--", "---", "/", "／", "无", "－", "―", "─", "x", "X", "╱", "\\"})
 UNITS = ("万元", "元", "件", "条", "个", "项", "次")
