@@ -72,8 +72,11 @@ def atoms_of(document: Document) -> list[Atom]:
             for atom in out[first:]:
                 atom.row = row_id
             continue
-        regular = len(block.rows) > 1 and len({len(r) for r in block.rows}) == 1
-        for row in block.rows:
+        # A row as wide as the row above or below it stands in the table's columns (HTML and Word
+        # grids are regular; a PDF's merged header rows are narrower, its data rows alike).
+        widths = [len(r) for r in block.rows]
+        for k, row in enumerate(block.rows):
+            regular = (k > 0 and widths[k - 1] == widths[k]) or (k + 1 < len(widths) and widths[k + 1] == widths[k])
             row_id += 1
             for cell in row:
                 if cell.spanned:

@@ -734,6 +734,18 @@ def read_active(atoms: Sequence[Atom], start: int, end: int, specs: Sequence[Row
     reader = TableReader("active")
     groups = group_atoms(atoms[start:end])
     found = match_rows(groups, specs).found
+    # The Article 20 table is five small tables whose order some reports change (第二十条第（一）项
+    # printed last): a row its label names unambiguously is taken wherever it stands.
+    used = {id(g) for g in found.values()}
+    for spec in specs:
+        if spec.key in found:
+            continue
+        named = [g for g in groups if g.has_values() and id(g) not in used and g.labels
+                 and any(cue in g.key for cue in spec.cues)
+                 and not any(o.key != spec.key and any(c in g.key for c in o.cues) for o in specs)]
+        if len(named) == 1:
+            found[spec.key] = named[0]
+            used.add(id(named[0]))
     rows: dict[str, dict] = {}
     provenance: dict[str, CellSource] = {}
     pending: dict[str, RowRead] = {}
