@@ -426,6 +426,11 @@ def find_requests_start(atoms: Sequence[Atom]) -> int | None:
     for i, a in enumerate(atoms):
         if a.kind == "label" and any(cue in normalize_label(a.text) for cue in REQUESTS_TABLE_CUES):
             return i
+    # a table printed without its header (an OCR tool's small tables): its first row
+    first_row = REQUEST_ROWS_HEAD[0]
+    for i, a in enumerate(atoms):
+        if a.kind == "label" and any(cue in normalize_label(a.text) for cue in first_row.cues):
+            return i
     return None
 
 
