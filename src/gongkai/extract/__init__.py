@@ -7,8 +7,7 @@ from ..i18n import Message, lazy
 from ..ingest import ReadError
 from ..record import Finding, Record, Source
 from ..vocabulary import (
-    ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, REQUEST_ROWS_2019,
-    TEMPLATE_2019, normalize_label,
+    ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, REQUESTS_TABLE_CUES, TEMPLATE_2019, normalize_label,
 )
 from . import narrative
 from .atoms import Atom, atoms_of
@@ -55,20 +54,18 @@ def extract(document: Document) -> Record:
                               "and none of the statutory tables"))
     use_2019 = template == TEMPLATE_2019 or (template is None and year is not None and year <= 2020)
     active_rows = ACTIVE_ROWS_2019 if use_2019 else ACTIVE_ROWS_2021
-    if template is None and year is not None and year < FIRST_TEMPLATE_YEAR:
+    if year is not None and year < FIRST_TEMPLATE_YEAR and not any(c in text for c in REQUESTS_TABLE_CUES):
         # Reports before 2019 follow no national template: their tables are the body's own, and
-        # reading them as the template's would give numbers no cell means.
+        # reading them as the template's would give numbers no cell means. (Template words in
+        # their text, such as 其他对外管理服务事项, name no template.)
+        template = None
         findings = [f for f in findings if f.rule != "template-unknown"]
         findings.append(Finding(rule="predates-templates", severity="info", origin="extraction",
                                 message=lazy("this report ({year}) predates the national templates (2019 and "
                                              "2021); its tables are not read or checked", year=year),
                                 where="template", evidence=None))
-        active = {s.key: {f: None for f in s.fields} for s in active_rows}
-        requests = {s.key: {c: None for c in APPLICANT_COLUMNS} for s in REQUEST_ROWS_2019}
-        appeals = {g: {f: None for f in APPEAL_FIELDS} for g in APPEAL_GROUPS}
-        active_prov = req_prov = app_prov = {}
-        return _record(document, agency, year, template, active, requests, appeals, text, findings,
-                       {**active_prov, **req_prov, **app_prov})
+        # no template, so no template's tables: nothing to read, nothing to check
+        return _record(document, agency, year, None, {}, {}, {}, text, findings, {})
     active_start = _active_start(atoms, requests_start)
     if active_start is None:
         active = {s.key: {f: None for f in s.fields} for s in active_rows}

@@ -59,3 +59,22 @@ def ocr_markdown() -> str:
 
 if __name__ == "__main__":
     (HERE / "ocr-markdown-000.md").write_text(ocr_markdown(), encoding="utf-8")
+
+
+def predates_templates() -> str:
+    """seed 000 as a report for 2012: the template's tables replaced by the kind of table county
+    reports printed before the national templates (2019)."""
+    text = (CORPUS / "seeds" / "000_e36cf77514eb609c.txt").read_text(encoding="utf-8")
+    lines = text.replace("2023", "2012").split("\n")
+    start = lines.index("二、主动公开政府信息情况")
+    end = lines.index("五、存在的主要问题及改进情况")
+    old = ["二、主动公开政府信息情况", "| 指标名称 | 单位 | 数量 |", "| 主动公开政府信息数 | 条 | 1469 |",
+           "| 其中：主动公开规范性文件数 | 条 | 2 |", "| 制发规范性文件总数 | 件 | 2 |",
+           "三、依申请公开政府信息情况", "| 收到申请数 | 件 | 15 |", "| 其中：当面申请数 | 件 | 0 |",
+           "| 对申请的答复总数 | 件 | 15 |", "| 同意公开答复数 | 件 | 2 |",
+           "四、因政府信息公开申请行政复议、提起行政诉讼的情况", "| 行政复议数 | 件 | 1 |", "| 行政诉讼数 | 件 | 1 |"]
+    return "\n".join(lines[:start] + old + lines[end:])
+
+
+if __name__ == "__main__":
+    (HERE / "predates-2012.txt").write_text(predates_templates(), encoding="utf-8")
