@@ -306,7 +306,9 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
         return spec.key not in found and any(cue in key for cue in spec.cues)
 
     def window() -> range:
-        return range(next_spec, min(len(specs), next_spec + MATCH_WINDOW))
+        # rows without a label since the last match stand for template rows: look past them
+        since = sum(1 for after, _ in unlabelled if after == last_key)
+        return range(next_spec, min(len(specs), next_spec + MATCH_WINDOW + since))
 
     for i, group in enumerate(groups):
         if stop and found and stop(group):
@@ -350,7 +352,15 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
         # when the own label names no row.
         j = next((j for j in window() if matches(specs[j], group.key)), None)
         if j is None:
-            j = next((j for j in window() if matches(specs[j], merged.key)), None)
+            named = [j for j in window() if matches(specs[j], merged.key)]
+            if len(named) > 1 and any(a.in_table for a in group.values) \
+                    and all(a.row != group.values[0].row for a in group.labels):
+                # words above a table row of values name several rows (labels printed apart from
+                # their values): which is this row's cannot be told from them; the row is placed
+                # by the template's order like a row without a label
+                unlabelled.append((last_key, Group([], group.values)))
+                continue
+            j = named[0] if named else None
         if j is not None:
             found[specs[j].key] = merged
             next_spec = j + 1
