@@ -57,7 +57,7 @@ def test_bad_files_are_named_and_the_good_still_come_out(tmp_path):
     err = r.stderr
     assert f"{empty}: the file is empty" in err
     assert f"{junk}: binary data" in err
-    assert f"{prose}: no annual report found" in err
+    assert f"{prose}: 其中未发现年度报告" in err  # the reader's messages are Chinese by default
     assert f"{missing}: no such file" in err
     assert "Traceback" not in err
 
@@ -75,7 +75,7 @@ def test_python_api_accepts_path_bytes_and_text():
 def test_api_raises_read_error_for_non_reports():
     with pytest.raises(ReadError, match="empty"):
         parse(b"")
-    with pytest.raises(ReadError, match="no annual report"):
+    with pytest.raises(ReadError, match="未发现年度报告"):
         parse("一段文字。\n没有表格。")
 
 

@@ -18,7 +18,8 @@ from ..document import Origin
 from ..i18n import Message, lazy
 from ..record import CellSource, Finding
 from ..vocabulary import (
-    APPEAL_FIELDS, APPEAL_GROUP_LABELS, APPEAL_GROUPS, APPEALS_HEADER_CUES, APPLICANT_COLUMN_LABELS, APPLICANT_COLUMNS,
+    ACTIVE_FIELD_LABELS, ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPEAL_FIELD_LABELS, APPEAL_FIELDS,
+    APPEAL_GROUP_LABELS, APPEAL_GROUPS, APPEALS_HEADER_CUES, APPLICANT_COLUMN_LABELS, APPLICANT_COLUMNS,
     REQUEST_ROW_OTHER_SINGLE, REQUEST_ROWS_HEAD, REQUEST_ROWS_OTHER_2021, REQUEST_ROWS_TAIL,
     REQUESTS_TABLE_CUES, RowSpec, normalize_label,
 )
@@ -178,7 +179,7 @@ class TableReader:
                 value, problem = parse_number(atom.text, decimal=f in spec.decimal_fields)
                 if problem:
                     self.finding("unreadable-cell", "warning",
-                                 lazy("{label} / {field}: {problem}", label=spec.label, field=f, problem=problem),
+                                 lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
                                  f"{where}.{f}", f"{atom.origin.describe()}: {atom.text[:60]}")
                 out[f] = value
                 sources[f] = _source(atom.text, atom.origin, printed)
@@ -210,7 +211,7 @@ class TableReader:
                     out[f], problem = parse_number(str(payload), decimal=f in spec.decimal_fields)
                     if problem:
                         self.finding("unreadable-cell", "warning",
-                                     lazy("{label} / {field}: {problem}", label=spec.label, field=f, problem=problem),
+                                     lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
                                      f"{where}.{f}", f"{origin.describe()}: {str(payload)[:60]}")
                 sources[f] = _source(raw, origin, printed)
             return RowRead(out, sources, [])
@@ -605,7 +606,7 @@ def _resolve_split_rows(reader: TableReader, rows: dict, pending: dict[str, RowR
             agreed = [c[0] if all(v == c[0] and (v is None) == (c[0] is None) for v in c) else None
                       for c in zip(*cands)]
             rows[key] = dict(zip(fields, agreed))
-            kept = [f"{fields[i]}={_fmt(v)}" for i, v in enumerate(agreed) if v is not None]
+            kept = [f"{_field_name(fields[i])} {_fmt(v)}" for i, v in enumerate(agreed) if v is not None]
             shown = "; ".join(_shown(c) for c in cands[:4]) + (" …" if len(cands) > 4 else "")
             if read.problem == "missing":
                 message = lazy("row {row} has fewer value cells ({raw}) than the template's {n}, and the missing "
@@ -636,7 +637,20 @@ def _shown(reading: tuple) -> str:
 
 
 def _row_name(reader: TableReader, key: str) -> str:
-    return key or reader.table
+    """A row as the template prints it (the template's words are data: Chinese in any language)."""
+    if reader.table == "requests":
+        return _REQUEST_LABELS.get(key, key)
+    if reader.table == "active":
+        return _ACTIVE_LABELS.get(key, key)
+    return APPEAL_GROUP_LABELS.get(key, "行政复议、行政诉讼")
+
+
+def _field_name(field: str) -> str:
+    last = field.rsplit(".", 1)[-1]
+    return APPLICANT_COLUMN_LABELS.get(last) or ACTIVE_FIELD_LABELS.get(last) or APPEAL_FIELD_LABELS.get(last) or field
+
+
+_ACTIVE_LABELS = {s.key: s.label for s in ACTIVE_ROWS_2019 + ACTIVE_ROWS_2021}
 
 
 def _fmt(v) -> str:

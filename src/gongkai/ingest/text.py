@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from ..document import Cell, Document, Origin, Paragraph, Table
+from ..i18n import lazy
 from ..vocabulary import WORD_ARTEFACT_RE
 from . import MARKDOWN, TEXT, ReadError, decode_text
 from .chinese import is_traditional, to_simplified
@@ -34,7 +35,7 @@ def read_text(data: bytes) -> Document:
     if is_traditional(text):
         # the template's labels are matched in Simplified; same length, so offsets still hold
         text = to_simplified(text)
-        notes.append("the text is in Traditional characters; it was converted to Simplified (OpenCC t2s)")
+        notes.append(lazy("the text is in Traditional characters; it was converted to Simplified (OpenCC t2s)"))
     document = parse_text(text, media_type=MARKDOWN if _looks_markdown(text) else TEXT)
     document.notes.extend(notes)
     return document
@@ -47,7 +48,7 @@ def _looks_markdown(text: str) -> bool:
 def parse_text(text: str, media_type: str = TEXT) -> Document:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     if "\x00" in text:
-        raise ReadError("binary data, not a text file")
+        raise ReadError(lazy("binary data, not a text file"))
     lines = text.split("\n")
     clean = [_clean_line(line) for line in lines]
     blocks: list = []
