@@ -18,6 +18,7 @@ decided or refused in bounded time and memory.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from typing import Callable, Iterable, Sequence
 
@@ -44,17 +45,20 @@ class Split:
     """The readings of one run; `complete` is False when the search stopped at its bound (the
     readings are then not all there are, and none may be taken)."""
 
-    readings: list
+    readings: tuple
     complete: bool = True
 
 
 def pieces_of(run: str) -> list[Piece]:
-    """A run's text -> pieces; spaces are cuts, dash groups are null cells, a minus sign before a
-    digit stays with it (a negative number)."""
+    """A run's text -> pieces; spaces are cuts, dash groups are null cells, a group of zeros is
+    that many cells of 0, a minus sign before a digit stays with it (a negative number)."""
     out: list[Piece] = []
     for chunk in run.split():
         if chunk and all(ch in _DASHES for ch in chunk):
             out.append(("fixed", None))
+        elif chunk.strip("0") == "":
+            # 0000000: no number starts with a superfluous 0, so each 0 is a cell of its own
+            out.extend([("fixed", 0)] * len(chunk))
         else:
             out.append(("digits", "".join("-" if ch in _SIGNS else ch for ch in chunk.replace(",", ""))))
     return out
@@ -63,7 +67,7 @@ def pieces_of(run: str) -> list[Piece]:
 def readings(pieces: Sequence[Piece], n: int, decimal_at: Iterable[int] = (), signed_at: Iterable[int] = (),
              sums: Sequence[tuple[Sequence[int], int]] = ()) -> list[Reading]:
     """Every way to read `pieces` as exactly `n` cells (see `split`)."""
-    return split(pieces, n, decimal_at, signed_at, sums).readings
+    return list(split(pieces, n, decimal_at, signed_at, sums).readings)
 
 
 def split(pieces: Sequence[Piece], n: int, decimal_at: Iterable[int] = (), signed_at: Iterable[int] = (),
@@ -73,28 +77,42 @@ def split(pieces: Sequence[Piece], n: int, decimal_at: Iterable[int] = (), signe
 
     `sums` are the row's own identities, each (indices of the parts, index of their total) with
     the total after its parts (a request row: ((0..5), 6)); readings that break one are never
-    generated. A null among a sum's parts leaves that sum unchecked.
+    generated. A null among a sum's parts leaves that sum unchecked. Results are shared between
+    equal runs (crawler tables repeat 0000000 in row after row): do not change them.
     """
+    return _split(tuple(pieces), n, frozenset(decimal_at), frozenset(signed_at),
+                  tuple((tuple(parts), total) for parts, total in sums), max_steps, max_readings)
+
+
+@lru_cache(maxsize=2048)
+def _split(pieces: tuple, n: int, decimal_at: frozenset, signed_at: frozenset, sums: tuple, max_steps: int,
+           max_readings: int) -> Split:
     search = _Search(pieces, n, frozenset(decimal_at), frozenset(signed_at), sums, max_steps, max_readings)
     last = next((s for s, (_, total) in enumerate(sums) if total == n - 1), None)
     kind, payload = pieces[-1] if pieces else ("fixed", None)
     parts = set(sums[last][0]) if last is not None else set()
-    if parts and kind == "digits" and not parts & search.signed and not parts & search.decimal:
+    blank = any(k == "fixed" and v is None for k, v in pieces)
+    if parts and kind == "digits" and not blank and not parts & search.signed and not parts & search.decimal:
         # The row ends with the total of its counts (a request row, an appeals group): the total
         # is a suffix of the last run, and no part may exceed it, so try each total in turn with
-        # its digit count as every part's limit.
+        # its digit count as every part's limit. (Not where a cell is blank: a sum with a null
+        # part is not checked, and its parts may be anything.)
         text = str(payload)
+        before = sum(sum(ch.isdigit() for ch in str(p)) if k == "digits" else 0 for k, p in pieces[:-1])
+        widest_other = max([search.max_digits[c] for c in range(n - 1) if c not in parts] or [0])
         for width in range(1, min(len(text), search.max_digits[n - 1]) + 1):
             token = text[len(text) - width:]
             if not token.isdigit() or (width > 1 and token[0] == "0"):
                 continue
+            if before + len(text) - width > (n - 1) * max(width, widest_other):
+                continue  # the digits left cannot fill n - 1 cells of at most that many digits
             head = list(pieces[:-1]) + ([("digits", text[:-width])] if width < len(text) else [])
             search.run(head, n - 1, target=(last, int(token)), part_digits=width)
             if search.stopped:
                 break
     else:
         search.run(list(pieces), n)
-    return Split(search.out, complete=not search.stopped)
+    return Split(tuple(search.out), complete=not search.stopped)
 
 
 class _Search:
@@ -142,7 +160,11 @@ class _Search:
         lo_after = [0] * (len(pieces) + 1)
         hi_after = [0] * (len(pieces) + 1)
         digits_after = [0] * (len(pieces) + 1)
+        # cells read whole (a blank may be null, leaving a sum unchecked): the digit bounds below
+        # hold only where none is left
+        fixed_after = [False] * (len(pieces) + 1)
         for i in range(len(pieces) - 1, -1, -1):
+            fixed_after[i] = fixed_after[i + 1] or pieces[i][0] == "fixed"
             if pieces[i][0] == "fixed":
                 lo, hi = 1, 1
             else:
@@ -195,7 +217,8 @@ class _Search:
                 self.stopped = True
                 return False
             left = n - k
-            if target is not None and all_parts_from[k] and partial[target_sum] is not None and left:
+            if target is not None and all_parts_from[k] and partial[target_sum] is not None and left \
+                    and not fixed_after[i]:
                 # the parts still to read hold `rest` digits: the longest has at least rest/left
                 # digits and at most part_digits, which bounds what they can add up to
                 rest = digits_after[i] - digits_before[i][pos]

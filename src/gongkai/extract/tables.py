@@ -219,7 +219,7 @@ class TableReader:
         decided_by = lazy("the only way to cut these digits into the row's cells")
         if sums and len(found.readings) == 1:
             # say whether the row's sum was needed to decide
-            plain = solver.split(pieces, n, decimal_at, signed_at, max_steps=2000, max_readings=2)
+            plain = solver.split(pieces, n, decimal_at, signed_at, max_steps=200, max_readings=2)
             if not (plain.complete and len(plain.readings) == 1):
                 decided_by = lazy("the only split that fits the template's identities")
         return RowRead({f: None for f in fields}, {f: _source(raw, origin, printed) for f in fields}, [],
