@@ -57,7 +57,7 @@ def test_bad_files_are_named_and_the_good_still_come_out(tmp_path):
     err = r.stderr
     assert f"{empty}: the file is empty" in err
     assert f"{junk}: binary data" in err
-    assert f"{prose}: 其中未发现年度报告" in err  # the reader's messages are Chinese by default
+    assert f"{prose}: 文件中未发现年度报告" in err  # the reader's messages are Chinese by default
     assert f"{missing}: no such file" in err
     assert "Traceback" not in err
 

@@ -98,22 +98,14 @@ def find_agency(lines: Sequence[str], title_index: int | None) -> str | None:
         m = _REPORT_PHRASE_RE.search(line)
         if not m:
             continue
-        before = _DELIMS_RE.split(line[max(0, m.start() - 60):m.start()])[-1]
-        for verb in _PREAMBLE_VERBS:
-            k = before.rfind(verb)
-            if k >= 0:
-                before = before[k + len(verb):]
+        before = _after_verbs(_DELIMS_RE.split(line[max(0, m.start() - 60):m.start()])[-1])
         if _looks_like_agency(before):
             return before
     # the opening: 本报告由…编制 / 现将…2023年度…报告…公布
     for line in lines[:60]:
         for pattern in AGENCY_OPENING_RES:
             for m in pattern.finditer(line):
-                name = _squash(m.group("name"))
-                for verb in _PREAMBLE_VERBS:
-                    k = name.rfind(verb)
-                    if k >= 0:
-                        name = name[k + len(verb):]
+                name = _after_verbs(_squash(m.group("name")))
                 if _looks_like_agency(name):
                     return name
     # the signature: a name above the date at the end, or before it on the same line
@@ -129,6 +121,15 @@ def find_agency(lines: Sequence[str], title_index: int | None) -> str | None:
         if m and _looks_like_agency(_squash(m.group("name"))):
             return _squash(m.group("name"))
     return None
+
+
+def _after_verbs(text: str) -> str:
+    """The words after the last of the preamble's verbs (我局编制并向社会公开XX局 -> XX局)."""
+    for verb in _PREAMBLE_VERBS:
+        k = text.rfind(verb)
+        if k >= 0:
+            text = text[k + len(verb):]
+    return text
 
 
 _SIGNED_DATE_RE = re.compile(r"^\s*(?P<name>[^\s，,。；;：:\d][^，,。；;：:\d]{1,39}?)\s+(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月"

@@ -558,7 +558,7 @@ def _resolve_split_rows(reader: TableReader, rows: dict, pending: dict[str, RowR
         evidence = f"{read.pieces_origin.describe() if read.pieces_origin else ''}: {read.raw}"[:200]
         if read.incomplete:
             reader.finding("split-too-long", "warning",
-                           lazy("the digits {raw} of row {row} have too many possible splits to check them all; "
+                           lazy("the digits '{raw}' of row {row} have too many possible splits to check them all; "
                                 "the row is left unread", raw=_quoted(read.raw), row=_row_name(reader, key)),
                            where, evidence)
         elif not read.candidates:
@@ -569,7 +569,7 @@ def _resolve_split_rows(reader: TableReader, rows: dict, pending: dict[str, RowR
                                     row=_row_name(reader, key), raw=read.raw, n=len(fields)), where, evidence)
             else:
                 reader.finding("split-impossible", "warning",
-                               lazy("the digits {raw} of row {row} cannot be split into {n} cells that add up; "
+                               lazy("the digits '{raw}' of row {row} cannot be split into {n} cells that add up; "
                                     "the row is left unread", raw=_quoted(read.raw), row=_row_name(reader, key),
                                     n=len(fields)), where, evidence)
     by_row = {k: r.candidates for k, r in pending.items() if r.candidates and not r.incomplete}
@@ -585,7 +585,7 @@ def _resolve_split_rows(reader: TableReader, rows: dict, pending: dict[str, RowR
             reading, sentence = stated
             rows[key] = dict(zip(fields, reading))
             reader.finding("split-narrative", "info",
-                           lazy("the digits {raw} were read as {reading}: of the {count} ways to split them, only "
+                           lazy("the digits '{raw}' were read as {reading}: of the {count} ways to split them, only "
                                 "this one agrees with what the report's text states: “{sentence}”",
                                 raw=_quoted(read.raw), reading=_shown(reading), count=len(cands), sentence=sentence),
                            where, evidence)
@@ -600,7 +600,7 @@ def _resolve_split_rows(reader: TableReader, rows: dict, pending: dict[str, RowR
                 why = read.decided_by if len(read.candidates) == 1 else \
                     lazy("the only split that fits the template's identities")
                 reader.finding("split-inferred", "info",
-                               lazy("the digits {raw} were read as {reading}: {why}", raw=_quoted(read.raw),
+                               lazy("the digits '{raw}' were read as {reading}: {why}", raw=_quoted(read.raw),
                                     reading=_shown(cands[0]), why=why), where, evidence)
         else:
             agreed = [c[0] if all(v == c[0] and (v is None) == (c[0] is None) for v in c) else None
@@ -615,11 +615,11 @@ def _resolve_split_rows(reader: TableReader, rows: dict, pending: dict[str, RowR
                                readings=shown)
                 rule = "missing-cells"
             elif identities:
-                message = lazy("the digits {raw} can be split in {count} ways that fit the identities ({readings}); "
+                message = lazy("the digits '{raw}' can be split in {count} ways that fit the identities ({readings}); "
                                "the row is left unread", raw=_quoted(read.raw), count=len(cands), readings=shown)
                 rule = "split-ambiguous"
             else:
-                message = lazy("the digits {raw} can be split in {count} ways and no identity decides ({readings}); "
+                message = lazy("the digits '{raw}' can be split in {count} ways and no identity decides ({readings}); "
                                "the row is left unread", raw=_quoted(read.raw), count=len(cands), readings=shown)
                 rule = "split-ambiguous"
             if kept:
@@ -629,7 +629,7 @@ def _resolve_split_rows(reader: TableReader, rows: dict, pending: dict[str, RowR
 
 
 def _quoted(raw: str) -> str:
-    return repr(raw if len(raw) <= 60 else raw[:60] + "…")
+    return raw if len(raw) <= 60 else raw[:60] + "…"
 
 
 def _shown(reading: tuple) -> str:
@@ -715,7 +715,7 @@ def _appeal_groups(groups: Sequence[Group]) -> dict[str, Group] | None:
             continue
         cells = [a for a in group.values if a.kind != "blank"]
         if len(cells) > 5 or any(a.kind == "run" and len(a.text.split()) > 1 for a in cells):
-            return None if not out else out
+            return None  # one row holds more than a group: the template's single row
         name = _appeal_group_named(group.key) or _appeal_group_named(pending)
         expected = APPEAL_GROUPS[len(out)]
         if name != expected:
