@@ -35,6 +35,7 @@ MAX_STEPS = 20000
 # beyond any body); money (万元 or 元) may have more before its decimal point.
 MAX_COUNT_DIGITS = 9
 MAX_AMOUNT_DIGITS = 15
+MAX_DECIMALS = 4
 
 _SIGNS = "-−－"
 _DASHES = "—―─－-"
@@ -301,10 +302,11 @@ def _tokens(text: str, start: int, decimal: bool, signed: bool, max_digits: int)
 
 
 def _decimals(text: str, point: int, whole: int, negative: bool):
-    """Numbers `whole.ddd` with the point at `point`: every length of the fraction."""
+    """Numbers `whole.ddd` with the point at `point`: every length of the fraction up to
+    MAX_DECIMALS (money is printed to the yuan at most: 万元 with four decimals)."""
     j = point + 1
     frac = ""
-    while j < len(text) and text[j].isdigit():
+    while j < len(text) and text[j].isdigit() and len(frac) < MAX_DECIMALS:
         frac += text[j]
         j += 1
         if j < len(text) and text[j] == ".":

@@ -137,7 +137,8 @@ class TableReader:
             shown = " | ".join(a.text or "∅" for a in cells)
             if len(cells) > n:
                 surplus = cells[n:]
-                if any(parse_number(a.text, decimal=True)[0] not in (None, 0) for a in surplus):
+                if not group.labels or any(parse_number(a.text, decimal=True)[0] not in (None, 0) for a in surplus):
+                    # (a row without a label has no label to say where its cells start: no trimming)
                     self.finding("extra-cells", "warning",
                                  lazy("row {label} has {count} value cells where the template has {n}, and the "
                                       "surplus holds numbers; which cells are extra cannot be told, so the row is "
