@@ -399,7 +399,14 @@ def place_unlabelled(reader: "TableReader", matched: Matched, keys: Sequence[str
     order = {k: i for i, k in enumerate(keys)}
     anchors = [k for k in keys if k in matched.found]
     for after, rows in by_gap.items():
-        if after is None or after not in order:
+        if after is None:
+            continue
+        if after not in order:
+            reader.finding("rows-unplaced", "warning",
+                           lazy("{count} rows of values without a label stand after {after} where the template "
+                                "has {missing} rows missing; which row is which cannot be told, so they were not "
+                                "read", count=len(rows), after=labels.get(after, after), missing=0),
+                           f"{reader.table}.{after}", None)
             continue
         start = order[after]
         stop_at = next((order[k] for k in anchors if order[k] > start), len(keys))
