@@ -30,7 +30,7 @@ Piece = tuple[str, object]  # ("fixed", value) | ("digits", "2300")
 
 MAX_READINGS = 20000
 # Steps the search may take for one run before it gives up (a step is one cell tried).
-MAX_STEPS = 20000
+MAX_STEPS = 10000
 # No count in a report has more digits than this (10^9 applications, decisions or documents is
 # beyond any body); money (万元 or 元) may have more before its decimal point.
 MAX_COUNT_DIGITS = 9
