@@ -161,6 +161,10 @@ def _ids_in(package: Path) -> set[str]:
     found: set[str] = set()
     for path in package.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "rule" for t in node.targets):
+                value = node.value  # rule = "split-ambiguous", passed on later
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    found.add(value.value)
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")

@@ -57,10 +57,11 @@ def test_bad_files_are_named_and_the_good_still_come_out(tmp_path):
     err = r.stderr
     assert f"{empty}: the file is empty" in err
     assert f"{junk}: binary data" in err
-    assert f"{prose}: no annual report found" in err
+    assert f"{prose}: no annual report found in it" in err
     assert f"{missing}: no such file" in err
     assert "Traceback" not in err
-    assert f"{missing}: 文件不存在" in run("parse", str(missing)).stderr  # Chinese by default
+    chinese = run("parse", str(missing), str(prose)).stderr  # Chinese by default
+    assert f"{missing}: 文件不存在" in chinese and f"{prose}: 文件中未发现年度报告" in chinese
 
 
 def test_python_api_accepts_path_bytes_and_text():
@@ -76,7 +77,7 @@ def test_python_api_accepts_path_bytes_and_text():
 def test_api_raises_read_error_for_non_reports():
     with pytest.raises(ReadError, match="empty"):
         parse(b"")
-    with pytest.raises(ReadError, match="no annual report"):
+    with pytest.raises(ReadError, match="未发现年度报告"):
         parse("一段文字。\n没有表格。")
 
 

@@ -171,7 +171,7 @@ def test_ingest_urls_end_to_end(site, tmp_path):
     assert failures[f"{site.url}/missing.txt"] == "download failed: HTTP 404 Not Found"
     assert kinds[f"{site.url}/missing.txt"] == "fetch"
     assert "robots.txt" in failures[f"{site.url}/private/x.txt"]
-    assert "no annual report" in failures[f"{site.url}/notes.txt"] and kinds[f"{site.url}/notes.txt"] == "read"
+    assert "未发现年度报告" in failures[f"{site.url}/notes.txt"] and kinds[f"{site.url}/notes.txt"] == "read"
     # a rerun downloads no report again; a failed download is retried (networks recover), a
     # downloaded page that is no report is not (until the parser changes)
     before = len(site.log)

@@ -54,6 +54,22 @@ EXTRACTION_RULES: tuple[ExtractionRule, ...] = (
                    "More than one way to cut the digits fits; the row is left unread and the readings listed."),
     ExtractionRule("split-impossible", "warning", N_("glued digits cannot be split into the row's cells"),
                    "No way to cut the digits into the row's cells adds up; the row is left unread."),
+    ExtractionRule("split-too-long", "warning", N_("glued digits have too many possible splits to check"),
+                   "A run of digits so long that checking every way to cut it would cost too much; the row is "
+                   "left unread rather than guessed."),
+    ExtractionRule("split-narrative", "info", N_("glued digits were split as the report's own text states"),
+                   "Several cuts fit the identities; exactly one equals the numbers the report's text gives for "
+                   "those cells, and the sentence is named."),
+    ExtractionRule("row-placed", "info", N_("a row without a label was placed by the template's row order"),
+                   "An extraction lost a row's label; the rows without labels match the missing rows one to one "
+                   "in the template's fixed order, so the row was read as the one standing there."),
+    ExtractionRule("rows-unplaced", "warning", N_("rows without labels could not be placed"),
+                   "Rows of values without labels do not match the missing rows one to one; which is which "
+                   "cannot be told, so they are not read."),
+    ExtractionRule("stray-values", "warning", N_("a number stands alone between the rows of a table"),
+                   "A value belongs to no row (an extraction moved it); it is not taken for any cell."),
+    ExtractionRule("predates-templates", "info", N_("the report predates the national templates"),
+                   "Reports before 2019 follow no national template; their tables are neither read nor checked."),
     ExtractionRule("agency-not-found", "warning", N_("the reporting body's name was not found"),
                    "Neither the title, the preamble nor the signature names the body."),
     ExtractionRule("year-not-found", "warning", N_("the report's year was not found"),

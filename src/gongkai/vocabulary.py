@@ -145,6 +145,23 @@ TEMPLATE_2021_MARKERS = ("本年制发件数", "本年废止件数", "现行有�
 TEMPLATE_2019_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "集中采购",
                          "对外管理服务事项")
 
+# What a report's text says about Article 20 cells (制发规范性文件9件，废止7件，现行有效253件): the
+# subject naming the row, and the verbs before a field's count. Used only to choose among the
+# splits of a glued run the table prints (see extract/narrative.py).
+NARRATIVE_ROW_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "regulations": ("规章",), "normative_documents": ("规范性文件",), "licensing": ("行政许可",),
+    "penalty": ("行政处罚",), "coercion": ("行政强制",),
+}
+NARRATIVE_FIELD_VERBS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("*", "issued"): ("制发", "印发", "出台", "制定"),
+    ("*", "repealed"): ("废止",),
+    ("*", "in_force"): ("现行有效",),
+    ("*", "made"): ("新制作", "制发", "制定", "印发"),
+    ("*", "published"): ("新公开",),
+    ("*", "total_published"): ("对外公开总数",),
+    ("*", "decisions"): ("决定",),
+}
+
 # Known misprints of the template's labels, reported as warnings by the checks.
 LABEL_TYPOS: dict[str, str] = {
     "本年度止件数": "本年废止件数",
@@ -172,8 +189,21 @@ AGENCY_SUFFIXES = (
     "人民政府", "政府", "局", "委员会", "委", "办公室", "办公厅", "厅", "部", "署", "院", "会", "中心", "所", "站",
     "队", "处", "馆", "办", "行", "集团", "公司", "街道办事处", "管委会", "管理委员会", "实验区", "新区", "开发区",
     "区", "县", "市", "旗", "镇", "乡", "街道", "监狱", "法院", "检察院", "海关", "支队", "大队", "总队", "学校", "大学",
+    # 供销合作总社, 农村信用合作联社, 报社; 第一中学, 实验小学, 职业学院
+    "社", "中学", "小学", "学院", "幼儿园",
 )
+# The opening names the body that wrote the report: 本报告由…编制 / …编制了本报告 / 现将…年度报告…公布.
+AGENCY_OPENING_RES = (
+    re.compile(r"(?:本|此|该)?(?:年度)?报告由(?P<name>[^，,。；;：:“”（）()]{2,40}?)(?:负责)?(?:编制|编写|制作|发布|公布)"),
+    re.compile(r"现将(?P<name>[^，,。；;：:“”（）()\d]{2,40}?)(?:19|20)\d{2}\s*年度?"),
+)
+# What a portal appends to a page title after the report's name: 标题-沭阳县发改局, 标题_某某网.
+TITLE_SITE_SUFFIX_RE = re.compile(r"\s*[-－—–_|｜]+\s*[^-－—–_|｜]{2,40}$")
 STATISTICS_PERIOD_RE = re.compile(r"(?:统计期限|统计时限|统计期间|统计时间)[^0-9]{0,12}(\d{4})\s*年\s*1\s*月\s*1\s*日")
+
+# Generic column headers some tools write over a table instead of the template's (数据1 … 数据6,
+# 列2, 第3栏): words with a column number, never a value.
+GENERIC_COLUMN_HEADER_RE = re.compile(r"^(?:数据|数值|列|栏|栏目|字段|第)\s*[0-9]{1,2}\s*(?:列|栏)?$")
 
 # Dash-like cells meaning "not applicable" -> null.
 NULL_MARKERS = frozenset({"—", "——", "———", "————", "-", "--", "---", "/", "／", "无", "－", "―", "─", "x", "X", "╱", "\\"})

@@ -6,7 +6,10 @@ from ..document import Document
 from ..i18n import Message, lazy
 from ..ingest import ReadError
 from ..record import Finding, Record, Source
-from ..vocabulary import ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, TEMPLATE_2019, normalize_label
+from ..vocabulary import (
+    ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, REQUESTS_TABLE_CUES, TEMPLATE_2019, normalize_label,
+)
+from . import narrative
 from .atoms import Atom, atoms_of
 from .metadata import detect_template, find_agency, find_sections, find_title, find_year
 from .tables import find_requests_start, read_active, read_appeals, read_requests
@@ -18,6 +21,8 @@ class NotAReport(ReadError):
     """The input was read, but holds no annual report."""
 
 _ACTIVE_START_CUES = ("第二十条", "主动公开政府信息情况")
+# The first year a national template covers (国办公开办函〔2019〕60号, reports for 2019 on).
+FIRST_TEMPLATE_YEAR = 2019
 
 
 def extract(document: Document) -> Record:
@@ -45,25 +50,43 @@ def extract(document: Document) -> Record:
 
     requests_start = find_requests_start(atoms)
     if requests_start is None and title is None and template is None:
-        raise NotAReport("no annual report found in it: no report title (…政府信息公开工作年度报告) "
-                         "and none of the statutory tables")
+        raise NotAReport(lazy("no annual report found in it: no report title (…政府信息公开工作年度报告) "
+                              "and none of the statutory tables"))
     use_2019 = template == TEMPLATE_2019 or (template is None and year is not None and year <= 2020)
+    active_rows = ACTIVE_ROWS_2019 if use_2019 else ACTIVE_ROWS_2021
+    if year is not None and year < FIRST_TEMPLATE_YEAR and not any(c in text for c in REQUESTS_TABLE_CUES):
+        # Reports before 2019 follow no national template: their tables are the body's own, and
+        # reading them as the template's would give numbers no cell means. (Template words in
+        # their text, such as 其他对外管理服务事项, name no template.)
+        template = None
+        findings = [f for f in findings if f.rule != "template-unknown"]
+        findings.append(Finding(rule="predates-templates", severity="info", origin="extraction",
+                                message=lazy("this report ({year}) predates the national templates (2019 and "
+                                             "2021); its tables are not read or checked", year=year),
+                                where="template", evidence=None))
+        # no template, so no template's tables: nothing to read, nothing to check
+        return _record(document, agency, year, None, {}, {}, {}, text, findings, {})
     active_start = _active_start(atoms, requests_start)
     if active_start is None:
-        active_rows = ACTIVE_ROWS_2019 if use_2019 else ACTIVE_ROWS_2021
         active = {s.key: {f: None for f in s.fields} for s in active_rows}
         active_prov: dict = {}
-        findings.append(_missing("table-not-found", "the Article 20 table (二、主动公开政府信息情况) was not found", "active"))
+        findings.append(_missing("table-not-found",
+                                 lazy("the Article 20 table (二、主动公开政府信息情况) was not found"), "active"))
     else:
         active, active_prov, f_active = read_active(
-            atoms, active_start, requests_start if requests_start is not None else len(atoms),
-            ACTIVE_ROWS_2019 if use_2019 else ACTIVE_ROWS_2021)
+            atoms, active_start, requests_start if requests_start is not None else len(atoms), active_rows,
+            narrative=lambda row, fields, candidates: narrative.decide(text, row, fields, candidates))
         findings += f_active
     requests, req_prov, f_req, after_requests = read_requests(atoms, TEMPLATE_2019 if use_2019 else template, requests_start)
     findings += f_req
     appeals, app_prov, f_app = read_appeals(atoms, after_requests)
     findings += f_app
+    return _record(document, agency, year, template, active, requests, appeals, text, findings,
+                   {**active_prov, **req_prov, **app_prov})
 
+
+def _record(document: Document, agency, year, template, active, requests, appeals, text: str,
+            findings: list[Finding], provenance: dict) -> Record:
     return Record(
         source=Source(path=None, sha256="", media_type=document.media_type),
         agency=agency,
@@ -74,7 +97,7 @@ def extract(document: Document) -> Record:
         appeals=appeals,
         sections=find_sections(text),
         findings=findings,
-        provenance={**active_prov, **req_prov, **app_prov},
+        provenance=provenance,
         parser={"name": _package, "version": PARSER_VERSION},
     )
 

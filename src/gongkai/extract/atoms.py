@@ -12,20 +12,26 @@ line of glued digits — becomes the same stream, so one row matcher reads them 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..document import Document, Origin, Paragraph
-from ..vocabulary import NULL_MARKERS, TABLE_START_CUES
+from ..i18n import Message, lazy
+from ..vocabulary import GENERIC_COLUMN_HEADER_RE, NULL_MARKERS, TABLE_START_CUES
+from .solver import MAX_AMOUNT_DIGITS, MAX_COUNT_DIGITS
 
 # What a reader writes for a value cell it saw but could not read surely (see ingest/scan.py).
 UNREADABLE = "\ufffd"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
 
-# A stretch of digits (with decimal points and thousands commas only between digits, and spaces),
-# or a run of dashes (a null cell in running text).
-_RUN_RE = re.compile(r"\d(?:[\d \t]|(?<=\d)[.,](?=\d))*|[—―─－]{2,}(?:\s*[—―─－]{2,})*")
-_NUMBER_CELL_RE = re.compile(r"^([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元|件|条|个|项|次)?$")
+# A stretch of digits (with decimal points and thousands commas only between digits, spaces, and
+# minus signs before a digit: a glued 35-15 is 35 | -15), or a run of dashes (a null cell in
+# running text). Digits are ASCII (after full-width ones are normalised): digits of other scripts
+# (Devanagari, Arabic-Indic, mathematical) are never read as numbers.
+_RUN_RE = re.compile(r"[0-9](?:[0-9 \t]|(?<=[0-9])[.,](?=[0-9])|(?<=[0-9])-(?=[0-9]))*"
+                     r"|[—―─－]{2,}(?:\s*[—―─－]{2,})*")
+_NUMBER_CELL_RE = re.compile(r"^([+\-−]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?\s*(万元|元|件|条|个|项|次)?$")
 _UNIT_AFTER_RE = re.compile(r"\s*(万元|元)")
 _TABLE_CUES_RE = re.compile("|".join(TABLE_START_CUES))
 
@@ -42,6 +48,8 @@ class Atom:
     # read from a table cell (not from running text): a row label in a table takes no values from
     # a paragraph after it
     in_table: bool = False
+    # the source row it was read from (a table row, or a paragraph): a value belongs to its own row
+    row: int = 0
 
 
 def normalize(text: str) -> str:
@@ -55,12 +63,21 @@ def atoms_of(document: Document) -> list[Atom]:
     blocks = document.blocks
     start = next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph) and _TABLE_CUES_RE.search(b.text)
                   or not isinstance(b, Paragraph)), len(blocks))
+    row_id = 0
     for block in blocks[start:]:
+        row_id += 1
         if isinstance(block, Paragraph):
+            first = len(out)
             _split_text(block.text, block.origin, out)
+            for atom in out[first:]:
+                atom.row = row_id
             continue
-        regular = len(block.rows) > 1 and len({len(r) for r in block.rows}) == 1
-        for row in block.rows:
+        # A row as wide as the row above or below it stands in the table's columns (HTML and Word
+        # grids are regular; a PDF's merged header rows are narrower, its data rows alike).
+        widths = [len(r) for r in block.rows]
+        for k, row in enumerate(block.rows):
+            regular = (k > 0 and widths[k - 1] == widths[k]) or (k + 1 < len(widths) and widths[k + 1] == widths[k])
+            row_id += 1
             for cell in row:
                 if cell.spanned:
                     continue
@@ -70,8 +87,9 @@ def atoms_of(document: Document) -> list[Atom]:
                     _split_text(text, cell.origin, out)
                     for atom in out[first:]:
                         atom.in_table = True
+                        atom.row = row_id
                 else:
-                    out.append(Atom(kind, text, cell.origin, unit, regular, True))
+                    out.append(Atom(kind, text, cell.origin, unit, regular, True, row_id))
     return out
 
 
@@ -86,6 +104,10 @@ def _classify(raw: str) -> tuple[str | None, str, str | None]:
         return "cell", text, None  # a value the reader saw but could not read surely (OCR)
     if text in NULL_MARKERS or _is_dashes(text):
         return "cell", text, None
+    if GENERIC_COLUMN_HEADER_RE.match(text):
+        return "label", text, None  # 数据1, 列2: a generic column header names no value
+    if _foreign_digits(text):
+        return "cell", text, None  # digits of another script: a value, but not one read (finding)
     if _is_single_value(text):
         m = _NUMBER_CELL_RE.match(text)
         return "cell", text, m.group(4) if m else None
@@ -153,23 +175,32 @@ def _label(text: str, origin: Origin, out: list[Atom]) -> None:
         out.append(Atom("label", t, origin))
 
 
-def parse_number(text: str, *, decimal: bool) -> tuple[int | float | None, str | None]:
+def _foreign_digits(text: str) -> bool:
+    """Whether the text holds a decimal digit of a script other than ASCII (०-९, ٠-٩, 𝟎-𝟗 …)."""
+    return any(not ("0" <= ch <= "9") and ch.isdigit() and unicodedata.category(ch) == "Nd" for ch in text)
+
+
+def parse_number(text: str, *, decimal: bool) -> tuple[int | float | None, Message | None]:
     """A single cell's text -> (value, problem). Null markers give (None, None)."""
     return _parse_number(text, decimal)
 
 
 @lru_cache(maxsize=4096)
-def _parse_number(text: str, decimal: bool) -> tuple[int | float | None, str | None]:
+def _parse_number(text: str, decimal: bool) -> tuple[int | float | None, Message | None]:
     t = normalize(text).strip()
     if t == UNREADABLE:
-        return None, "unreadable: the reader could not read this cell surely (e.g. low OCR confidence)"
+        return None, lazy("unreadable: the reader could not read this cell surely (e.g. low OCR confidence)")
     if not t or t in NULL_MARKERS or _is_dashes(t):
         return None, None
+    if _foreign_digits(t):
+        return None, lazy("digits of another script ({text}): not read as a number", text=_shown(text))
     m = _NUMBER_CELL_RE.match(t.replace(" ", ""))
     if not m:
-        return None, f"not a number: {text!r}"
+        return None, lazy("not a number: {text}", text=_shown(text))
     sign, digits, frac, _unit = m.groups()
     digits = digits.replace(",", "")
+    if len(digits) > (MAX_AMOUNT_DIGITS if decimal else MAX_COUNT_DIGITS):
+        return None, lazy("{digits} digits: beyond any plausible count, not read", digits=len(digits))
     if frac is not None:
         value: int | float = float(f"{digits}.{frac}")
         if not decimal and value == int(value):
@@ -179,3 +210,8 @@ def _parse_number(text: str, decimal: bool) -> tuple[int | float | None, str | N
     if sign in ("-", "−"):
         value = -value
     return value, None
+
+
+def _shown(text: str) -> str:
+    """A cell's text quoted for a message, cut short."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")

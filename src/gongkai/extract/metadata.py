@@ -6,7 +6,7 @@ from typing import Sequence
 
 from ..record import Section
 from ..vocabulary import (
-    AGENCY_SUFFIXES, REPORT_TITLE_RE, SECTION_TITLES, STATISTICS_PERIOD_RE, TEMPLATE_2019,
+    AGENCY_OPENING_RES, AGENCY_SUFFIXES, REPORT_TITLE_RE, TITLE_SITE_SUFFIX_RE, SECTION_TITLES, STATISTICS_PERIOD_RE, TEMPLATE_2019,
     TEMPLATE_2019_MARKERS, TEMPLATE_2021, TEMPLATE_2021_MARKERS,
 )
 
@@ -36,10 +36,27 @@ def _agency_from_title(title: str) -> str | None:
     bracket = _BRACKETS_RE.search(t)
     if bracket and _looks_like_agency(_squash(bracket.group(1))):
         return _squash(bracket.group(1))
+    # A portal's page title may carry the site's name after the report's (…年度报告-沭阳县发改局):
+    # the name before the report's words is the body's; the suffix only when nothing stands before.
+    m = REPORT_TITLE_RE.search(t)
+    if m:
+        head = _clean_name(t[:m.start()])
+        tail = t[m.end():]
+        if _looks_like_agency(head):
+            return head
+        suffix = TITLE_SITE_SUFFIX_RE.match(tail)
+        if suffix and not head:
+            name = _clean_name(suffix.group())
+            if _looks_like_agency(name):
+                return name
     t = REPORT_TITLE_RE.sub("", t)
-    t = re.sub(r"(?:19|20)\d{2}\s*年度?", "", t)
-    t = _squash(_BRACKETS_RE.sub("", t)).strip("：:·-—_ ")
+    t = _clean_name(t)
     return t if _looks_like_agency(t) else None
+
+
+def _clean_name(text: str) -> str:
+    text = re.sub(r"(?:19|20)\d{2}\s*年度?", "", text)
+    return _squash(_BRACKETS_RE.sub("", text)).strip("：:·-—_－–|｜ ")
 
 
 def _squash(s: str) -> str:
@@ -81,14 +98,17 @@ def find_agency(lines: Sequence[str], title_index: int | None) -> str | None:
         m = _REPORT_PHRASE_RE.search(line)
         if not m:
             continue
-        before = _DELIMS_RE.split(line[max(0, m.start() - 60):m.start()])[-1]
-        for verb in _PREAMBLE_VERBS:
-            k = before.rfind(verb)
-            if k >= 0:
-                before = before[k + len(verb):]
+        before = _after_verbs(_DELIMS_RE.split(line[max(0, m.start() - 60):m.start()])[-1])
         if _looks_like_agency(before):
             return before
-    # the signature: a name above the date at the end
+    # the opening: 本报告由…编制 / 现将…2023年度…报告…公布
+    for line in lines[:60]:
+        for pattern in AGENCY_OPENING_RES:
+            for m in pattern.finditer(line):
+                name = _after_verbs(_squash(m.group("name")))
+                if _looks_like_agency(name):
+                    return name
+    # the signature: a name above the date at the end, or before it on the same line
     for i in range(len(lines) - 1, max(-1, len(lines) - 40), -1):
         if _DATE_LINE_RE.match(lines[i]):
             for j in range(i - 1, max(-1, i - 3), -1):
@@ -97,7 +117,23 @@ def find_agency(lines: Sequence[str], title_index: int | None) -> str | None:
                     if _looks_like_agency(cand):
                         return cand
                     break
+        m = _SIGNED_DATE_RE.match(lines[i])
+        if m and _looks_like_agency(_squash(m.group("name"))):
+            return _squash(m.group("name"))
     return None
+
+
+def _after_verbs(text: str) -> str:
+    """The words after the last of the preamble's verbs (我局编制并向社会公开XX局 -> XX局)."""
+    for verb in _PREAMBLE_VERBS:
+        k = text.rfind(verb)
+        if k >= 0:
+            text = text[k + len(verb):]
+    return text
+
+
+_SIGNED_DATE_RE = re.compile(r"^\s*(?P<name>[^\s，,。；;：:\d][^，,。；;：:\d]{1,39}?)\s+(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月"
+                             r"(?:\s*\d{1,2}\s*日)?\s*$")
 
 
 def find_year(lines: Sequence[str], title_index: int | None, text: str) -> int | None:

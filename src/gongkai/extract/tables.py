@@ -1,20 +1,25 @@
 """The three statutory tables, read from the atom stream.
 
 Rows are found by their labels (the vocabulary's cues), in template order; a row's values are the
-atoms between its label and the next label. Values are mapped to fields in the template's column
-order, which the column headers confirm. Nothing here counts numbers across the page: a value
-belongs to the row whose label precedes it.
+atoms between its label and the next label, and never the cells of another table row: a table row
+of values with no label of its own is a row without a label. Such rows are placed by the
+template's fixed row order — only where the number of them between two labelled rows equals the
+number of template rows missing there, so exactly one placement exists. Values are mapped to
+fields in the template's column order, which the column headers confirm.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import combinations
 from typing import Callable, Sequence
 
 from ..document import Origin
+from ..i18n import Message, lazy
 from ..record import CellSource, Finding
 from ..vocabulary import (
-    APPEAL_FIELDS, APPEAL_GROUPS, APPEALS_HEADER_CUES, APPLICANT_COLUMN_LABELS, APPLICANT_COLUMNS,
+    ACTIVE_FIELD_LABELS, ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPEAL_FIELD_LABELS, APPEAL_FIELDS,
+    APPEAL_GROUP_LABELS, APPEAL_GROUPS, APPEALS_HEADER_CUES, APPLICANT_COLUMN_LABELS, APPLICANT_COLUMNS,
     REQUEST_ROW_OTHER_SINGLE, REQUEST_ROWS_HEAD, REQUEST_ROWS_OTHER_2021, REQUEST_ROWS_TAIL,
     REQUESTS_TABLE_CUES, RowSpec, normalize_label,
 )
@@ -43,16 +48,24 @@ class Group:
 
 
 def group_atoms(atoms: Sequence[Atom]) -> list[Group]:
-    """Cut the stream before every label that follows a value or a blank cell."""
+    """Cut the stream before every label that follows a value or a blank cell, and before every
+    table row that starts with a value: a value belongs to its own row, so a row of values with
+    no label is a group of its own (with no labels), never the tail of the row above."""
     groups: list[Group] = []
     current = Group()
     for atom in atoms:
         if atom.kind == "label":
-            if current.values:
+            if current.values or (current.labels and current.labels[-1].row != atom.row):
+                # a row's own label is the words of its own row; words of the rows above (a
+                # header, a wrapped or merged label) stay a group of their own, lent if needed
                 groups.append(current)
                 current = Group()
             current.labels.append(atom)
         else:
+            last = current.values[-1] if current.values else None
+            if last is not None and last.row != atom.row and (last.in_table or atom.in_table):
+                groups.append(current)
+                current = Group()
             current.values.append(atom)
     if current.labels or current.values:
         groups.append(current)
@@ -66,11 +79,21 @@ class RowRead:
     values: dict[str, int | float | None]
     sources: dict[str, CellSource]
     findings: list[Finding]
-    # candidate readings when the row's run had to be split and is not yet decided
+    # candidate readings when the row's run had to be split (or a missing cell placed) and is not
+    # yet decided
     candidates: list[tuple] | None = None
     pieces_origin: Origin | None = None
     raw: str = ""
-    decided_by: str = ""
+    decided_by: Message | None = None
+    # "split": glued digits; "missing": fewer cells than the template's columns
+    problem: str = "split"
+    # the search stopped at its bound: the readings are not all there are
+    incomplete: bool = False
+
+
+# A row with this many cells missing (fewer cells than the template's columns) is placed by the
+# identities only up to this count; more and the row is left unread.
+MAX_MISSING_CELLS = 2
 
 
 class TableReader:
@@ -80,25 +103,27 @@ class TableReader:
         self.table = table
         self.findings: list[Finding] = []
 
-    def finding(self, rule: str, severity: str, message: str, where: str, evidence: str | None) -> None:
+    def finding(self, rule: str, severity: str, message: Message | str, where: str,
+                evidence: Message | str | None) -> None:
         self.findings.append(Finding(rule=rule, severity=severity, origin="extraction", message=message,
                                      where=where, evidence=evidence))
 
     def read_row(self, spec: RowSpec, group: Group, fields: Sequence[str], *,
-                 row_identity: Callable[[tuple], bool] | None = None) -> RowRead:
+                 sums: Sequence[tuple[Sequence[int], int]] = ()) -> RowRead:
         where = self.table if spec.key == self.table else f"{self.table}.{spec.key}"
         values = list(group.values)
-        label_origin = group.labels[-1].origin if group.labels else Origin()
+        label_origin = group.labels[-1].origin if group.labels else (values[0].origin if values else Origin())
         printed = group.label  # the row's label as the report prints it, kept with every cell
         evidence_base = f"{label_origin.describe()}: {printed[:40]}"
         n = len(fields)
         decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields]
+        signed_at = [i for i, f in enumerate(fields) if f in spec.signed_fields]
         if group.labels and group.labels[0].in_table and values and not any(a.in_table for a in values):
             # the row's label stands in a table but every value after it comes from running text
             # after the table (its cells were lost): those numbers belong to the narrative
             self.finding("values-outside-table", "warning",
-                         f"row {spec.label} has no value cells in its table; the numbers after it in the "
-                         "text were not taken, so the row is left unread", where,
+                         lazy("row {label} has no value cells in its table; the numbers after it in the text "
+                              "were not taken, so the row is left unread", label=spec.label), where,
                          evidence_base + " | " + " ".join(a.text for a in values)[:60])
             return RowRead({f: None for f in fields}, {}, self.findings)
         if values and all(a.kind == "blank" for a in values):
@@ -109,34 +134,54 @@ class TableReader:
             # label are the n fields, blanks at the edges included. Elsewhere edge blanks are padding.
             in_grid = len(values) == n and all(a.in_grid for a in values)
             cells = values if in_grid else _strip_edges(values)
+            shown = " | ".join(a.text or "∅" for a in cells)
             if len(cells) > n:
                 surplus = cells[n:]
-                shown = " | ".join(a.text or "∅" for a in cells)
-                if any(parse_number(a.text, decimal=True)[0] not in (None, 0) for a in surplus):
+                if not group.labels or any(parse_number(a.text, decimal=True)[0] not in (None, 0) for a in surplus):
+                    # (a row without a label has no label to say where its cells start: no trimming)
                     self.finding("extra-cells", "warning",
-                                 f"row {spec.label} has {len(cells)} value cells where the template has {n}, and "
-                                 "the surplus holds numbers; which cells are extra cannot be told, so the row is "
-                                 "left unread", where, f"{evidence_base} | {shown}")
+                                 lazy("row {label} has {count} value cells where the template has {n}, and the "
+                                      "surplus holds numbers; which cells are extra cannot be told, so the row is "
+                                      "left unread", label=spec.label, count=len(cells), n=n),
+                                 where, f"{evidence_base} | {shown}")
                     return RowRead({f: None for f in fields}, {}, self.findings)
                 # a trailing 0 or blank past the template's columns: padding of a ragged layout
                 self.finding("extra-cells", "warning",
-                             f"row {spec.label} has {len(cells)} value cells where the template has {n}; the "
-                             f"trailing {', '.join(a.text or '∅' for a in surplus)} past the template's columns "
-                             "was ignored", where, f"{evidence_base} | {shown}")
+                             lazy("row {label} has {count} value cells where the template has {n}; the trailing "
+                                  "{surplus} past the template's columns was ignored", label=spec.label,
+                                  count=len(cells), n=n, surplus=", ".join(a.text or "∅" for a in surplus)),
+                             where, f"{evidence_base} | {shown}")
                 cells = cells[:n]
-            if len(cells) < n:
-                self.finding("missing-cells", "warning",
-                             f"row {spec.label} has {len(cells)} value cells where the template has {n}; "
-                             "which cell is missing cannot be told, so the row is left unread",
-                             where, evidence_base + " | " + " | ".join(a.text for a in values))
-                return RowRead({f: None for f in fields}, {}, self.findings)
             out: dict[str, int | float | None] = {}
             sources: dict[str, CellSource] = {}
+            if len(cells) < n:
+                if not cells or n - len(cells) > MAX_MISSING_CELLS:
+                    self.finding("missing-cells", "warning",
+                                 lazy("row {label} has {count} value cells where the template has {n}; which cell "
+                                      "is missing cannot be told, so the row is left unread", label=spec.label,
+                                      count=len(cells), n=n),
+                                 where, evidence_base + " | " + " | ".join(a.text for a in values))
+                    return RowRead({f: None for f in fields}, {}, self.findings)
+                # which cells are missing is for the identities to tell: every placement of the
+                # missing cells (as nulls) is a candidate, and only one that fits may be taken
+                parsed = [parse_number(a.text, decimal=True)[0] for a in cells]
+                candidates = []
+                for gaps in combinations(range(n), n - len(cells)):
+                    it = iter(parsed)
+                    reading = tuple(None if k in gaps else next(it) for k in range(n))
+                    if all(_sum_ok(reading, parts, total) for parts, total in sums):
+                        candidates.append(reading)
+                origin = cells[0].origin
+                return RowRead({f: None for f in fields}, {f: _source(shown, origin, printed) for f in fields}, [],
+                               candidates=candidates, pieces_origin=origin, raw=shown,
+                               decided_by=lazy("the only place of the missing cells that fits the template's "
+                                               "identities"), problem="missing")
             for f, atom in zip(fields, cells):
                 value, problem = parse_number(atom.text, decimal=f in spec.decimal_fields)
                 if problem:
-                    self.finding("unreadable-cell", "warning", f"{spec.label} / {f}: {problem}",
-                                 f"{where}.{f}", f"{atom.origin.describe()}: {atom.text}")
+                    self.finding("unreadable-cell", "warning",
+                                 lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
+                                 f"{where}.{f}", f"{atom.origin.describe()}: {atom.text[:60]}")
                 out[f] = value
                 sources[f] = _source(atom.text, atom.origin, printed)
             return RowRead(out, sources, [])
@@ -151,30 +196,41 @@ class TableReader:
             elif atom.kind == "blank":
                 pieces.append(("fixed", None))
             else:
-                value, _ = parse_number(atom.text, decimal=True)
+                value, _ = parse_number(atom.text, decimal=bool(spec.decimal_fields))
                 pieces.append(("fixed", value))
             raw_parts.append(atom.text)
         raw = " ".join(raw_parts)
         origin = origin or (values[0].origin if values else label_origin)
-        direct = [p for p in pieces]
-        if len(direct) == n and all(k == "fixed" or _plain(v) for k, v in direct):
+        if len(pieces) == n and all(k == "fixed" or _plain(v) for k, v in pieces):
             # one token per cell: no splitting needed
             out = {}
             sources = {}
-            for f, (kind, payload) in zip(fields, direct):
+            for f, (kind, payload) in zip(fields, pieces):
                 if kind == "fixed":
                     out[f] = payload
                 else:
-                    out[f], _ = parse_number(str(payload), decimal=f in spec.decimal_fields)
+                    out[f], problem = parse_number(str(payload), decimal=f in spec.decimal_fields)
+                    if problem:
+                        self.finding("unreadable-cell", "warning",
+                                     lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
+                                     f"{where}.{f}", f"{origin.describe()}: {str(payload)[:60]}")
                 sources[f] = _source(raw, origin, printed)
             return RowRead(out, sources, [])
-        candidates = solver.readings(pieces, n, decimal_at)
-        decided_by = "the only way to cut these digits into the row's cells"
-        if len(candidates) > 1 and row_identity is not None:
-            candidates = [c for c in candidates if row_identity(c)]
-            decided_by = "the only split that fits the template's identities"
+        found = solver.split(pieces, n, decimal_at, signed_at, sums)
+        decided_by = lazy("the only way to cut these digits into the row's cells")
+        if sums and len(found.readings) == 1:
+            # say whether the row's sum was needed to decide
+            plain = solver.split(pieces, n, decimal_at, signed_at, max_steps=200, max_readings=2)
+            if not (plain.complete and len(plain.readings) == 1):
+                decided_by = lazy("the only split that fits the template's identities")
         return RowRead({f: None for f in fields}, {f: _source(raw, origin, printed) for f in fields}, [],
-                       candidates=candidates, pieces_origin=origin, raw=raw, decided_by=decided_by)
+                       candidates=found.readings, pieces_origin=origin, raw=raw, decided_by=decided_by,
+                       incomplete=not found.complete)
+
+
+def _sum_ok(reading: tuple, parts: Sequence[int], total: int) -> bool:
+    values = [reading[p] for p in parts] + [reading[total]]
+    return None in values or sum(values[:-1]) == values[-1]
 
 
 def _plain(token) -> bool:
@@ -203,67 +259,191 @@ def _source(raw: str, origin: Origin, label: str) -> CellSource:
 
 
 MATCH_WINDOW = 4
+# How many groups ahead a row printed blank looks for the sub-rows of a header (see match_rows).
+HEADER_LOOKAHEAD = 6
+
+
+@dataclass
+class Matched:
+    """Rows found by their labels, and the rows of values that have no label."""
+
+    found: dict[str, Group]
+    end: int  # index of the group after the last one used
+    # rows of values without a label, each with the key of the last labelled row before it
+    # (None: before the first)
+    unlabelled: list[tuple[str | None, Group]] = field(default_factory=list)
+    # values too few to be a row of the table (a number left alone on a line between rows)
+    strays: list[Group] = field(default_factory=list)
+
+
+def _most_cells(group: Group) -> int:
+    """The most cells a group's values can hold: one per cell, one per digit of a run."""
+    return sum(sum(ch.isdigit() for ch in a.text) if a.kind == "run" else 1 for a in group.values)
 
 
 def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
-               stop: Callable[[Group], bool] | None = None) -> tuple[dict[str, Group], int]:
+               stop: Callable[[Group], bool] | None = None, min_cells: int = 1) -> Matched:
     """Assign groups with values to row specs in template order.
 
     Each group is matched to the first not-yet-seen spec (from the last match onwards) one of whose
     cues its label contains; groups without values only lend their label to the next group (a
-    header or a merged row label). Returns {row key: group} and the index after the last group used.
+    header or a merged row label) — except a table row printed with blank cells, which is a row of
+    its own. A group of values with no label is kept aside, with the labelled row before it, for
+    `place_unlabelled`.
     """
     found: dict[str, Group] = {}
+    unlabelled: list[tuple[str | None, Group]] = []
+    strays: list[Group] = []
     next_spec = 0
+    last_key: str | None = None
     pending: list[Atom] = []
     end = len(groups)
 
     def matches(spec: RowSpec, key: str) -> bool:
         return spec.key not in found and any(cue in key for cue in spec.cues)
 
+    def window() -> range:
+        # rows without a label since the last match stand for template rows: look past them
+        since = sum(1 for after, _ in unlabelled if after == last_key)
+        return range(next_spec, min(len(specs), next_spec + MATCH_WINDOW + since))
+
     for i, group in enumerate(groups):
         if stop and found and stop(group):
             end = i
             break
         if not group.has_values():
-            # A row printed with every value cell blank is a row of nulls. Only the very next
-            # expected row may be taken this way: a blank header row such as （六）其他处理 above
-            # its sub-rows must not make the matcher skip ahead.
-            if group.values and next_spec < len(specs) and matches(specs[next_spec], group.key):
-                found[specs[next_spec].key] = group
-                next_spec += 1
-                pending = []
-            else:
-                pending.extend(group.labels)
+            if group.values and group.labels:
+                # A row printed with every value cell blank is a row of nulls, if its label names
+                # a row. A blank header row such as （六）其他处理 above its sub-rows is not: when a
+                # later row's own label names a row before the one this label names, this one is
+                # a header and the matcher must not skip ahead.
+                j = next((j for j in window() if matches(specs[j], group.key)), None)
+                if j is not None and not _header_of_later_rows(groups[i + 1:i + 1 + HEADER_LOOKAHEAD],
+                                                                specs[next_spec:j], found):
+                    found[specs[j].key] = group
+                    next_spec = j + 1
+                    last_key = specs[j].key
+                    pending = []
+                    continue
+                if any(a.in_table for a in group.values):
+                    # a blank table row lends its label to no other row: its cells were its own
+                    pending = []
+                    continue
+            pending.extend(group.labels)
             continue
+        if _most_cells(group) < min_cells:
+            # not a row of this table: its words may still name the row after it
+            strays.append(group)
+            pending.extend(group.labels)
+            continue
+        if not group.labels:
+            if any(a.in_table for a in group.values):
+                unlabelled.append((last_key, group))
+                pending = []
+                continue
         merged = Group(pending + group.labels, group.values)
         pending = []
         # look only a few rows ahead: a header that happens to hold numbers (column numbers 1…7)
         # must not match a row far down such as （七）总计 and swallow the rows before it.
         # The row's own label decides first; labels carried over from merged cells above only
         # when the own label names no row.
-        window = range(next_spec, min(len(specs), next_spec + MATCH_WINDOW))
-        j = next((j for j in window if matches(specs[j], group.key)), None)
+        j = next((j for j in window() if matches(specs[j], group.key)), None)
         if j is None:
-            j = next((j for j in window if matches(specs[j], merged.key)), None)
+            named = [j for j in window() if matches(specs[j], merged.key)]
+            if len(named) > 1 and any(a.in_table for a in group.values) \
+                    and all(a.row != group.values[0].row for a in group.labels):
+                # words above a table row of values name several rows (labels printed apart from
+                # their values): which is this row's cannot be told from them; the row is placed
+                # by the template's order like a row without a label
+                unlabelled.append((last_key, Group([], group.values)))
+                continue
+            j = named[0] if named else None
         if j is not None:
             found[specs[j].key] = merged
             next_spec = j + 1
+            last_key = specs[j].key
         if next_spec >= len(specs):
             end = i + 1
             break
-    return found, end
+    return Matched(found, end, unlabelled, strays)
+
+
+def _header_of_later_rows(later: Sequence[Group], skipped: Sequence[RowSpec], found: dict) -> bool:
+    """Whether one of the `later` groups is labelled as one of the `skipped` rows by its own label."""
+    for group in later:
+        if group.labels and any(spec.key not in found and any(cue in group.key for cue in spec.cues)
+                                for spec in skipped):
+            return True
+    return False
+
+
+def place_unlabelled(reader: "TableReader", matched: Matched, keys: Sequence[str], labels: dict[str, str]) -> None:
+    """Give rows of values without a label the template rows missing between two labelled rows.
+
+    The template's rows come in a fixed order, so where the number of unlabelled rows between two
+    labelled rows equals the number of template rows missing there, exactly one placement exists
+    and is taken (an info finding says so). Otherwise they are not placed and a warning says why;
+    the missing rows stay null. Rows of values before the first labelled row (column numbers
+    under a header) are not rows of the table.
+    """
+    by_gap: dict[str | None, list[Group]] = {}
+    for after, group in matched.unlabelled:
+        by_gap.setdefault(after, []).append(group)
+    if not by_gap:
+        return
+    order = {k: i for i, k in enumerate(keys)}
+    anchors = [k for k in keys if k in matched.found]
+    for after, rows in by_gap.items():
+        if after is None:
+            continue
+        if after not in order:
+            reader.finding("rows-unplaced", "warning",
+                           lazy("{count} rows of values without a label stand after {after} where the template "
+                                "has {missing} rows missing; which row is which cannot be told, so they were not "
+                                "read", count=len(rows), after=labels.get(after, after), missing=0),
+                           f"{reader.table}.{after}", None)
+            continue
+        start = order[after]
+        stop_at = next((order[k] for k in anchors if order[k] > start), len(keys))
+        missing = [k for k in keys[start + 1:stop_at] if k not in matched.found]
+        before = labels.get(keys[stop_at], "") if stop_at < len(keys) else ""
+        evidence = " / ".join(f"{g.values[0].origin.describe()}: {' '.join(a.text for a in g.values)[:40]}"
+                              for g in rows)[:300]
+        if len(rows) == len(missing):
+            for key, group in zip(missing, rows):
+                matched.found[key] = group
+                reader.finding("row-placed", "info",
+                               lazy("a row of values without a label stands where the template has {label} "
+                                    "(between {after} and {before}: {rows} rows without labels for {rows} missing "
+                                    "rows, in the template's order); it was read as that row",
+                                    label=labels[key], after=labels[after], before=before or "—", rows=len(rows)),
+                               f"{reader.table}.{key}",
+                               f"{group.values[0].origin.describe()}: {' '.join(a.text for a in group.values)[:60]}")
+        else:
+            reader.finding("rows-unplaced", "warning",
+                           lazy("{count} rows of values without a label stand after {after} where the template "
+                                "has {missing} rows missing; which row is which cannot be told, so they were not "
+                                "read", count=len(rows), after=labels[after], missing=len(missing)),
+                           f"{reader.table}.{after}", evidence)
 
 
 # --- 三、requests ---------------------------------------------------------------------------
 REQUEST_MATCH_ORDER: tuple[RowSpec, ...] = (
     REQUEST_ROWS_HEAD + REQUEST_ROWS_OTHER_2021 + (REQUEST_ROW_OTHER_SINGLE,) + REQUEST_ROWS_TAIL
 )
+_REQUEST_LABELS = {s.key: s.label for s in REQUEST_MATCH_ORDER}
+# a request row's own identity: the six applicant columns add up to 总计
+REQUEST_ROW_SUM = ((tuple(range(6)), 6),)
 
 
 def find_requests_start(atoms: Sequence[Atom]) -> int | None:
     for i, a in enumerate(atoms):
         if a.kind == "label" and any(cue in normalize_label(a.text) for cue in REQUESTS_TABLE_CUES):
+            return i
+    # a table printed without its header (an OCR tool's small tables): its first row
+    first_row = REQUEST_ROWS_HEAD[0]
+    for i, a in enumerate(atoms):
+        if a.kind == "label" and any(cue in normalize_label(a.text) for cue in first_row.cues):
             return i
     return None
 
@@ -276,18 +456,13 @@ def find_appeals_start(atoms: Sequence[Atom], start: int) -> int | None:
     return None
 
 
-def _row_sum_ok(reading: tuple) -> bool:
-    parts = reading[:6]
-    return None in reading or sum(parts) == reading[6]
-
-
 def read_requests(atoms: Sequence[Atom], template: str | None, start: int | None) -> tuple[dict, dict, list[Finding], int]:
     """Returns (rows, provenance, findings, index of the atom after the table); `start` is
     `find_requests_start(atoms)`."""
     reader = TableReader("requests")
     if start is None:
         reader.finding("table-not-found", "error",
-                       "the request table (三、收到和处理政府信息公开申请情况) was not found", "requests", None)
+                       lazy("the request table (三、收到和处理政府信息公开申请情况) was not found"), "requests", None)
         return {}, {}, reader.findings, 0
     groups = group_atoms(atoms[start:])
     first_row = next((i for i, g in enumerate(groups) if g.has_values()), len(groups) - 1)
@@ -295,21 +470,30 @@ def read_requests(atoms: Sequence[Atom], template: str | None, start: int | None
     missing_cols = [label for label in APPLICANT_COLUMN_LABELS.values() if label not in header_text]
     if missing_cols:
         reader.finding("column-headers", "warning",
-                       "the request table's column headers " + "、".join(missing_cols) +
-                       " were not found; values were mapped in the template's column order",
+                       lazy("the request table's column headers {labels} were not found; values were mapped in "
+                            "the template's column order", labels="、".join(missing_cols)),
                        "requests", f"{atoms[start].origin.describe()}: {atoms[start].text[:40]}")
     appeals_cue = tuple(APPEALS_HEADER_CUES)
-    found, used = match_rows(groups, REQUEST_MATCH_ORDER,
-                             stop=lambda g: any(c in g.key for c in appeals_cue))
-    consumed = start + sum(len(g.labels) + len(g.values) for g in groups[:used])
+    matched = match_rows(groups, REQUEST_MATCH_ORDER, stop=lambda g: any(c in g.key for c in appeals_cue),
+                         min_cells=len(APPLICANT_COLUMNS) - MAX_MISSING_CELLS)
+    found = matched.found
+    for group in matched.strays:
+        shown = " ".join(a.text for a in group.values)
+        reader.finding("stray-values", "warning",
+                       lazy("the number {value} stands alone between the rows of the request table; it belongs "
+                            "to no row and was not taken", value=shown[:30]),
+                       "requests", f"{group.values[0].origin.describe()}: {shown[:60]}")
+    consumed = start + sum(len(g.labels) + len(g.values) for g in groups[:matched.end])
 
-    single_other = "other" in found and not any(k in found for k in ("other_no_correction", "other_no_fee", "other_other"))
+    other_2021 = ("other_no_correction", "other_no_fee", "other_other")
+    single_other = "other" in found and not any(k in found for k in other_2021)
     keys = [s.key for s in REQUEST_ROWS_HEAD]
-    if template == "2019" and not any(k in found for k in ("other_no_correction", "other_no_fee", "other_other")):
+    if template == "2019" and not any(k in found for k in other_2021):
         keys += ["other"]
     else:
         keys += [s.key for s in REQUEST_ROWS_OTHER_2021] + (["other"] if single_other else [])
     keys += [s.key for s in REQUEST_ROWS_TAIL]
+    place_unlabelled(reader, matched, keys, _REQUEST_LABELS)
     specs = {s.key: s for s in REQUEST_MATCH_ORDER}
 
     rows: dict[str, dict] = {}
@@ -322,10 +506,11 @@ def read_requests(atoms: Sequence[Atom], template: str | None, start: int | None
             rows[key] = {c: None for c in APPLICANT_COLUMNS}
             if not (single_other and key.startswith("other_")):
                 reader.finding("row-not-found", "warning",
-                               f"row {spec.label} was not found in the request table; its cells are null",
+                               lazy("row {label} was not found in the request table; its cells are null",
+                                    label=spec.label),
                                f"requests.{key}", None)
             continue
-        read = reader.read_row(spec, group, APPLICANT_COLUMNS, row_identity=_row_sum_ok)
+        read = reader.read_row(spec, group, APPLICANT_COLUMNS, sums=REQUEST_ROW_SUM)
         rows[key] = read.values
         for f, src in read.sources.items():
             provenance[f"requests.{key}.{f}"] = src
@@ -365,35 +550,110 @@ def _request_identities(rows: dict, keys: Sequence[str]) -> list[Callable[[dict]
 
 
 def _resolve_split_rows(reader: TableReader, rows: dict, pending: dict[str, RowRead], identities,
-                        fields: Sequence[str]) -> None:
-    """Decide glued rows: unique readings are taken, the rest decided by the table's identities."""
-    by_row = {k: r.candidates for k, r in pending.items() if r.candidates}
+                        fields: Sequence[str], narrative: Callable[[str, list[tuple]], tuple | None] | None = None
+                        ) -> None:
+    """Decide rows with several candidate readings (glued digits, missing cells): a single reading
+    is taken; several are decided by the table's identities (and, for rows no identity covers, by
+    what the report's own text states, see `narrative`). Cells on which every remaining reading
+    agrees are read even when the row is not decided."""
     for key, read in pending.items():
-        if not read.candidates:
-            reader.finding("split-impossible", "warning",
-                           f"the digits {read.raw!r} of row {key or reader.table} cannot be split into {len(fields)} cells that "
-                           "add up; the row is left unread", f"{reader.table}.{key}",
-                           f"{read.pieces_origin.describe() if read.pieces_origin else ''}: {read.raw}")
+        where = f"{reader.table}.{key}" if key else reader.table
+        evidence = f"{read.pieces_origin.describe() if read.pieces_origin else ''}: {read.raw}"[:200]
+        if read.incomplete:
+            reader.finding("split-too-long", "warning",
+                           lazy("the digits '{raw}' of row {row} have too many possible splits to check them all; "
+                                "the row is left unread", raw=_quoted(read.raw), row=_row_name(reader, key)),
+                           where, evidence)
+        elif not read.candidates:
+            if read.problem == "missing":
+                reader.finding("missing-cells", "warning",
+                               lazy("row {row} has fewer value cells ({raw}) than the template's {n}, and no "
+                                    "placement of the missing cells fits the row's sums; the row is left unread",
+                                    row=_row_name(reader, key), raw=read.raw, n=len(fields)), where, evidence)
+            else:
+                reader.finding("split-impossible", "warning",
+                               lazy("the digits '{raw}' of row {row} cannot be split into {n} cells that add up; "
+                                    "the row is left unread", raw=_quoted(read.raw), row=_row_name(reader, key),
+                                    n=len(fields)), where, evidence)
+    by_row = {k: r.candidates for k, r in pending.items() if r.candidates and not r.incomplete}
     decided = solver.consistent(by_row, identities) if by_row else {}
     if decided is None:
         decided = by_row
     for key, cands in decided.items():
         read = pending[key]
         where = f"{reader.table}.{key}" if key else reader.table
-        evidence = f"{read.pieces_origin.describe() if read.pieces_origin else ''}: {read.raw}"
-        if len(cands) == 1:
-            rows[key] = dict(zip(fields, cands[0]))
-            reader.finding("split-inferred", "info",
-                           f"the digits {read.raw!r} were read as {' | '.join(_fmt(v) for v in cands[0])}: "
-                           + (read.decided_by if len(read.candidates) == 1
-                              else "the only split that fits the template's identities"), where, evidence)
-        else:
-            shown = "; ".join(" | ".join(_fmt(v) for v in c) for c in cands[:4])
-            reader.finding("split-ambiguous", "warning",
-                           f"the digits {read.raw!r} can be split in {len(cands)} ways "
-                           + ("that fit the identities " if identities else "and no identity decides ")
-                           + f"({shown}{' …' if len(cands) > 4 else ''}); the row is left unread",
+        evidence = f"{read.pieces_origin.describe() if read.pieces_origin else ''}: {read.raw}"[:200]
+        stated = narrative(key, cands) if narrative and len(cands) > 1 else None
+        if stated is not None:
+            reading, sentence = stated
+            rows[key] = dict(zip(fields, reading))
+            reader.finding("split-narrative", "info",
+                           lazy("the digits '{raw}' were read as {reading}: of the {count} ways to split them, only "
+                                "this one agrees with what the report's text states: “{sentence}”",
+                                raw=_quoted(read.raw), reading=_shown(reading), count=len(cands), sentence=sentence),
                            where, evidence)
+        elif len(cands) == 1:
+            rows[key] = dict(zip(fields, cands[0]))
+            if read.problem == "missing":
+                reader.finding("missing-cells", "info",
+                               lazy("row {row} has fewer value cells ({raw}) than the template's {n}; they were "
+                                    "read as {reading}: {why}", row=_row_name(reader, key), raw=read.raw,
+                                    n=len(fields), reading=_shown(cands[0]), why=read.decided_by), where, evidence)
+            else:
+                why = read.decided_by if len(read.candidates) == 1 else \
+                    lazy("the only split that fits the template's identities")
+                reader.finding("split-inferred", "info",
+                               lazy("the digits '{raw}' were read as {reading}: {why}", raw=_quoted(read.raw),
+                                    reading=_shown(cands[0]), why=why), where, evidence)
+        else:
+            agreed = [c[0] if all(v == c[0] and (v is None) == (c[0] is None) for v in c) else None
+                      for c in zip(*cands)]
+            rows[key] = dict(zip(fields, agreed))
+            kept = [f"{_field_name(fields[i])} {_fmt(v)}" for i, v in enumerate(agreed) if v is not None]
+            shown = "; ".join(_shown(c) for c in cands[:4]) + (" …" if len(cands) > 4 else "")
+            if read.problem == "missing":
+                message = lazy("row {row} has fewer value cells ({raw}) than the template's {n}, and the missing "
+                               "cells can be placed in {count} ways that fit ({readings}); the row is left unread",
+                               row=_row_name(reader, key), raw=read.raw, n=len(fields), count=len(cands),
+                               readings=shown)
+                rule = "missing-cells"
+            elif identities:
+                message = lazy("the digits '{raw}' can be split in {count} ways that fit the identities ({readings}); "
+                               "the row is left unread", raw=_quoted(read.raw), count=len(cands), readings=shown)
+                rule = "split-ambiguous"
+            else:
+                message = lazy("the digits '{raw}' can be split in {count} ways and no identity decides ({readings}); "
+                               "the row is left unread", raw=_quoted(read.raw), count=len(cands), readings=shown)
+                rule = "split-ambiguous"
+            if kept:
+                message = lazy("{message} — except the cells every reading agrees on: {cells}", message=message,
+                               cells=", ".join(kept))
+            reader.finding(rule, "warning", message, where, evidence)
+
+
+def _quoted(raw: str) -> str:
+    return raw if len(raw) <= 60 else raw[:60] + "…"
+
+
+def _shown(reading: tuple) -> str:
+    return " | ".join(_fmt(v) for v in reading)
+
+
+def _row_name(reader: TableReader, key: str) -> str:
+    """A row as the template prints it (the template's words are data: Chinese in any language)."""
+    if reader.table == "requests":
+        return _REQUEST_LABELS.get(key, key)
+    if reader.table == "active":
+        return _ACTIVE_LABELS.get(key, key)
+    return APPEAL_GROUP_LABELS.get(key, "行政复议、行政诉讼")
+
+
+def _field_name(field: str) -> str:
+    last = field.rsplit(".", 1)[-1]
+    return APPLICANT_COLUMN_LABELS.get(last) or ACTIVE_FIELD_LABELS.get(last) or APPEAL_FIELD_LABELS.get(last) or field
+
+
+_ACTIVE_LABELS = {s.key: s.label for s in ACTIVE_ROWS_2019 + ACTIVE_ROWS_2021}
 
 
 def _fmt(v) -> str:
@@ -401,6 +661,16 @@ def _fmt(v) -> str:
 
 
 # --- 四、appeals ------------------------------------------------------------------------------
+# the appeals row's own identities: in each group 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计
+APPEAL_SUMS = tuple(((g * 5, g * 5 + 1, g * 5 + 2, g * 5 + 3), g * 5 + 4) for g in range(3))
+# one group's row when the appeals table is printed as three small tables, one per group
+APPEAL_GROUP_CUES: dict[str, tuple[str, ...]] = {
+    "litigation_after_reconsideration": ("复议后起诉",),
+    "litigation_direct": ("直接起诉", "未经复议"),
+    "reconsideration": ("行政复议",),
+}
+
+
 def read_appeals(atoms: Sequence[Atom], start: int) -> tuple[dict, dict, list[Finding]]:
     reader = TableReader("appeals")
     fields = tuple(f"{g}.{f}" for g in APPEAL_GROUPS for f in APPEAL_FIELDS)
@@ -408,20 +678,24 @@ def read_appeals(atoms: Sequence[Atom], start: int) -> tuple[dict, dict, list[Fi
     begin = find_appeals_start(atoms, start)
     if begin is None:
         reader.finding("table-not-found", "error",
-                       "the appeals table (四、政府信息公开行政复议、行政诉讼情况) was not found", "appeals", None)
+                       lazy("the appeals table (四、政府信息公开行政复议、行政诉讼情况) was not found"), "appeals", None)
         return empty, {}, reader.findings
     groups = group_atoms(atoms[begin:])
-    group = next((g for g in groups if g.has_values()), None)
-    if group is None:
-        reader.finding("table-not-found", "error", "the appeals table has no values", "appeals",
+    with_values = [g for g in groups if g.has_values()]
+    if not with_values:
+        reader.finding("table-not-found", "error", lazy("the appeals table has no values"), "appeals",
                        atoms[begin].origin.describe())
         return empty, {}, reader.findings
+    by_group = _appeal_groups(groups)
+    if by_group is not None:
+        return _read_appeal_groups(reader, by_group)
+    group = with_values[0]
+    if not group.labels:
+        # the row of values under the header: the header's words are its label
+        k = groups.index(group)
+        group = Group([a for g in groups[:k] for a in g.labels], group.values)
     spec = RowSpec("appeals", "行政复议、行政诉讼", (), fields)
-
-    def groups_ok(reading: tuple) -> bool:
-        return all(None in reading[i:i + 5] or sum(reading[i:i + 4]) == reading[i + 4] for i in (0, 5, 10))
-
-    read = reader.read_row(spec, group, fields, row_identity=groups_ok)
+    read = reader.read_row(spec, group, fields, sums=APPEAL_SUMS)
     flat = read.values
     if read.candidates is not None:
         tmp = {"": flat}
@@ -432,11 +706,78 @@ def read_appeals(atoms: Sequence[Atom], start: int) -> tuple[dict, dict, list[Fi
     return rows, provenance, reader.findings
 
 
+def _appeal_groups(groups: Sequence[Group]) -> dict[str, Group] | None:
+    """The appeals table printed as one small table per group (行政复议 / 未经复议直接起诉 /
+    复议后起诉, each with its own 结果维持…总计 header): {group: its row}, when the first rows of
+    values each hold at most five cells and are named, in the template's order, by their labels."""
+    out: dict[str, Group] = {}
+    pending = ""
+    for group in groups:
+        if not group.has_values():
+            pending += group.key
+            continue
+        cells = [a for a in group.values if a.kind != "blank"]
+        if len(cells) > 5 or any(a.kind == "run" and len(a.text.split()) > 1 for a in cells):
+            return None  # one row holds more than a group: the template's single row
+        name = _appeal_group_named(group.key) or _appeal_group_named(pending)
+        expected = APPEAL_GROUPS[len(out)]
+        if name != expected:
+            return None
+        out[name] = group
+        pending = ""
+        if len(out) == len(APPEAL_GROUPS):
+            return out
+    return None
+
+
+def _appeal_group_named(key: str) -> str | None:
+    for group, cues in APPEAL_GROUP_CUES.items():  # the most specific first
+        if any(c in key for c in cues):
+            return group
+    return None
+
+
+def _read_appeal_groups(reader: TableReader, by_group: dict[str, Group]) -> tuple[dict, dict, list[Finding]]:
+    rows: dict[str, dict] = {}
+    provenance: dict[str, CellSource] = {}
+    for name in APPEAL_GROUPS:
+        group = by_group.get(name)
+        if group is None:
+            rows[name] = {f: None for f in APPEAL_FIELDS}
+            continue
+        spec = RowSpec(name, APPEAL_GROUP_LABELS[name], (), APPEAL_FIELDS)
+        read = reader.read_row(spec, group, APPEAL_FIELDS, sums=(((0, 1, 2, 3), 4),))
+        values = read.values
+        if read.candidates is not None:
+            tmp = {name: values}
+            _resolve_split_rows(reader, tmp, {name: read}, [], APPEAL_FIELDS)
+            values = tmp[name]
+        rows[name] = values
+        for f, src in read.sources.items():
+            provenance[f"appeals.{name}.{f}"] = src
+    return rows, provenance, reader.findings
+
+
 # --- 二、active disclosure (Article 20) -------------------------------------------------------
-def read_active(atoms: Sequence[Atom], start: int, end: int, specs: Sequence[RowSpec]) -> tuple[dict, dict, list[Finding]]:
+def read_active(atoms: Sequence[Atom], start: int, end: int, specs: Sequence[RowSpec],
+                narrative: Callable[[str, Sequence[str], list[tuple]], tuple | None] | None = None
+                ) -> tuple[dict, dict, list[Finding]]:
+    """`narrative(row, fields, candidates)`: the one candidate the report's text states, if any."""
     reader = TableReader("active")
     groups = group_atoms(atoms[start:end])
-    found, _ = match_rows(groups, specs)
+    found = match_rows(groups, specs).found
+    # The Article 20 table is five small tables whose order some reports change (第二十条第（一）项
+    # printed last): a row its label names unambiguously is taken wherever it stands.
+    used = {id(g) for g in found.values()}
+    for spec in specs:
+        if spec.key in found:
+            continue
+        named = [g for g in groups if g.has_values() and id(g) not in used and g.labels
+                 and any(cue in g.key for cue in spec.cues)
+                 and not any(o.key != spec.key and any(c in g.key for c in o.cues) for o in specs)]
+        if len(named) == 1:
+            found[spec.key] = named[0]
+            used.add(id(named[0]))
     rows: dict[str, dict] = {}
     provenance: dict[str, CellSource] = {}
     pending: dict[str, RowRead] = {}
@@ -445,7 +786,8 @@ def read_active(atoms: Sequence[Atom], start: int, end: int, specs: Sequence[Row
         if group is None:
             rows[spec.key] = {f: None for f in spec.fields}
             reader.finding("row-not-found", "warning",
-                           f"row {spec.label} was not found in the Article 20 table; its cells are null",
+                           lazy("row {label} was not found in the Article 20 table; its cells are null",
+                                label=spec.label),
                            f"active.{spec.key}", None)
             continue
         read = reader.read_row(spec, group, spec.fields)
@@ -456,5 +798,6 @@ def read_active(atoms: Sequence[Atom], start: int, end: int, specs: Sequence[Row
             pending[spec.key] = read
     for key, read in pending.items():
         spec = next(s for s in specs if s.key == key)
-        _resolve_split_rows(reader, rows, {key: read}, [], spec.fields)
+        stated = (lambda row, cands, spec=spec: narrative(row, spec.fields, cands)) if narrative else None
+        _resolve_split_rows(reader, rows, {key: read}, [], spec.fields, narrative=stated)
     return rows, provenance, reader.findings

@@ -7,7 +7,8 @@ table lines become one Table:
   pipe in a leading-pipe table continues the row above, as when a cell wrapped);
 - tab-separated rows (`a<TAB>b<TAB>c`);
 - one cell per line: tab-prefixed lines, a blank line between rows; a line without the tab inside
-  such a row continues the cell above (a wrapped label);
+  such a row continues the cell above (a wrapped label) — unless a digit would meet a digit or a
+  number would grow: then it is a cell of its own, and a line with tabs inside is several cells;
 - everything else is a paragraph (markdown `#` heading marks dropped).
 
 Page numbers standing alone on a line (`- 4 -`, `第4页`) are dropped so they can never be read as
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 
 from ..document import Cell, Document, Origin, Paragraph, Table
+from ..i18n import lazy
 from ..vocabulary import WORD_ARTEFACT_RE
 from . import MARKDOWN, TEXT, ReadError, decode_text
 from .chinese import is_traditional, to_simplified
@@ -33,7 +35,7 @@ def read_text(data: bytes) -> Document:
     if is_traditional(text):
         # the template's labels are matched in Simplified; same length, so offsets still hold
         text = to_simplified(text)
-        notes.append("the text is in Traditional characters; it was converted to Simplified (OpenCC t2s)")
+        notes.append(lazy("the text is in Traditional characters; it was converted to Simplified (OpenCC t2s)"))
     document = parse_text(text, media_type=MARKDOWN if _looks_markdown(text) else TEXT)
     document.notes.extend(notes)
     return document
@@ -46,7 +48,7 @@ def _looks_markdown(text: str) -> bool:
 def parse_text(text: str, media_type: str = TEXT) -> Document:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     if "\x00" in text:
-        raise ReadError("binary data, not a text file")
+        raise ReadError(lazy("binary data, not a text file"))
     lines = text.split("\n")
     clean = [_clean_line(line) for line in lines]
     blocks: list = []
@@ -211,9 +213,15 @@ def _read_cell_per_line(lines: list[str], i: int, blocks: list) -> int:
             continue
         if _is_cell_line(line):
             row.append(Cell(line[1:].strip(), Origin(line=i + 1, char=1)))
-        elif row and not _looks_like_heading(line):
+        elif "\t" in line.strip(" "):
+            # several cells on one line inside the table: each is a cell of its own
+            row.extend(Cell(t, Origin(line=i + 1, char=c)) for t, c in _split_cells(line, "\t", False) if t)
+        elif row and not _looks_like_heading(line) and _continues(row[-1].text, line.strip()):
             # a wrapped cell: the continuation has no tab
             row[-1].text += line.strip()
+        elif row and not _looks_like_heading(line):
+            # digits never join the cell above across a line break (3 / 2 is not 32): a cell of its own
+            row.append(Cell(line.strip(), Origin(line=i + 1, char=len(line) - len(line.lstrip()))))
         else:
             break
         i += 1
@@ -221,6 +229,12 @@ def _read_cell_per_line(lines: list[str], i: int, blocks: list) -> int:
         rows.append(row)
     blocks.append(Table(rows, Origin(line=start + 1)))
     return i
+
+
+def _continues(cell: str, line: str) -> bool:
+    """Whether `line` carries on the words of `cell` (a wrapped label): never where a digit would
+    meet a digit or a number would take more digits."""
+    return not (cell and cell[-1].isdigit()) and not (line and line[0].isdigit())
 
 
 _SECTION_HEAD_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+|\d{1,2})\s*[、.．]")
