@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .record import Record
+from .terminal import terminal_safe
 from .vocabulary import (
     ACTIVE_FIELD_LABELS, ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, ALL_REQUEST_ROW_LABELS, APPEAL_FIELD_LABELS,
     APPEAL_GROUP_LABELS, APPLICANT_COLUMN_LABELS,
@@ -17,10 +19,15 @@ def _fmt(value) -> str:
     return "" if value is None else str(value)
 
 
+def _safe(text) -> str:
+    """Report text for rich: control characters shown as escapes, markup brackets escaped."""
+    return escape(terminal_safe(text, one_line=True))
+
+
 def print_record(record: Record, console: Console | None = None) -> None:
     console = console or Console()
-    console.print(f"[bold]{record.agency or '（机关名称未识别）'}[/bold]  {record.year or '?'}年度  "
-                  f"模板 {record.template or '?'}  [dim]{record.source.path or ''}[/dim]")
+    console.print(f"[bold]{_safe(record.agency) or '（机关名称未识别）'}[/bold]  {record.year or '?'}年度  "
+                  f"模板 {record.template or '?'}  [dim]{_safe(record.source.path)}[/dim]")
     specs = {s.key: s for s in (ACTIVE_ROWS_2019 if record.template == "2019" else ACTIVE_ROWS_2021)}
     active = Table(title="二、主动公开政府信息情况", show_lines=False)
     active.add_column("信息内容")
@@ -53,6 +60,6 @@ def print_record(record: Record, console: Console | None = None) -> None:
         for f in record.findings:
             style = _SEVERITY_STYLE.get(f.severity, "")
             where = f" [{f.where}]" if f.where else ""
-            console.print(f"[{style}]{f.severity:7}[/{style}] {f.rule}{where}: {f.message}"
-                          + (f" [dim]({f.evidence})[/dim]" if f.evidence else ""))
+            console.print(f"[{style}]{f.severity:7}[/{style}] {f.rule}{_safe(where)}: {_safe(f.message)}"
+                          + (f" [dim]({_safe(f.evidence)})[/dim]" if f.evidence else ""))
     console.print()

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 import re
 import sys
-from pathlib import Path
 from typing import Optional
 
 import click
 
 from ..record import Finding, Record
+from ..terminal import terminal_safe
 from .registry import SEVERITY_RANK, REGISTRY, catalogue, selected, unknown_selectors
 
 _STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow"}, "info": {"dim": True}}
@@ -25,9 +25,9 @@ def _source_lines(path: str, record: Record) -> list[str]:
     if record.source.media_type not in _TEXT_MEDIA:
         return []
     try:
-        from ..ingest import read_document
+        from ..ingest import read_document, read_file
 
-        return read_document(Path(path).read_bytes(), path).lines
+        return read_document(read_file(path), path).lines
     except Exception:  # evidence display must never fail the check
         return []
 
@@ -95,7 +95,8 @@ def _header(path: str, record: Optional[Record]) -> str:
 
 def _print_text(path: str, record: Record, findings: list[Finding], color: bool) -> None:
     lines = _source_lines(path, record) if findings else []
-    click.echo(click.style(_header(path, record), bold=True) if color else _header(path, record))
+    header = terminal_safe(_header(path, record), one_line=True)
+    click.echo(click.style(header, bold=True) if color else header)
     if not findings:
         click.echo("  no findings")
         return
@@ -109,14 +110,14 @@ def _print_text(path: str, record: Record, findings: list[Finding], color: bool)
             rule = REGISTRY.get(f.rule)
             name = f" {rule.name}" if rule else ""
             origin = "" if f.origin == "source" else f" [{f.origin}]"
-            head = f"    {f.rule}{name}{origin}  {f.where or ''}"
+            head = f"    {f.rule}{name}{origin}  {terminal_safe(f.where, one_line=True)}"
             click.echo(click.style(head, **_STYLE[severity]) if color else head)
-            click.echo(f"        {f.message}")
+            click.echo(f"        {terminal_safe(f.message, one_line=True)}")
             at = source_line(f, record, lines)
             if at is not None:
-                click.echo(f"        line {at[0]}: {at[1]}")
+                click.echo(f"        line {at[0]}: {terminal_safe(at[1], one_line=True)}")
             elif f.evidence:
-                click.echo(f"        {f.evidence[:240]}")
+                click.echo(f"        {terminal_safe(f.evidence[:240], one_line=True)}")
 
 
 @click.command("check")
@@ -157,7 +158,8 @@ def check_command(files: tuple[str, ...], fmt: str, select: tuple[str, ...], ign
     for i, (path, record, error) in enumerate(parse_files(files, check=False)):
         if record is None:
             failed += 1
-            click.echo(f"gongkai check: {path}: {error}", err=True)
+            click.echo(f"gongkai check: {terminal_safe(path, one_line=True)}: {terminal_safe(error, one_line=True)}",
+                       err=True)
             continue
         findings = [f for f in record.findings + run_checks(record, select=sel or None, ignore=ign or None)
                     if selected(f.rule, sel or None, ign or None) and SEVERITY_RANK[f.severity] >= threshold]
