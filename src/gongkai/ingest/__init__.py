@@ -43,6 +43,13 @@ MAX_TABLE_CELLS = 250_000  # one table, merged cells counted once per slot they 
 MAX_DOCUMENT_CELLS = 1_000_000  # all tables of one document together
 # Lines of a text source: a report is a few hundred to a few thousand lines.
 MAX_TEXT_LINES = 200_000
+# OCR works on a page image at about 15 bytes a pixel: 40 megapixels (an A4 page at 600 dpi) is
+# its budget. A larger page is read at a lower resolution, down to MIN_OCR_DPI, below which
+# printed text cannot be read; a page that would need more is absurd and is not rendered.
+MAX_OCR_PIXELS = 40_000_000
+MIN_OCR_DPI = 100.0
+# An image file is not decoded past this many pixels (a 165 KB PNG can declare 12,000 x 12,000).
+MAX_IMAGE_PIXELS = 80_000_000
 
 
 class ReadError(Exception):
@@ -166,6 +173,17 @@ def _not_regular(mode: int) -> Message | None:
     if stat.S_ISSOCK(mode):
         return lazy("is a socket, not a file")
     return lazy("is not a regular file")
+
+
+def ocr_dpi(width_pt: float, height_pt: float, dpi: float) -> float | None:
+    """The resolution to render a page of this size (in points) at for OCR: `dpi`, lowered so
+    the image stays within MAX_OCR_PIXELS; None when even MIN_OCR_DPI would exceed it."""
+    if not (width_pt > 0 and height_pt > 0 and dpi > 0):
+        return None
+    pixels = (width_pt * dpi / 72.0) * (height_pt * dpi / 72.0)
+    if pixels > MAX_OCR_PIXELS:
+        dpi = dpi * (MAX_OCR_PIXELS / pixels) ** 0.5
+    return dpi if dpi >= MIN_OCR_DPI else None
 
 
 def table_too_large(rows: int, columns: int, cells: int | None = None) -> TooLarge:

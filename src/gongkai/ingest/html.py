@@ -134,7 +134,7 @@ def _span(value: str | None, limit: int, zero: int = 1) -> int:
     m = _DIGITS.match(value)
     if not m:
         return 1
-    digits = m.group(1).lstrip("0")
+    digits = m.group(1).lstrip("0") or "0"
     n = int(digits) if len(digits) <= 9 else limit  # "99999…" is as large as a span gets
     return min(n, limit) if n else zero
 
