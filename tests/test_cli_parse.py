@@ -13,13 +13,15 @@ from gongkai import parse
 from gongkai.ingest import ReadError
 from conftest import REPO, SEEDS
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched in English
+
 EXAMPLE = REPO / "examples" / "jingan-hrss-2023.txt"
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("gongkai")
     return subprocess.run([str(exe), *args], capture_output=True, text=True, input=stdin, timeout=120,
-                          env={**os.environ, "COLUMNS": "160"})
+                          env={**os.environ, "COLUMNS": "160", "GONGKAI_LANG": "en"})
 
 
 def test_jsonl_one_record_per_line_in_input_order(corpus_present):

@@ -21,6 +21,8 @@ from gongkai.i18n import render  # noqa: E402  (notes are Messages: shown in Eng
 
 from conftest import SEEDS, TABLES, gold_for  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched in English
+
 
 def _save(document) -> bytes:
     out = io.BytesIO()

@@ -19,6 +19,8 @@ from gongkai.ingest.pdf import pages_without_text, read_pdf, register_ocr
 from gongkai.vocabulary import REQUEST_ROWS_2019, REQUEST_ROWS_2021, normalize_label
 from gongkai.i18n import render  # noqa: E402  (notes are Messages: shown in English here)
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched in English
+
 HUAIAN = CORPUS / "real" / "huaian-city-2024-pdf" / "source.pdf"
 HONGZE_2023 = CORPUS / "real" / "hongze-district-2023-pdf" / "source.pdf"
 HONGZE_2024 = CORPUS / "real" / "hongze-district-2024-pdf" / "source.pdf"

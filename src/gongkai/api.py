@@ -66,7 +66,8 @@ def parse_files(paths: Iterable[str], *, check: bool = True, max_bytes: int | st
         except RecursionError:
             yield path, None, str(lazy("its structure is nested too deeply to be read"))
         except Exception as e:  # a bug must not cost the other files their output
-            yield path, None, str(lazy("internal error while reading ({error})", error=f"{type(e).__name__}: {e}"))
+            error = "{}: {}".format(type(e).__name__, e)
+            yield path, None, str(lazy("internal error while reading ({error})", error=error))
 
 
 def _text_bytes(text: str) -> bytes:

@@ -597,19 +597,19 @@ def classify_cell_text(text: str, confidence: float, mean: float | None = None) 
     if all(ch in _DASHES for ch in t):
         if confidence < MIN_CONFIDENCE:  # a faint 0 can look like a dash
             return unreadable_marker(), lazy("a dash read with confidence {confidence} < {minimum}",
-                                             confidence=f"{confidence:.2f}", minimum=MIN_CONFIDENCE)
+                                             confidence=round(confidence, 2), minimum=MIN_CONFIDENCE)
         return "——", None
     if any(_CJK_RE.match(ch) and ch not in _DASHES for ch in t):
         if mean is not None and mean < MIN_LABEL_CONFIDENCE:
             return unreadable_marker(), lazy("words read too unsurely (mean confidence {confidence})",
-                                             confidence=f"{mean:.2f}")
+                                             confidence=round(mean, 2))
         return text.strip(), None
     if _NUMBER_RE.match(t) and confidence >= MIN_CONFIDENCE:
         return t, None
     if t in ("/", "／", "\\", "╱"):
         return t, None  # the other null marks of the spec
     why = lazy("not a number") if not _NUMBER_RE.match(t) else \
-        lazy("confidence {confidence} < {minimum}", confidence=f"{confidence:.2f}", minimum=MIN_CONFIDENCE)
+        lazy("confidence {confidence} < {minimum}", confidence=round(confidence, 2), minimum=MIN_CONFIDENCE)
     return unreadable_marker(), why
 
 
