@@ -42,7 +42,7 @@ MAX_TABLE_COLUMNS = 1000
 MAX_TABLE_CELLS = 250_000  # one table, merged cells counted once per slot they cover
 MAX_DOCUMENT_CELLS = 1_000_000  # all tables of one document together
 # Lines of a text source: a report is a few hundred to a few thousand lines.
-MAX_TEXT_LINES = 200_000
+MAX_TEXT_LINES = 100_000
 # OCR works on a page image at about 15 bytes a pixel: 40 megapixels (an A4 page at 600 dpi) is
 # its budget. A larger page is read at a lower resolution, down to MIN_OCR_DPI, below which
 # printed text cannot be read; a page that would need more is absurd and is not rendered.
@@ -382,23 +382,29 @@ def _common_characters() -> frozenset[str]:
 def _utf16_without_bom(data: bytes) -> str | None:
     """'utf-16-le' or 'utf-16-be' when the bytes are UTF-16 text without a BOM, else None.
 
-    A report's digits, spaces and line breaks are ASCII, whose UTF-16 form has a NUL byte on one
-    side of each pair; text in other encodings has no NUL at all."""
+    A report's digits, spaces and line breaks are ASCII, whose UTF-16 form has a NUL byte beside
+    each; text in the other encodings has no NUL at all. Read in the right byte order those are
+    ASCII characters again; in the wrong one they become rare ideographs."""
     sample = data[:8192]
     if len(data) % 2 or b"\x00" not in sample:
         return None
     sample = sample[: len(sample) // 2 * 2]
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if max(even, odd) < len(sample) // 20 or min(even, odd) * 10 > max(even, odd):
+    if sample.count(0) < len(sample) // 20:
         return None
-    encoding = "utf-16-le" if odd > even else "utf-16-be"
-    try:
-        text = sample.decode(encoding)
-    except UnicodeDecodeError:
+    ascii_counts = {}
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if sum(1 for c in text if c < " " and c not in "\t\n\r\x0c") > max(4, len(text) // 100):
+            continue
+        ascii_counts[encoding] = sum(1 for c in text if " " <= c <= "~" or c in "\t\n\r")
+    if not ascii_counts:
         return None
-    if sum(1 for c in text if c < " " and c not in "\t\n\r\x0c") > max(4, len(text) // 100):
-        return None
-    return encoding
+    best = max(ascii_counts, key=ascii_counts.__getitem__)
+    other = min(ascii_counts.values()) if len(ascii_counts) == 2 else 0
+    return best if ascii_counts[best] > 2 * other else None
 
 
 _PRINTABLE_BYTES = bytes(range(9, 14)) + bytes(range(32, 256))
