@@ -292,7 +292,13 @@ def read_document(data: bytes, name: str | None = None) -> Document:
         if lines > MAX_TEXT_LINES:
             raise TooLarge(lazy("the text has {lines} lines, more than the {limit} a report can have",
                                 lines=lines, limit=MAX_TEXT_LINES))
-    return _reader(media_type)(data)
+    reader = _reader(media_type)
+    try:
+        return reader(data)
+    except RecursionError:  # tables nested thousands deep: no report is built so
+        raise ReadError(lazy("its structure is nested too deeply to be read")) from None
+    except MemoryError:
+        raise ReadError(lazy("not enough memory to read it")) from None
 
 
 def decode_text(data: bytes, declared: str | None = None) -> str:
