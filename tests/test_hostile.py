@@ -515,3 +515,10 @@ def test_a_real_libreoffice_is_stopped_whole(tmp_path, monkeypatch):
     profile = str(office._profile)
     assert _wait_until(lambda: not _processes_with(profile), 5), "soffice.bin outlived the timeout"
     assert not list(tmp_path.glob("gongkai-convert-*"))
+
+
+def test_control_characters_in_a_page_are_read_not_raised():
+    # found by the fuzz campaign: lxml parses them, then refuses them when the reader edits the tree
+    page = "<table><tr><td>a<p>1\x1b5</p></td><td>2\x00</td></tr><tr><td>x</td><td>y</td></tr></table>"
+    table = read_document(page.encode(), "a.html").blocks[0]
+    assert [[c.text for c in row] for row in table.rows] == [["a 1 5", "2"], ["x", "y"]]

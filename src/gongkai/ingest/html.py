@@ -56,6 +56,7 @@ _CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t\\r]*\\n\\s*(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")  # \s covers &nbsp; (U+00A0) and the full-width space (U+3000)
 _NEEDS_CLEANING = re.compile("[\\s\u00ad\u200b\u200c\u200d\u2060\ufeff\ufdd0]")
 _DIGITS = re.compile(r"\s*(\d+)")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def clean_text(raw: str) -> str:
     """Source text -> displayed text: whitespace collapsed, &nbsp;/full-width spaces stripped."""
     if _NEEDS_CLEANING.search(raw) is None:
@@ -376,6 +377,10 @@ def read_html(data: bytes) -> Document:
     # overrides any <meta charset> in them.
     if _MARK in text:
         text = text.replace(_MARK, "")
+    if _NOT_XML.search(text):
+        # Control characters a browser shows as nothing would make the tree unwritable (lxml
+        # refuses them in text it is given); a space, so that digits on both sides stay apart.
+        text = _NOT_XML.sub(" ", text)
     text = _trim_attributes(text)
     root = etree.fromstring(text.encode("utf-8"), _parser()) if text.strip() else None
     blocks: list[Paragraph | Table] = []
