@@ -18,7 +18,7 @@ import stat
 from typing import Callable
 
 from ..document import Document
-from ..i18n import Message, lazy, render
+from ..i18n import Message, _, lazy, render
 
 TEXT = "text/plain"
 MARKDOWN = "text/markdown"
@@ -86,7 +86,7 @@ def max_file_bytes(value: int | str | None = None) -> int:
     try:
         return int(float(number) * factor)
     except ValueError:
-        raise ValueError(f"not a size: {value!r} (write e.g. 100M, 2G or a number of bytes)") from None
+        raise ValueError(_("not a size: {value} (write e.g. 100M, 2G or a number of bytes)", value=repr(value))) from None
 
 
 def check_size(size: int, max_bytes: int | None = None) -> None:
