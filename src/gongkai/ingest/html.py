@@ -56,7 +56,8 @@ _CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t\\r]*\\n\\s*(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")  # \s covers &nbsp; (U+00A0) and the full-width space (U+3000)
 _NEEDS_CLEANING = re.compile("[\\s\u00ad\u200b\u200c\u200d\u2060\ufeff\ufdd0]")
 _DIGITS = re.compile(r"\s*(\d+)")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML_CHARS = "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32)])) + "\ufffe\uffff"
+_NOT_XML = re.compile(f"[{re.escape(_NOT_XML_CHARS)}]")
 def clean_text(raw: str) -> str:
     """Source text -> displayed text: whitespace collapsed, &nbsp;/full-width spaces stripped."""
     if _NEEDS_CLEANING.search(raw) is None:
@@ -377,7 +378,7 @@ def read_html(data: bytes) -> Document:
     # overrides any <meta charset> in them.
     if _MARK in text:
         text = text.replace(_MARK, "")
-    if _NOT_XML.search(text):
+    if any(c in text for c in _NOT_XML_CHARS) and _NOT_XML.search(text):
         # Control characters a browser shows as nothing would make the tree unwritable (lxml
         # refuses them in text it is given); a space, so that digits on both sides stay apart.
         text = _NOT_XML.sub(" ", text)
@@ -397,8 +398,9 @@ def read_html(data: bytes) -> Document:
 
 
 # A start tag with this many attributes is no page's: libxml2 checks each new attribute against
-# all before it (100,000 attributes cost over a minute), so such a tag keeps only those read here.
-_MAX_ATTRIBUTES = 200
+# all before it (100,000 attributes cost over a minute; 1,000 a few ms), so such a tag keeps only
+# those read here.
+_MAX_ATTRIBUTES = 1000
 _ATTRIBUTE = r"""\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
 _MANY_ATTRIBUTES = re.compile(r"<[A-Za-z][^\s/>]*+(?>%s){%d}" % (_ATTRIBUTE, _MAX_ATTRIBUTES))
 _TAG_WITH_ATTRIBUTES = re.compile(r"<([A-Za-z][^\s/>]*+)((?>%s)*)\s*/?>?" % _ATTRIBUTE)
@@ -409,7 +411,10 @@ _USED_ATTRIBUTES = frozenset({"rowspan", "colspan", "style", "hidden"})
 def _trim_attributes(text: str) -> str:
     """The page with every start tag of absurdly many attributes cut down to the ones this reader
     uses (first occurrence each, as browsers take them); other pages unchanged."""
-    if _MANY_ATTRIBUTES.search(text) is None:
+    # Each attribute needs a separator and most an "=": a page with fewer of them in all has no such
+    # tag, and most pages are spared the scan.
+    if text.count("=") + text.count(" ") + text.count("\n") + text.count("\t") < _MAX_ATTRIBUTES \
+            or _MANY_ATTRIBUTES.search(text) is None:
         return text
 
     def trim(m: re.Match[str]) -> str:
