@@ -45,3 +45,13 @@ def corpus_present():
     if not CORPUS.is_dir():
         pytest.fail(f"the shared corpus is missing: expected {CORPUS} beside the checkout")
     return CORPUS
+
+
+@pytest.fixture
+def english():
+    """Messages in English (their msgids), for tests that match a reason's wording; Chinese is the
+    default everywhere else."""
+    from gongkai.i18n import use_language
+
+    with use_language("en"):
+        yield

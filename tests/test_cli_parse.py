@@ -13,6 +13,8 @@ from gongkai import parse
 from gongkai.ingest import ReadError
 from conftest import REPO, SEEDS
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched in English
+
 EXAMPLE = REPO / "examples" / "jingan-hrss-2023.txt"
 
 
@@ -75,9 +77,10 @@ def test_python_api_accepts_path_bytes_and_text():
 
 
 def test_api_raises_read_error_for_non_reports():
-    with pytest.raises(ReadError, match="empty"):
+    with pytest.raises(ReadError, match="empty") as empty:
         parse(b"")
-    with pytest.raises(ReadError, match="未发现年度报告"):
+    assert empty.value.localized("zh") == "文件为空"
+    with pytest.raises(ReadError, match="no annual report"):
         parse("一段文字。\n没有表格。")
 
 

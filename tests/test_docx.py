@@ -17,8 +17,11 @@ from gongkai.document import Paragraph, Table  # noqa: E402
 from gongkai.ingest import DOCX, ReadError, read_document, sniff  # noqa: E402
 from gongkai.ingest.docx import format_number, read_docx  # noqa: E402
 from gongkai.render.docx import render_blank_template_docx, render_docx  # noqa: E402
+from gongkai.i18n import render  # noqa: E402  (notes are Messages: shown in English here)
 
 from conftest import SEEDS, TABLES, gold_for  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched in English
 
 
 def _save(document) -> bytes:
@@ -158,7 +161,7 @@ def test_traditional_characters_are_simplified():
     d.add_paragraph("本機關認真貫徹落實《條例》，紮實推進政府信息公開工作。")
     doc = read_docx(_save(d))
     assert _paragraphs(doc)[0] == "上海市人力资源和社会保障局2023年政府信息公开工作年度报告"
-    assert any("Traditional" in n for n in doc.notes)
+    assert any("Traditional" in render(n, "en") for n in doc.notes)
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)

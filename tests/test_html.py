@@ -22,6 +22,7 @@ from gongkai.ingest.html import declared_charset, read_html
 from gongkai.render.html import _td as html_cell, render_html
 from gongkai.render import layout
 from gongkai import vocabulary as V
+from gongkai.i18n import render  # noqa: E402  (notes are Messages: shown in English here)
 
 GOLDS = [gold_for(s) for s in SEEDS]
 IDS = [s.stem for s in SEEDS]
@@ -97,7 +98,7 @@ def test_traditional_page_is_really_traditional_and_noted():
     assert "總計" in text and "总计" not in text
     assert to_traditional(gold["agency"]) in text
     doc = read_html(data)
-    assert any("Traditional" in n for n in doc.notes)
+    assert any("Traditional" in render(n, "en") for n in doc.notes)
     assert any(gold["agency"] in p for p in _paragraphs(doc))
 
 
@@ -386,7 +387,7 @@ def test_stale_gb_declaration_on_utf8_page():
     data = _page("<p>政府信息公开</p>", head='<meta charset="gb2312">')
     doc = read_html(data)
     assert _paragraphs(doc) == ["政府信息公开"]
-    assert any("UTF-8" in n for n in doc.notes)
+    assert any("UTF-8" in render(n, "en") for n in doc.notes)
 
 
 def test_a_few_broken_bytes_do_not_lose_the_page():
@@ -395,7 +396,7 @@ def test_a_few_broken_bytes_do_not_lose_the_page():
     damaged = page[:cut] + b"\xff" + page[cut:]
     doc = read_html(damaged)
     assert _paragraphs(doc)[0] == "政府信息公开工作年度报告"
-    assert any("replaced" in n for n in doc.notes)
+    assert any("replaced" in render(n, "en") for n in doc.notes)
     with pytest.raises(ReadError):
         read_html(bytes(range(128, 256)) * 20)
 
@@ -413,7 +414,7 @@ def test_traditional_page_converted():
     doc = read_html(page.encode("utf-8"))
     assert _paragraphs(doc) == ["上海市静安区人力资源和社会保障局2023年政府信息公开工作年度报告"]
     assert _texts(_tables(doc)[0]) == [["（七）总计", "17"]]
-    assert any("Traditional" in n for n in doc.notes)
+    assert any("Traditional" in render(n, "en") for n in doc.notes)
     simplified = read_html(_page("<p>上海市静安区人力资源和社会保障局政府信息公开工作年度报告</p>"))
     assert simplified.notes == []
 

@@ -19,6 +19,8 @@ from gongkai.render.docx import docx_to, render_docx  # noqa: E402
 
 from conftest import SEEDS, TABLES, gold_for  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched in English
+
 
 def require_soffice() -> None:
     if office.find_soffice() is None:

@@ -17,6 +17,9 @@ from gongkai.ingest import PDF, ReadError, read_document
 from gongkai.ingest import pdf as pdf_reader
 from gongkai.ingest.pdf import pages_without_text, read_pdf, register_ocr
 from gongkai.vocabulary import REQUEST_ROWS_2019, REQUEST_ROWS_2021, normalize_label
+from gongkai.i18n import render  # noqa: E402  (notes are Messages: shown in English here)
+
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched in English
 
 HUAIAN = CORPUS / "real" / "huaian-city-2024-pdf" / "source.pdf"
 HONGZE_2023 = CORPUS / "real" / "hongze-district-2023-pdf" / "source.pdf"
@@ -363,7 +366,7 @@ def test_page_without_text_is_noted(corpus_present):
         doc = read_pdf(data)
     finally:
         register_ocr(old)
-    assert doc.notes == ["page 6 of 6: no text layer (scanned image), not read: no OCR engine is installed"]
+    assert [render(n, "en") for n in doc.notes] == ["page 6 of 6: no text layer (scanned image), not read: no OCR engine is installed"]
     assert len(tables(doc)) == 3  # the text pages are read as before
 
 
@@ -383,7 +386,7 @@ def test_ocr_engine_reads_the_pages_without_text(corpus_present):
         register_ocr(old)
     assert calls == [(True, [6])]
     assert doc.blocks[-1].text == "洪泽区人民政府" and doc.blocks[-1].origin.confidence == 0.9
-    assert doc.notes == ["page 6: no text layer, read by OCR"]
+    assert [render(n, "en") for n in doc.notes] == ["page 6: no text layer, read by OCR"]
 
 
 # --- end to end ---------------------------------------------------------------------------------------------

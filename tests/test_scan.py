@@ -22,6 +22,8 @@ from gongkai.ingest.scan import MIN_CONFIDENCE, UNREADABLE, classify_cell_text, 
 from conftest import SEEDS, gold_cells, gold_for, same  # noqa: E402
 from test_formats_roundtrip import rendered_seeds, require_soffice  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched in English
+
 
 @pytest.fixture(scope="module")
 def pages():

@@ -4,44 +4,42 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from pathlib import Path
 from typing import Iterable, Iterator, Union
 
-from .i18n import _
-from .ingest import ReadError, read_document, sniff
+from .i18n import lazy
+from .ingest import ReadError, check_size, max_file_bytes, read_document, read_file, sniff
 from .record import Record, Source
 
 PathOrData = Union[str, os.PathLike, bytes]
 
 
-def parse(source: PathOrData, *, name: str | None = None, check: bool = True) -> Record:
+def parse(source: PathOrData, *, name: str | None = None, check: bool = True,
+          max_bytes: int | str | None = None) -> Record:
     """Read one report and return its record.
 
     `source` is a path (str or PathLike), the bytes of a file, or the report's text itself (a str
     that is not an existing path and contains a line break or is long). `name` labels bytes/text
     input in `record.source.path`. With `check` the record carries the checks' findings too.
+    `max_bytes` caps the input's size (default: $GONGKAI_MAX_BYTES, else 100 MB; '50M', '1G' and
+    0 for no cap are accepted); only regular files are read (not FIFOs or devices).
     Raises `ReadError` (with a reason a person can read) when the input is no readable report.
     """
     if isinstance(source, bytes):
-        return parse_bytes(source, name=name, check=check)
+        return parse_bytes(source, name=name, check=check, max_bytes=max_bytes)
     if isinstance(source, str) and ("\n" in source or len(source) > 1024) and not _is_file(source):
-        return parse_bytes(source.encode("utf-8"), name=name, check=check)
-    path = Path(source)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ReadError(_("no such file")) from None
-    except IsADirectoryError:
-        raise ReadError(_("is a directory, not a file")) from None
-    except OSError as e:
-        raise ReadError(_("cannot be opened ({reason})", reason=e.strerror or e)) from None
-    return parse_bytes(data, name=name or str(source), check=check)
+        return parse_bytes(_text_bytes(source), name=name, check=check, max_bytes=max_bytes)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"parse() takes a path, bytes or text, not {type(source).__name__}")
+    data = read_file(source, max_bytes)
+    return parse_bytes(data, name=name or _display_name(source), check=check, max_bytes=max_bytes)
 
 
-def parse_bytes(data: bytes, *, name: str | None = None, check: bool = True) -> Record:
+def parse_bytes(data: bytes, *, name: str | None = None, check: bool = True,
+                max_bytes: int | str | None = None) -> Record:
     """Read one report from the bytes of its file."""
     from .extract import extract  # imported here so `import gongkai` stays light
 
+    check_size(len(data), max_bytes)
     document = read_document(data, name)
     record = extract(document)
     record.source = Source(path=name, sha256=hashlib.sha256(data).hexdigest(), media_type=document.media_type)
@@ -55,24 +53,54 @@ def parse_bytes(data: bytes, *, name: str | None = None, check: bool = True) -> 
     return record
 
 
-def parse_files(paths: Iterable[str], *, check: bool = True) -> Iterator[tuple[str, Record | None, str | None]]:
+def parse_files(paths: Iterable[str], *, check: bool = True, max_bytes: int | str | None = None
+                ) -> Iterator[tuple[str, Record | None, str | None]]:
     """Parse files one by one: (path, record, None), or (path, None, reason) for a file that cannot
     be read (`-` is standard input). A failure, even a bug in a reader, never stops the others."""
     for path in paths:
         try:
-            if path == "-":  # standard input
-                yield path, parse_bytes(sys.stdin.buffer.read(), name=path, check=check), None
+            if path == "-":  # standard input, bounded like a file
+                yield path, parse_bytes(read_stdin(max_bytes), name=path, check=check, max_bytes=max_bytes), None
                 continue
-            yield path, parse(path, check=check), None
+            yield path, parse(path, check=check, max_bytes=max_bytes), None
         except ReadError as e:
             yield path, None, str(e)
+        except MemoryError:
+            yield path, None, str(lazy("not enough memory to read it"))
+        except RecursionError:
+            yield path, None, str(lazy("its structure is nested too deeply to be read"))
         except Exception as e:  # a bug must not cost the other files their output
-            yield path, None, _("internal error while reading ({error}: {detail})", error=type(e).__name__, detail=e)
+            error = "{}: {}".format(type(e).__name__, e)
+            yield path, None, str(lazy("internal error while reading ({error})", error=error))
+
+
+def read_stdin(max_bytes: int | str | None = None) -> bytes:
+    """Standard input's bytes, refused past the size cap like a file."""
+    limit = max_file_bytes(max_bytes)
+    data = sys.stdin.buffer.read(limit + 1) if limit > 0 else sys.stdin.buffer.read()
+    check_size(len(data), max_bytes)
+    return data
+
+
+def _text_bytes(text: str) -> bytes:
+    """A report's text as UTF-8. Lone surrogates (text decoded with surrogateescape, or cut in a
+    lossy path) are given back as the bytes they stood for, else as '?', rather than raising."""
+    for errors in ("strict", "surrogateescape", "replace"):
+        try:
+            return text.encode("utf-8", errors)
+        except UnicodeEncodeError:
+            continue
+    raise AssertionError("unreachable: 'replace' always encodes")
+
+
+def _display_name(source: "str | os.PathLike") -> str:
+    # a name that came from the file system with undecodable bytes keeps them visible, not raw
+    return os.fsdecode(source).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _is_file(text: str) -> bool:
     try:
-        return Path(text).is_file()
+        return os.path.isfile(text)
     except (OSError, ValueError):
         return False
 

@@ -25,13 +25,18 @@ def main() -> None:
 
 # --- parse -------------------------------------------------------------------------------------
 @main.command("parse")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+# Not click.Path(dir_okay=False): one argument that is not a readable file (or `-`, standard input) must cost only its own
+# output (a line on stderr, exit 2), not that of every other file.
+@click.argument("files", nargs=-1, required=True, type=str)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default=None,
               help="table: the statutory tables as the template lays them out (default on a terminal); "
                    "json: one record, or an array for several files (default otherwise); "
                    "jsonl: one record per line, in input order.")
 @click.option("--no-check", is_flag=True, help="Skip the checks; findings then only say what could not be read.")
-def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool) -> None:
+@click.option("--max-size", metavar="SIZE", default=None,
+              help="Refuse files larger than this (e.g. 50M, 1G; 0 for no limit). "
+                   "Default: $GONGKAI_MAX_BYTES, else 100M.")
+def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool, max_size: str | None) -> None:
     """Read reports (text, HTML, PDF, Word, scans) into records.
 
     A file that cannot be read gets a line on stderr naming it and why; the other files still come
@@ -47,16 +52,24 @@ def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool) -> No
     import sys
 
     from .api import parse_files
+    from .ingest import max_file_bytes
     from .render.terminal import print_record
+    from .terminal import terminal_safe
 
+    if max_size is not None:
+        try:
+            max_file_bytes(max_size)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--max-size") from None
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "json"
     failed = 0
     records = []
-    for path, record, error in parse_files(files, check=not no_check):
+    for path, record, error in parse_files(files, check=not no_check, max_bytes=max_size):
         if record is None:
             failed += 1
-            click.echo(f"gongkai: {path}: {error}", err=True)
+            click.echo(f"gongkai: {terminal_safe(path, one_line=True)}: {terminal_safe(error, one_line=True)}",
+                       err=True)
             continue
         if fmt == "jsonl":
             click.echo(record.to_json())

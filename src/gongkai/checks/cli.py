@@ -17,6 +17,7 @@ from ..cli_base import ConfigError, command, load_config
 from ..i18n import N_, _, language, listing
 from ..locations import describe
 from ..record import Finding, Record, origin_word, severity_word
+from ..terminal import terminal_safe
 from .registry import SEVERITY_RANK, REGISTRY, catalogue, nearest, selected, unknown_selectors
 
 _STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow"}, "info": {"dim": True}}
@@ -32,9 +33,9 @@ def _source_lines(path: str, record: Record) -> list[str]:
     if record.source.media_type not in _TEXT_MEDIA:
         return []
     try:
-        from ..ingest import read_document
+        from ..ingest import read_document, read_file
 
-        return read_document(Path(path).read_bytes(), path).lines
+        return read_document(read_file(path), path).lines
     except Exception:  # evidence display must never fail the check
         return []
 
@@ -115,7 +116,7 @@ def _print_text(path: str, record: Record, findings: list[Finding], out: IO, col
         click.echo(click.style(text, **style) if color and style else text, file=out, color=color)
 
     lines = _source_lines(path, record) if findings and path != STDIN else []
-    echo(_header(path, record), bold=True)
+    echo(terminal_safe(_header(path, record), one_line=True), bold=True)
     if not findings:
         echo("  " + _("no findings"))
         return
@@ -128,13 +129,13 @@ def _print_text(path: str, record: Record, findings: list[Finding], out: IO, col
             rule = REGISTRY.get(f.rule)
             name = f" {rule.name}" if rule else ""
             origin = "" if f.origin == "source" else f" [{origin_word(f.origin)}]"
-            echo(f"    {f.rule}{name}{origin}  {describe(f.where)}", **_STYLE[severity])
-            echo(f"        {f.message}")
+            echo(f"    {f.rule}{name}{origin}  {terminal_safe(describe(f.where), one_line=True)}", **_STYLE[severity])
+            echo(f"        {terminal_safe(f.message, one_line=True)}")
             at = source_line(f, record, lines)
             if at is not None:
-                echo("        " + _("line {line}: {text}", line=at[0], text=at[1]))
+                echo("        " + _("line {line}: {text}", line=at[0], text=terminal_safe(at[1], one_line=True)))
             elif f.evidence:
-                echo(f"        {f.evidence[:240]}")
+                echo(f"        {terminal_safe(f.evidence[:240], one_line=True)}")
 
 
 def _statistics(counts: Counter, severities: dict[str, str], fmt: str, out: IO) -> None:
@@ -232,7 +233,7 @@ def check_command(inputs: tuple[str, ...], fmt: str, select: tuple[str, ...], ig
       gongkai check --format jsonl reports/ | jq -r .rule | sort | uniq -c
       cat report.txt | gongkai check -
     """
-    from ..api import parse_bytes, parse_files
+    from ..api import parse_bytes, parse_files, read_stdin
     from ..ingest import ReadError
     from . import run_checks
 
@@ -256,7 +257,7 @@ def check_command(inputs: tuple[str, ...], fmt: str, select: tuple[str, ...], ig
     failed: list[str] = []
     for item, why in missing:
         failed.append(item)
-        click.echo(f"gongkai: {item}: {why}", err=True)
+        click.echo(f"gongkai: {terminal_safe(item, one_line=True)}: {why}", err=True)
     files_with_errors = errors = checked = 0
     counts: Counter = Counter()
     severities: dict[str, str] = {}
@@ -267,7 +268,7 @@ def check_command(inputs: tuple[str, ...], fmt: str, select: tuple[str, ...], ig
         for path in paths:
             if path == STDIN and stdin_filename:
                 try:
-                    yield stdin_filename, parse_bytes(sys.stdin.buffer.read(), name=stdin_filename, check=False), None
+                    yield stdin_filename, parse_bytes(read_stdin(), name=stdin_filename, check=False), None
                 except ReadError as e:
                     yield stdin_filename, None, str(e)
             else:
@@ -277,7 +278,8 @@ def check_command(inputs: tuple[str, ...], fmt: str, select: tuple[str, ...], ig
         for path, record, error in records():
             if record is None:
                 failed.append(path)
-                click.echo(f"gongkai: {path}: {error}", err=True)
+                click.echo(f"gongkai: {terminal_safe(path, one_line=True)}: {terminal_safe(error, one_line=True)}",
+                           err=True)
                 continue
             checked += 1
             findings = [f.localized(lang) for f in record.findings + run_checks(record, select=sel or None,

@@ -23,13 +23,15 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from lxml import etree
 
 from ..document import Cell, Document, Origin, Paragraph, Table
-from . import DOCX, ReadError
+from ..i18n import lazy
+from . import DOCX, GridBudget, ReadError
 from .chinese import join_fragments, simplify_blocks
 
 W_TRANSITIONAL = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -37,9 +39,11 @@ W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-# A document.xml larger than this is no annual report (they are a few hundred KB); refusing it
-# keeps a zip bomb from exhausting memory.
-MAX_PART_BYTES = 200 * 1024 * 1024
+# A part larger than this is no annual report's (document.xml of a long report is a few MB):
+# it is refused before it is inflated, and inflating stops here even when the archive's
+# declared sizes lie.
+MAX_PART_BYTES = 64 * 1024 * 1024
+_READ_CHUNK = 1 << 20
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
@@ -59,20 +63,18 @@ class _Package:
     """Just enough OPC: the main document part and the parts it relates to."""
 
     def __init__(self, data: bytes):
+        # Only the parts that are read are inflated (and their checksums checked, by zipfile, as
+        # they are read): a package may carry gigabytes of media no report needs.
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
-            bad = self.zip.testzip()
-        except zipfile.BadZipFile as e:
-            raise ReadError(f"the Word (.docx) file is damaged or truncated: {e}") from None
-        except (EOFError, OSError, ValueError, zipfile.LargeZipFile) as e:
-            raise ReadError(f"the Word (.docx) file is damaged or truncated: {e}") from None
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zipfile.LargeZipFile) as e:
+            raise ReadError(lazy("the Word (.docx) file is damaged or truncated: {error}", error=str(e))) from None
         except RuntimeError as e:  # zipfile raises RuntimeError for encrypted members
-            raise ReadError(f"the Word (.docx) file is encrypted: {e}") from None
+            raise ReadError(lazy("the Word (.docx) file is encrypted: {error}", error=str(e))) from None
         self.names = {n.lower(): n for n in self.zip.namelist()}
-        self.damaged = bad
         self.main = self._main_part()
         if self.main is None:
-            raise ReadError("a ZIP archive without a Word document part (word/document.xml)")
+            raise ReadError(lazy("a ZIP archive without a Word document part (word/document.xml)"))
 
     def read(self, name: str) -> bytes | None:
         real = self.names.get(name.lstrip("/").lower())
@@ -80,13 +82,25 @@ class _Package:
             return None
         info = self.zip.getinfo(real)
         if info.file_size > MAX_PART_BYTES:
-            raise ReadError(f"the Word (.docx) part {real} is implausibly large ({info.file_size} bytes)")
+            raise _part_too_large(real)
         try:
-            return self.zip.read(real)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-            raise ReadError(f"the Word (.docx) file is damaged or truncated ({real}: {e})") from None
+            with self.zip.open(info) as member:
+                # In chunks, so a member whose declared size is a lie inflates no further than
+                # the cap (zipfile would inflate up to 2 GB in one call before comparing).
+                chunks, total = [], 0
+                while chunk := member.read(_READ_CHUNK):
+                    total += len(chunk)
+                    if total > MAX_PART_BYTES:
+                        raise _part_too_large(real)
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error,
+                NotImplementedError) as e:  # the last: a compression method zipfile does not know
+            raise ReadError(lazy("the Word (.docx) file is damaged or truncated ({part}: {error})",
+                                 part=real, error=str(e))) from None
         except RuntimeError as e:
-            raise ReadError(f"the Word (.docx) file is encrypted ({real}: {e})") from None
+            raise ReadError(lazy("the Word (.docx) file is encrypted ({part}: {error})",
+                                 part=real, error=str(e))) from None
 
     def rels(self, part: str) -> dict[str, str]:
         """Relationship type suffix (e.g. 'styles') -> target part name, for `part` ('' = package)."""
@@ -119,6 +133,13 @@ class _Package:
 
 
 _local_parser: etree.XMLParser | None = None
+
+
+def _part_too_large(part: str) -> ReadError:
+    from . import TooLarge
+
+    return TooLarge(lazy("the Word (.docx) part {part} is larger than the {limit} MB a report's part can be",
+                         part=part, limit=MAX_PART_BYTES // (1024 * 1024)))
 
 
 def _xml_parser() -> etree.XMLParser:
@@ -243,7 +264,7 @@ class _Numbering:
         start = self._val(lvl, "start")
         legal = lvl.find(self._q("isLgl"))
         return _Level(fmt=self._val(lvl, "numFmt") or "decimal", text=self._val(lvl, "lvlText") or "",
-                      start=int(start) if start and start.lstrip("-").isdigit() else 1,
+                      start=_number(start, 1, low=0, high=_MAX_LIST_NUMBER),
                       legal=legal is not None and legal.get(self._q("val"), "1") not in ("0", "false"),
                       style=self._val(lvl, "pStyle"))
 
@@ -253,7 +274,7 @@ class _Numbering:
             levels = {}
             for lvl in absnum.findall(self._q("lvl")):
                 ilvl = lvl.get(self._q("ilvl"))
-                if ilvl is not None and ilvl.isdigit():
+                if _level_index(ilvl) is not None:
                     levels[int(ilvl)] = self._level(lvl)
             self.abstract[aid] = levels
         for num in root.iter(self._q("num")):
@@ -263,11 +284,11 @@ class _Numbering:
             replaced: dict[int, _Level] = {}
             for ov in num.findall(self._q("lvlOverride")):
                 ilvl = ov.get(self._q("ilvl"))
-                if ilvl is None or not ilvl.isdigit():
+                if _level_index(ilvl) is None:
                     continue
                 so = self._val(ov, "startOverride")
-                if so and so.lstrip("-").isdigit():
-                    overrides[int(ilvl)] = int(so)
+                if _number(so, None) is not None:
+                    overrides[int(ilvl)] = _number(so, 1, low=0, high=_MAX_LIST_NUMBER)
                 lvl = ov.find(self._q("lvl"))
                 if lvl is not None:
                     replaced[int(ilvl)] = self._level(lvl)
@@ -286,7 +307,7 @@ class _Numbering:
             numpr = ppr.find(self._q("numPr")) if ppr is not None else None
             if numpr is not None:
                 ilvl = self._val(numpr, "ilvl")
-                self.style_num[sid] = (self._val(numpr, "numId"), int(ilvl) if ilvl and ilvl.isdigit() else None)
+                self.style_num[sid] = (self._val(numpr, "numId"), _level_index(ilvl))
 
     def _style_numbering(self, style: str | None) -> tuple[str | None, int | None]:
         seen = set()
@@ -310,7 +331,7 @@ class _Numbering:
         if numpr is not None:
             num_id = self._val(numpr, "numId")
             v = self._val(numpr, "ilvl")
-            ilvl = int(v) if v and v.isdigit() else None
+            ilvl = _level_index(v)
         if num_id is None:
             num_id, style_ilvl = self._style_numbering(style)
             ilvl = ilvl if ilvl is not None else style_ilvl
@@ -371,6 +392,7 @@ class _BodyReader:
         self.w = w
         self.numbering = numbering
         self.blocks: list[Paragraph | Table] = []
+        self.budget = GridBudget()
         self.q = {name: f"{{{w}}}{name}" for name in (
             "p", "tbl", "tr", "tc", "sdt", "sdtContent", "customXml", "r", "t", "tab", "br", "cr",
             "noBreakHyphen", "softHyphen", "rPr", "vanish", "webHidden", "del", "moveFrom", "delText",
@@ -477,7 +499,7 @@ class _BodyReader:
                         continue
                     self.container(c.element, c.path)
             return
-        grid = _grid(rows)
+        grid = _grid(rows, self.budget)
         if grid:
             self.blocks.append(Table(grid, Origin(dom_path=path)))
         for inner, inner_path in nested:
@@ -520,13 +542,22 @@ class _BodyReader:
                     self._cell_content(choice, child_path, lines, nested)
 
 
-def _grid(rows: list[tuple[str, int, int, list[_TableCell]]]) -> list[list[Cell]]:
-    """Word's rows of cells (with spans and merges) -> a rectangular grid of Cells."""
+def _grid(rows: list[tuple[str, int, int, list[_TableCell]]], budget: GridBudget | None = None
+          ) -> list[list[Cell]]:
+    """Word's rows of cells (with spans and merges) -> a rectangular grid of Cells.
+
+    Spans are counted against `budget` before they are built: a gridSpan of 200,000,000 is
+    refused, not allocated."""
+    budget = budget or GridBudget()
+    budget.table(len(rows))
+    count = budget.add
     grid: list[list[Cell | None]] = []
     for r, (tr_path, before, after, cells) in enumerate(rows):
+        count(before, before)
         row: list[Cell | None] = [Cell("", Origin(dom_path=tr_path)) for _ in range(before)]
         for c in cells:
             col = len(row)
+            count(c.span, col + c.span)
             above = grid[r - 1][col] if r > 0 and col < len(grid[r - 1]) else None
             if c.vmerge == "continue" and above is not None:
                 # a vertically merged cell's continuation shows its owner's text
@@ -540,6 +571,7 @@ def _grid(rows: list[tuple[str, int, int, list[_TableCell]]]) -> list[list[Cell]
             text = c.text
             row.append(Cell(text, origin))
             row.extend(Cell(text, origin, spanned=True) for _ in range(c.span - 1))
+        count(after, len(row) + after)
         row.extend(Cell("", Origin(dom_path=tr_path)) for _ in range(after))
         grid.append(row)
     width = max((len(row) for row in grid), default=0)
@@ -547,6 +579,7 @@ def _grid(rows: list[tuple[str, int, int, list[_TableCell]]]) -> list[list[Cell]
     for (tr_path, *_), row in zip(rows, grid):
         if not row:
             continue
+        count(width - len(row), width)
         row.extend(Cell("", Origin(dom_path=tr_path)) for _ in range(width - len(row)))
         out.append(row)  # type: ignore[arg-type]
     return out
@@ -556,8 +589,33 @@ def _int_val(parent, tag: str, val: str) -> int:
     el = parent.find(tag)
     if el is None:
         return 0
-    v = el.get(val, "")
-    return int(v) if v.isdigit() else 0
+    return _number(el.get(val), 0, low=0) or 0
+
+
+_NUMBER_RE = re.compile(r"-?[0-9]{1,9}")
+# Word numbers lists up to 32767 and has levels 0-8; a file claiming more is not trusted with
+# counters (a Roman numeral of 10**9 would be a million characters long).
+_MAX_LIST_NUMBER = 32767
+_MAX_LEVEL = 8
+
+
+def _number(text: str | None, default, *, low: int | None = None, high: int | None = None):
+    """An attribute's decimal value (ASCII digits, at most 9 of them), clamped to [low, high];
+    `default` when there is none or it is no such number."""
+    if not text or not _NUMBER_RE.fullmatch(text):
+        return default
+    n = int(text)
+    if high is not None and n > high:
+        return high
+    if low is not None and n < low:
+        return low
+    return n
+
+
+def _level_index(text: str | None) -> int | None:
+    """A list level (w:ilvl): 0 to 8, else None."""
+    n = _number(text, None)
+    return n if n is not None and 0 <= n <= _MAX_LEVEL else None
 
 
 def _on(el, val: str) -> bool:
@@ -610,27 +668,26 @@ def read_docx(data: bytes) -> Document:
     package = _Package(data)
     blob = package.read(package.main)
     if not blob:
-        raise ReadError("the Word (.docx) file has an empty document part")
+        raise ReadError(lazy("the Word (.docx) file has an empty document part"))
     try:
         root = etree.fromstring(blob, _xml_parser())
     except etree.XMLSyntaxError as e:
-        raise ReadError(f"the Word (.docx) document part is damaged or truncated (XML error: {e})") from None
+        raise ReadError(lazy("the Word (.docx) document part is damaged or truncated (XML error: {error})",
+                             error=str(e))) from None
     w = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else W_TRANSITIONAL
     if w not in (W_TRANSITIONAL, W_STRICT):
-        raise ReadError("the ZIP archive's main part is not a Word document")
+        raise ReadError(lazy("the ZIP archive's main part is not a Word document"))
     body = root.find(f"{{{w}}}body")
     if body is None:
-        raise ReadError("the Word (.docx) document has no body")
+        raise ReadError(lazy("the Word (.docx) document has no body"))
     rels = package.rels(package.main)
     numbering = _Numbering(w, package.read(rels["numbering"]) if "numbering" in rels else None,
                            package.read(rels["styles"]) if "styles" in rels else None)
     reader = _BodyReader(w, numbering)
     reader.container(body, "/w:body")
-    notes: list[str] = []
-    if package.damaged:
-        notes.append(f"the .docx archive has a damaged member ({package.damaged}); the rest was read")
+    notes: list = []
     if simplify_blocks(reader.blocks):
-        notes.append("the document is in Traditional characters; its text was converted to Simplified (OpenCC t2s)")
+        notes.append(lazy("the document is in Traditional characters; its text was converted to Simplified (OpenCC t2s)"))
     return Document(blocks=reader.blocks, media_type=DOCX, notes=notes)
 
 

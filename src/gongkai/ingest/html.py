@@ -14,7 +14,8 @@ import threading
 from lxml import etree
 
 from ..document import Cell, Document, Origin, Paragraph, Table
-from . import HTML, ReadError, decode_text
+from ..i18n import lazy
+from . import HTML, GridBudget, ReadError, decode_text
 from .chinese import join_fragments, simplify_blocks
 
 # Content a reader of the page never sees.
@@ -55,6 +56,8 @@ _CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t\\r]*\\n\\s*(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")  # \s covers &nbsp; (U+00A0) and the full-width space (U+3000)
 _NEEDS_CLEANING = re.compile("[\\s\u00ad\u200b\u200c\u200d\u2060\ufeff\ufdd0]")
 _DIGITS = re.compile(r"\s*(\d+)")
+_NOT_XML_CHARS = "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32)])) + "\ufffe\uffff"
+_NOT_XML = re.compile(f"[{re.escape(_NOT_XML_CHARS)}]")
 def clean_text(raw: str) -> str:
     """Source text -> displayed text: whitespace collapsed, &nbsp;/full-width spaces stripped."""
     if _NEEDS_CLEANING.search(raw) is None:
@@ -133,13 +136,15 @@ def _span(value: str | None, limit: int, zero: int = 1) -> int:
     m = _DIGITS.match(value)
     if not m:
         return 1
-    n = int(m.group(1))
+    digits = m.group(1).lstrip("0") or "0"
+    n = int(digits) if len(digits) <= 9 else limit  # "99999…" is as large as a span gets
     return min(n, limit) if n else zero
 
 
 class _Reader:
     def __init__(self, cells_with_tables: set, hidden: set) -> None:
         self.blocks: list[Paragraph | Table] = []
+        self.budget = GridBudget()
         self._buf: list[str] = []
         self._buf_path: str | None = None
         self._cells_with_tables = cells_with_tables
@@ -241,7 +246,7 @@ class _Reader:
                     self._flush()
             return
 
-        grid = _expand(read)
+        grid = _expand(read, self.budget)
         if grid:
             self.blocks.append(Table(grid, Origin(dom_path=path)))
         # Tables nested in data cells follow their outer table, in document order.
@@ -267,14 +272,21 @@ def _outermost_tables(el):
             yield from _outermost_tables(child)
 
 
-def _expand(read: list[tuple[str, list[tuple[str, str, int, int]]]]) -> list[list[Cell]]:
+def _expand(read: list[tuple[str, list[tuple[str, str, int, int]]]], budget: GridBudget | None = None
+            ) -> list[list[Cell]]:
     """Rows of (text, path, rowspan, colspan) -> a rectangular grid with merges expanded.
 
     The owner of a merged area keeps its text; every other slot it covers gets a copy with
     `spanned=True`. Where spans overlap (malformed tables) the first cell placed wins. Slots no
     cell covers are filled with empty cells located at their row.
+
+    Every slot placed or visited is counted against `budget`, which refuses the table as soon as
+    it passes what a report table can be: a span over 65,534 rows costs at most the budget.
     """
     n_rows = len(read)
+    budget = budget or GridBudget()
+    budget.table(n_rows)
+    count = budget.add
     grid: list[list[Cell | None]] = [[] for _ in range(n_rows)]
     for r, (_, cells) in enumerate(read):
         row = grid[r]
@@ -284,6 +296,7 @@ def _expand(read: list[tuple[str, list[tuple[str, str, int, int]]]]) -> list[lis
             while c < size and row[c] is not None:
                 c += 1
             origin = Origin(dom_path=path)
+            count(1, c + 1)
             if c == size:
                 row.append(Cell(text, origin))
             else:
@@ -293,6 +306,7 @@ def _expand(read: list[tuple[str, list[tuple[str, str, int, int]]]]) -> list[lis
                 rows_covered = n_rows - r if rowspan == 0 else min(rowspan, n_rows - r)
                 end = c + colspan
                 for dr in range(rows_covered):
+                    count(end - c - (dr == 0), end)
                     target = grid[r + dr]
                     if len(target) < end:
                         target.extend([None] * (end - len(target)))
@@ -306,6 +320,7 @@ def _expand(read: list[tuple[str, list[tuple[str, str, int, int]]]]) -> list[lis
         if not row:
             continue  # a row with no cell at all (<tr></tr>)
         if len(row) < width:
+            count(width - len(row), width)
             row.extend([None] * (width - len(row)))
         if None in row:
             pad = Origin(dom_path=trpath)
@@ -337,7 +352,7 @@ def _parser() -> etree.HTMLParser:
 
 def read_html(data: bytes) -> Document:
     """Read an HTML page into a Document (media type text/html)."""
-    notes: list[str] = []
+    notes: list = []
     declared = declared_charset(data)
     if declared and declared not in ("utf-8", "utf8") and not data.isascii():
         # Pages copied between CMSs often keep a stale <meta charset>; text that decodes as
@@ -347,7 +362,7 @@ def read_html(data: bytes) -> Document:
         except UnicodeDecodeError:
             pass
         else:
-            notes.append(f"the page declares charset {declared} but is UTF-8; read as UTF-8")
+            notes.append(lazy("the page declares charset {charset} but is UTF-8; read as UTF-8", charset=declared))
             declared = "utf-8"
     try:
         text = decode_text(data, declared)
@@ -358,11 +373,16 @@ def read_html(data: bytes) -> Document:
         if text is None:
             raise
     if "\ufffd" in text and "\ufffd".encode("utf-8") not in data:
-        notes.append("some bytes could not be decoded and were replaced")
+        notes.append(lazy("some bytes could not be decoded and were replaced"))
     # The bytes handed to libxml2 are UTF-8 whatever the page declared; the parser's encoding
     # overrides any <meta charset> in them.
     if _MARK in text:
         text = text.replace(_MARK, "")
+    if any(c in text for c in _NOT_XML_CHARS) and _NOT_XML.search(text):
+        # Control characters a browser shows as nothing would make the tree unwritable (lxml
+        # refuses them in text it is given); a space, so that digits on both sides stay apart.
+        text = _NOT_XML.sub(" ", text)
+    text = _trim_attributes(text)
     root = etree.fromstring(text.encode("utf-8"), _parser()) if text.strip() else None
     blocks: list[Paragraph | Table] = []
     if root is not None:
@@ -373,8 +393,42 @@ def read_html(data: bytes) -> Document:
         reader._flush()
         blocks = reader.blocks
     if simplify_blocks(blocks):
-        notes.append("the page is in Traditional characters; its text was converted to Simplified (OpenCC t2s)")
+        notes.append(lazy("the page is in Traditional characters; its text was converted to Simplified (OpenCC t2s)"))
     return Document(blocks=blocks, media_type=HTML, notes=notes)
+
+
+# A start tag with this many attributes is no page's: libxml2 checks each new attribute against
+# all before it (100,000 attributes cost over a minute; 1,000 a few ms), so such a tag keeps only
+# those read here.
+_MAX_ATTRIBUTES = 1000
+_ATTRIBUTE = r"""\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
+_MANY_ATTRIBUTES = re.compile(r"<[A-Za-z][^\s/>]*+(?>%s){%d}" % (_ATTRIBUTE, _MAX_ATTRIBUTES))
+_TAG_WITH_ATTRIBUTES = re.compile(r"<([A-Za-z][^\s/>]*+)((?>%s)*)\s*/?>?" % _ATTRIBUTE)
+_ATTRIBUTE_PARTS = re.compile(r"""\s+([^\s"'>/=]+)(\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
+_USED_ATTRIBUTES = frozenset({"rowspan", "colspan", "style", "hidden"})
+
+
+def _trim_attributes(text: str) -> str:
+    """The page with every start tag of absurdly many attributes cut down to the ones this reader
+    uses (first occurrence each, as browsers take them); other pages unchanged."""
+    # Each attribute needs a separator and most an "=": a page with fewer of them in all has no such
+    # tag, and most pages are spared the scan.
+    if text.count("=") + text.count(" ") + text.count("\n") + text.count("\t") < _MAX_ATTRIBUTES \
+            or _MANY_ATTRIBUTES.search(text) is None:
+        return text
+
+    def trim(m: re.Match[str]) -> str:
+        attributes = m.group(2)
+        if len(attributes) < 2 * _MAX_ATTRIBUTES or _MANY_ATTRIBUTES.match(m.group()) is None:
+            return m.group()
+        kept: dict[str, str] = {}
+        for a in _ATTRIBUTE_PARTS.finditer(attributes):
+            name = a.group(1).lower()
+            if name in _USED_ATTRIBUTES and name not in kept:
+                kept[name] = a.group()
+        return f"<{m.group(1)}{''.join(kept.values())}>"
+
+    return _TAG_WITH_ATTRIBUTES.sub(trim, text)
 
 
 def _decode_damaged(data: bytes) -> str | None:

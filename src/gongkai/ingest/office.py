@@ -12,22 +12,25 @@ saying what to install. `GONGKAI_SOFFICE` names the binary when it is not on PAT
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
 
 from ..document import Document
+from ..i18n import N_, lazy
 from . import DOC, WPS, ReadError
 
 # A report converts in 2–5 s; a minute means LibreOffice is stuck (a dialog it cannot show,
 # a file that sends its filter into a loop).
 DEFAULT_TIMEOUT = 120.0
 
-INSTALL_HINT = (
+INSTALL_HINT = N_(
     "reading .doc and .wps files needs LibreOffice (the `soffice` program), which was not found: "
     "install it (Debian/Ubuntu: apt-get install libreoffice-writer-nogui; other systems: "
     "https://www.libreoffice.org) or set GONGKAI_SOFFICE to the soffice binary"
@@ -66,9 +69,55 @@ def _profile_dir() -> Path:
     """This process's LibreOffice profile, created once and removed at exit."""
     global _profile
     if _profile is None or not _profile.exists():
-        _profile = Path(tempfile.mkdtemp(prefix=f"gongkai-soffice-{os.getpid()}-"))
+        sweep_stale_temp_dirs()
+        _profile = Path(tempfile.mkdtemp(prefix=f"{_PROFILE_PREFIX}{os.getpid()}-"))
         atexit.register(shutil.rmtree, _profile, True)
     return _profile
+
+
+_PROFILE_PREFIX = "gongkai-soffice-"
+_CONVERT_PREFIX = "gongkai-convert-"
+_GUARD = Path(__file__).with_name("_soffice_guard.py")
+_TIMED_OUT, _ORPHANED = 124, 125  # the guard's exit statuses
+_swept = False
+
+
+def sweep_stale_temp_dirs(tmp: str | None = None) -> list[str]:
+    """Remove the profiles and conversion dirs of gongkai processes that no longer run (one killed
+    between two conversions leaves its profile; the guard removes it only mid-conversion).
+    Their names carry the owner's pid. Returns what was removed."""
+    global _swept
+    if tmp is None:
+        if _swept:
+            return []
+        _swept = True
+    removed = []
+    root = Path(tmp or tempfile.gettempdir())
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        prefix = _PROFILE_PREFIX if name.startswith(_PROFILE_PREFIX) else \
+            _CONVERT_PREFIX if name.startswith(_CONVERT_PREFIX) else None
+        if prefix is None:
+            continue
+        pid = name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(str(entry))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def convert(files: list[tuple[str, bytes]], target: str, *, timeout: float = DEFAULT_TIMEOUT) -> list[bytes]:
@@ -77,12 +126,17 @@ def convert(files: list[tuple[str, bytes]], target: str, *, timeout: float = DEF
     `files` are (file name with extension, bytes); `target` is what `--convert-to` takes (`docx`,
     `doc`, `pdf`, or `ext:FilterName`). Returns the converted bytes in the same order. Raises
     ReadError when LibreOffice is missing, times out, or cannot convert a file.
+
+    soffice runs under a small guard process (`_soffice_guard.py`) in a session of its own: on
+    timeout, or when this process ends in any way (even SIGKILL), the guard kills soffice's whole
+    process group and removes the conversion's temporary files, so no soffice.bin is left running
+    and no copy of the input is left in /tmp.
     """
     soffice = find_soffice()
     if soffice is None:
-        raise ReadError(INSTALL_HINT)
+        raise ReadError(lazy(INSTALL_HINT))
     ext = target.split(":", 1)[0]
-    with _lock, tempfile.TemporaryDirectory(prefix="gongkai-convert-") as tmp:
+    with _lock, tempfile.TemporaryDirectory(prefix=f"{_CONVERT_PREFIX}{os.getpid()}-") as tmp:
         src_dir, out_dir = Path(tmp, "in"), Path(tmp, "out")
         src_dir.mkdir()
         out_dir.mkdir()
@@ -98,35 +152,49 @@ def convert(files: list[tuple[str, bytes]], target: str, *, timeout: float = DEF
                "--norestore", "--nologo", "--nodefault", "--nolockcheck", "--convert-to", target,
                "--outdir", str(out_dir), *map(str, paths)]
         env = dict(os.environ, HOME=str(profile), SAL_USE_VCLPLUGIN="svp")
-        try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                    start_new_session=True)
-        except OSError as e:
-            raise ReadError(f"LibreOffice ({soffice}) could not be started: {e}") from None
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            proc.communicate()
-            raise ReadError(f"LibreOffice did not finish converting within {timeout:.0f} s") from None
+        config = json.dumps({"timeout": timeout, "on_timeout": [tmp], "on_orphan": [tmp, str(profile)]})
+        log_path = Path(tmp, "soffice.log")
+        with open(log_path, "wb") as log:
+            try:
+                guard = subprocess.Popen([sys.executable, "-I", "-S", str(_GUARD), config, *cmd],
+                                         stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
+                                         start_new_session=True)
+            except OSError as e:
+                raise ReadError(lazy("LibreOffice ({program}) could not be started: {error}",
+                                     program=soffice, error=str(e))) from None
+            try:
+                # the guard keeps the deadline; this one only covers a guard that hangs itself
+                status = guard.wait(timeout=timeout + 30)
+            except BaseException:  # a timeout of the guard, or KeyboardInterrupt: end it all now
+                _kill_group(guard)
+                guard.wait()
+                raise
+            finally:
+                guard.stdin.close()  # type: ignore[union-attr]
+        if status == _TIMED_OUT:
+            raise ReadError(lazy("LibreOffice did not finish converting within {seconds} s", seconds=round(timeout)))
         results = []
         for path in paths:
             produced = out_dir / f"{path.stem}.{ext}"
             if not produced.is_file() or produced.stat().st_size == 0:
-                detail = (err or out).decode("utf-8", "replace").strip().splitlines()
-                raise ReadError("LibreOffice could not convert the file"
-                                + (f" ({detail[-1][:200]})" if detail else "")
-                                + "; it may be damaged, truncated or password-protected")
+                lines = log_path.read_bytes().decode("utf-8", "replace").strip().splitlines()
+                detail = " ({})".format(lines[-1][:200]) if lines else ""
+                raise ReadError(lazy("LibreOffice could not convert the file{detail}; it may be damaged, truncated "
+                                     "or password-protected", detail=detail))
             results.append(produced.read_bytes())
         return results
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    # soffice.bin is a child of the soffice wrapper script: end the whole session we started.
+    # the guard leads a session of its own; soffice has a group of its own under it, which the
+    # guard kills when it is told to stop (SIGTERM) or sees this process gone
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=5)
     except (ProcessLookupError, PermissionError):
-        proc.kill()
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def cfb_kind(data: bytes) -> str:
@@ -158,11 +226,12 @@ def read_doc(data: bytes) -> Document:
 
     kind = cfb_kind(data)
     if kind == "encrypted-ooxml":
-        raise ReadError("the Word document is password-protected (encrypted); save it without a password first")
+        raise ReadError(lazy("the Word document is password-protected (encrypted); save it without a password first"))
     if kind == "encrypted-doc":
-        raise ReadError("the Word (.doc) document is password-protected (encrypted); save it without a password first")
+        raise ReadError(lazy("the Word (.doc) document is password-protected (encrypted); save it without a password "
+                             "first"))
     if kind == "unknown" and data.startswith(_CFB_MAGIC) and len(data) < 1536:
-        raise ReadError("the .doc/.wps file is truncated (too short for an OLE compound file)")
+        raise ReadError(lazy("the .doc/.wps file is truncated (too short for an OLE compound file)"))
     name = "report.wps" if kind == "works" else "report.doc"
     converted = convert([(name, data)], "docx:MS Word 2007 XML")[0]
     document = read_docx(converted)

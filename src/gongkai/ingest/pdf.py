@@ -25,7 +25,8 @@ from statistics import median
 from typing import Callable, Iterable, Sequence
 
 from ..document import Block, Cell, Document, Origin, Paragraph, Table
-from . import PDF, ReadError
+from ..i18n import Message, N_, lazy
+from . import MIN_OCR_DPI, PDF, ReadError, TooLarge, ocr_dpi
 
 try:  # PDFium is a compiled wheel: a missing one should be a ReadError, not an ImportError
     import pypdfium2 as pdfium
@@ -70,7 +71,7 @@ def read_pdf(data: bytes) -> Document:
     try:
         pages = [_read_page(pdf, i) for i in range(len(pdf))]
     except pdfium.PdfiumError as e:
-        raise ReadError(f"the PDF is damaged: {e}") from None
+        raise ReadError(lazy("the PDF is damaged: {reason}", reason=str(e))) from None
     finally:
         pdf.close()
     return _assemble(data, pages)
@@ -90,7 +91,7 @@ def pages_without_text(data: bytes) -> list[int]:
                 page.close()
         return out
     except pdfium.PdfiumError as e:
-        raise ReadError(f"the PDF is damaged: {e}") from None
+        raise ReadError(lazy("the PDF is damaged: {reason}", reason=str(e))) from None
     finally:
         pdf.close()
 
@@ -99,37 +100,47 @@ def pages_without_text(data: bytes) -> list[int]:
 
 def _open(data: bytes) -> "pdfium.PdfDocument":
     if b"%PDF-" not in data[:1024]:
-        raise ReadError("not a PDF (no %PDF- header)")
+        raise ReadError(lazy("not a PDF (no %PDF- header)"))
     tail = data[-16384:]  # room for junk some servers append after the end marker
     if b"%%EOF" not in tail and b"startxref" not in tail:
         # PDFium rebuilds a cut file silently and shows what is left: say it instead.
-        raise ReadError("the PDF is damaged: the end of the file is missing (truncated?)")
+        raise ReadError(lazy("the PDF is damaged: the end of the file is missing (truncated?)"))
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
         code = getattr(e, "err_code", None)
         if code == pdfium_c.FPDF_ERR_PASSWORD:
-            raise ReadError("the PDF is encrypted (it needs a password to be opened)") from None
+            raise ReadError(lazy("the PDF is encrypted (it needs a password to be opened)")) from None
         if code == pdfium_c.FPDF_ERR_SECURITY:
-            raise ReadError("the PDF is encrypted with an unsupported security handler") from None
-        raise ReadError(f"the PDF is damaged: {_PDFIUM_ERRORS.get(code, 'it cannot be parsed')}") from None
+            raise ReadError(lazy("the PDF is encrypted with an unsupported security handler")) from None
+        raise ReadError(lazy("the PDF is damaged: {reason}",
+                             reason=lazy(_PDFIUM_ERRORS.get(code, N_("it cannot be parsed"))))) from None
     if not _encrypted(data):
-        bad = _corrupt_stream(data)
+        try:
+            bad = _corrupt_stream(data)
+        except ReadError:
+            pdf.close()
+            raise
         if bad:
             pdf.close()
-            raise ReadError(f"the PDF is damaged: {bad}")
+            raise ReadError(lazy("the PDF is damaged: {reason}", reason=bad))
     return pdf
 
 
 _PDFIUM_ERRORS = {
-    pdfium_c.FPDF_ERR_FILE: "the file cannot be read",
-    pdfium_c.FPDF_ERR_FORMAT: "it is not in PDF format or its structure is corrupt",
-    pdfium_c.FPDF_ERR_PAGE: "its pages cannot be found",
+    pdfium_c.FPDF_ERR_FILE: N_("the file cannot be read"),
+    pdfium_c.FPDF_ERR_FORMAT: N_("it is not in PDF format or its structure is corrupt"),
+    pdfium_c.FPDF_ERR_PAGE: N_("its pages cannot be found"),
 }
 
 _ENCRYPT_RE = re.compile(rb"/Encrypt\s+\d+\s+\d+\s+R|/Encrypt\s*<<")
 _STREAM_RE = re.compile(rb"<<((?:[^<>]|<<(?:[^<>]|<<[^<>]*>>)*>>|<[^<>]*>)*)>>\s*stream\r?\n")
-_LENGTH_RE = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
+_LENGTH_RE = re.compile(rb"/Length\s+(\d{1,15})(?!\d|\s+\d+\s+R)")
+# Inflating a stream to check it stops here: no content stream, font or object stream of a report
+# comes near, while a few KB of zeros deflated can claim gigabytes. Output is discarded as it comes.
+MAX_INFLATED_STREAM = 256 * 1024 * 1024
+MAX_INFLATED_TOTAL = 1024 * 1024 * 1024
+_INFLATE_CHUNK = 1 << 20
 _IMAGE_STREAM_RE = re.compile(rb"/Subtype\s*/Image\b")
 
 
@@ -137,12 +148,15 @@ def _encrypted(data: bytes) -> bool:
     return _ENCRYPT_RE.search(data) is not None
 
 
-def _corrupt_stream(data: bytes) -> str | None:
+def _corrupt_stream(data: bytes) -> "Message | None":
     """A reason if a Flate stream of the file does not inflate (bytes damaged in transit or on disk).
 
     PDFium draws what it can of a damaged stream and says nothing, so a flipped byte would silently
     drop text or table lines; zlib notices. Streams with other or chained filters are left alone.
+    Streams are inflated in chunks, within MAX_INFLATED_STREAM each and MAX_INFLATED_TOTAL for the
+    file: past either the file is refused as a compression bomb (TooLarge).
     """
+    inflated = 0
     for m in _STREAM_RE.finditer(data):
         head = m.group(1)
         if b"/FlateDecode" not in head:
@@ -158,22 +172,49 @@ def _corrupt_stream(data: bytes) -> str | None:
         else:  # indirect /Length: up to the endstream keyword
             end = data.find(b"endstream", start)
             if end < 0:
-                return "a data stream is cut off"
+                return lazy("a data stream is cut off")
         body = data[start:end]
         try:
-            zlib.decompressobj().decompress(body)
+            size = _inflated_size(body, min(MAX_INFLATED_STREAM, MAX_INFLATED_TOTAL - inflated))
         except zlib.error as e:
-            offset = data.rfind(b" obj", 0, m.start())
-            where = data[max(0, data.rfind(b"\n", 0, offset) + 1):offset].strip().decode("latin-1")
-            return f"compressed data in object {where or '?'} is corrupt ({e})"
+            return lazy("compressed data in object {object} is corrupt ({error})",
+                        object=_object_name(data, m.start()), error=str(e))
+        if size is None:
+            raise TooLarge(lazy("a compressed stream of the PDF (object {object}) expands to more than {limit} MB, "
+                                "more than any report holds: the file is refused as a compression bomb",
+                                object=_object_name(data, m.start()),
+                                limit=min(MAX_INFLATED_STREAM, MAX_INFLATED_TOTAL - inflated) // (1024 * 1024)))
+        inflated += size
     return None
+
+
+def _inflated_size(body: bytes, limit: int) -> int | None:
+    """How many bytes `body` inflates to, or None past `limit`; zlib.error if it is corrupt."""
+    inflater = zlib.decompressobj()
+    total = 0
+    pending = body
+    while True:
+        out = inflater.decompress(pending, _INFLATE_CHUNK)
+        total += len(out)
+        if total > limit:
+            return None
+        pending = inflater.unconsumed_tail
+        if inflater.eof or (not out and not pending):
+            return total
+
+
+def _object_name(data: bytes, at: int) -> str:
+    """'12 0' for the object whose dictionary starts at `at` ('?' when it cannot be told)."""
+    offset = data.rfind(b" obj", 0, at)
+    where = data[max(0, data.rfind(b"\n", 0, offset) + 1):offset].strip()[-40:].decode("latin-1")
+    return where or "?"
 
 
 def _load_page(pdf: "pdfium.PdfDocument", index: int) -> "pdfium.PdfPage":
     try:
         return pdf[index]
     except pdfium.PdfiumError:
-        raise ReadError(f"the PDF is damaged: page {index + 1} cannot be read") from None
+        raise ReadError(lazy("the PDF is damaged: page {page} cannot be read", page=index + 1)) from None
 
 
 # --- one page: characters and ruling lines ------------------------------------------------------
@@ -870,26 +911,39 @@ _CONTINUED_RE = re.compile(r"^\s*[（(]?\s*续\s*(?:表|上表)?\s*[）)]?\s*\d*
 # --- the whole document -------------------------------------------------------------------------
 
 def _assemble(data: bytes, pages: list[_Page]) -> Document:
-    notes: list[str] = []
+    notes: list = []
     _drop_page_furniture(pages)
     ocr_blocks: dict[int, list[Block]] = {}
     undecodable = [p.number for p in pages if p.undecodable]
     if undecodable:
-        notes.append(f"the text layer of page{'s' if len(undecodable) > 1 else ''} {_ranges(undecodable)} "
-                     "cannot be decoded (fonts without a Unicode map); treated as having no text")
+        notes.append(lazy("the text layer of page {pages} cannot be decoded (fonts without a Unicode map); "
+                          "treated as having no text", pages=_ranges(undecodable)) if len(undecodable) == 1 else
+                     lazy("the text layer of pages {pages} cannot be decoded (fonts without a Unicode map); "
+                          "treated as having no text", pages=_ranges(undecodable)))
     no_text = [p.number for p in pages if p.needs_ocr]
+    # A page no image of which could be read within OCR's memory budget (one 5 m wide) is not
+    # handed to the engine at all.
+    absurd = [p for p in pages if p.needs_ocr and ocr_dpi(p.width, p.height, MIN_OCR_DPI) is None]
+    for p in absurd:
+        notes.append(lazy("page {page} is {width} × {height} cm, far larger than any page of a report: "
+                          "it has no text layer and is not read by OCR", page=p.number,
+                          width=round(p.width / 72 * 2.54), height=round(p.height / 72 * 2.54)))
+    no_text = [n for n in no_text if n not in {p.number for p in absurd}]
     if no_text:
         engine = _ocr()
         if engine is not None:
             ocr_blocks = dict(engine(data, no_text) or {})
         if ocr_blocks:
             done = sorted(ocr_blocks)
-            notes.append(f"page{'s' if len(done) > 1 else ''} {_ranges(done)}: no text layer, read by OCR")
+            notes.append(lazy("page {pages}: no text layer, read by OCR", pages=_ranges(done)) if len(done) == 1
+                         else lazy("pages {pages}: no text layer, read by OCR", pages=_ranges(done)))
         missing = [n for n in no_text if n not in ocr_blocks]
         if missing:
-            notes.append(f"page{'s' if len(missing) > 1 else ''} {_ranges(missing)} of {len(pages)}: "
-                         "no text layer (scanned image), not read: "
-                         + ("the OCR engine returned nothing" if engine else "no OCR engine is installed"))
+            reason = lazy("the OCR engine returned nothing") if engine else lazy("no OCR engine is installed")
+            notes.append(lazy("page {pages} of {total}: no text layer (scanned image), not read: {reason}",
+                              pages=_ranges(missing), total=len(pages), reason=reason) if len(missing) == 1 else
+                         lazy("pages {pages} of {total}: no text layer (scanned image), not read: {reason}",
+                              pages=_ranges(missing), total=len(pages), reason=reason))
     blocks: list[Block] = []
     # Items of the document in reading order: ("table", _PageTable) or ("line", (_Page, _Line)).
     items: list[tuple[str, object]] = []

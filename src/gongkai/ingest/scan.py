@@ -30,13 +30,15 @@ import math
 import os
 import re
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..document import Block, Cell, Document, Origin, Paragraph, Table
-from . import JPEG, PNG, ReadError
+from ..i18n import Message, lazy
+from . import JPEG, MAX_IMAGE_PIXELS, MAX_OCR_PIXELS, MIN_OCR_DPI, PNG, ReadError, TooLarge, ocr_dpi
 
 # The whole text of a table cell the OCR could not read as a trustworthy value (the extractor's
 # rule: such a cell is null plus an extraction finding).
@@ -96,8 +98,9 @@ class _Engine:
         rec_path = models / "ch_PP-OCRv4_rec_infer.onnx"
         for p in (det_path, rec_path):
             if not p.is_file():
-                raise ReadError(f"the OCR model {p.name} is missing from the rapidocr-onnxruntime installation "
-                                "(install rapidocr-onnxruntime 1.4.x, whose wheel ships the models)")
+                raise ReadError(lazy("the OCR model {model} is missing from the rapidocr-onnxruntime installation "
+                                     "(install rapidocr-onnxruntime 1.4.x, whose wheel ships the models)",
+                                     model=p.name))
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # parallelism is across text lines, one session call each
         options.inter_op_num_threads = 1
@@ -579,7 +582,7 @@ def _em(boxes: list[tuple[int, int, int, int]], geo: _Geometry) -> float:
     return float(sorted(full)[len(full) // 2])
 
 
-def classify_cell_text(text: str, confidence: float, mean: float | None = None) -> tuple[str, str | None]:
+def classify_cell_text(text: str, confidence: float, mean: float | None = None) -> tuple[str, "Message | None"]:
     """OCR text of a table cell -> (text for the document, why it is not trusted or None).
 
     Chinese text is a label and passes as read, unless it was read so unsurely (mean character
@@ -593,17 +596,20 @@ def classify_cell_text(text: str, confidence: float, mean: float | None = None) 
         return "", None
     if all(ch in _DASHES for ch in t):
         if confidence < MIN_CONFIDENCE:  # a faint 0 can look like a dash
-            return unreadable_marker(), f"a dash read with confidence {confidence:.2f} < {MIN_CONFIDENCE}"
+            return unreadable_marker(), lazy("a dash read with confidence {confidence} < {minimum}",
+                                             confidence=round(confidence, 2), minimum=MIN_CONFIDENCE)
         return "——", None
     if any(_CJK_RE.match(ch) and ch not in _DASHES for ch in t):
         if mean is not None and mean < MIN_LABEL_CONFIDENCE:
-            return unreadable_marker(), f"words read too unsurely (mean confidence {mean:.2f})"
+            return unreadable_marker(), lazy("words read too unsurely (mean confidence {confidence})",
+                                             confidence=round(mean, 2))
         return text.strip(), None
     if _NUMBER_RE.match(t) and confidence >= MIN_CONFIDENCE:
         return t, None
     if t in ("/", "／", "\\", "╱"):
         return t, None  # the other null marks of the spec
-    why = "not a number" if not _NUMBER_RE.match(t) else f"confidence {confidence:.2f} < {MIN_CONFIDENCE}"
+    why = lazy("not a number") if not _NUMBER_RE.match(t) else \
+        lazy("confidence {confidence} < {minimum}", confidence=round(confidence, 2), minimum=MIN_CONFIDENCE)
     return unreadable_marker(), why
 
 
@@ -727,7 +733,7 @@ def _join_lines(lines: list[_Line]) -> str:
 
 # --- a page ------------------------------------------------------------------------------------
 def ocr_page_image(image: Any, *, page: int = 1, dpi: float | None = None,
-                   notes: list[str] | None = None) -> list[Block]:
+                   notes: list | None = None) -> list[Block]:
     """OCR one page image (a PIL image or a numpy array) into blocks in reading order.
 
     `page` and `dpi` set the Origin of every block: bboxes are in PDF points (pixels × 72 / dpi),
@@ -813,7 +819,7 @@ def ocr_page_image(image: Any, *, page: int = 1, dpi: float | None = None,
                     raw, conf = "?", 0.0
                 text, why = classify_cell_text(raw, conf if conf is not None else 1.0, mean)
                 if cid in lost:
-                    text, why = unreadable_marker(), "a value whose column line was lost in the scan"
+                    text, why = unreadable_marker(), lazy("a value whose column line was lost in the scan")
                 elif text and _CJK_RE.search(text) and any(ch.isdigit() for ch in text.translate(_FULLWIDTH)):
                     # Words with figures (1.属于国家秘密): each figure is only as sure as its
                     # digits; and in a cell spanning several columns, where the template has no
@@ -821,16 +827,16 @@ def ocr_page_image(image: Any, *, page: int = 1, dpi: float | None = None,
                     spans = cid in interior
                     gated = _join_cell([gate_numbers(p[3], 2.0 if spans else MIN_CONFIDENCE) for p in pieces])
                     if gated != text:
-                        why = "figures in words read unsurely or across a lost column line"
+                        why = lazy("figures in words read unsurely or across a lost column line")
                         text = gated
                 if cid in suspect and not _CJK_RE.search(raw):
                     # a merged cell with a 1 or | where a column line would run: the "merge" is
                     # more likely a ruling lost in a poor scan than one number
-                    text, why = unreadable_marker(), "a column line may have been read as a digit"
+                    text, why = unreadable_marker(), lazy("a column line may have been read as a digit")
                 box = boxes[cid]
                 if why and notes is not None:
-                    notes.append(f"page {page}: a table cell at {_describe_box(bbox(*box))} read as {raw!r} "
-                                 f"({why}) is left unread")
+                    notes.append(lazy("page {page}: a table cell at {box} read as {raw} ({why}) is left unread",
+                                      page=page, box=_describe_box(bbox(*box)), raw=repr(raw), why=why))
                 cell = Cell(text, Origin(page=page, bbox=bbox(*box), confidence=round(conf, 3) if conf is not None else None))
                 built[cid] = cell
                 row.append(cell)
@@ -1073,25 +1079,59 @@ def read_image(data: bytes) -> Document:
     except ImportError as e:  # pragma: no cover
         raise ModuleNotFoundError("reading images needs Pillow", name="PIL") from e
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():  # Pillow's own bomb warning: the size is judged below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))  # reads the header only
+        _check_pixels(image.width, image.height)
         image.load()
     except UnidentifiedImageError:
-        raise ReadError("the image cannot be decoded (not a PNG or JPEG image, or damaged)") from None
-    except (OSError, SyntaxError, ValueError) as e:
-        raise ReadError(f"the image is damaged or truncated ({e})") from None
-    except Image.DecompressionBombError as e:
-        raise ReadError(f"the image is implausibly large ({e})") from None
+        raise ReadError(lazy("the image cannot be decoded (not a PNG or JPEG image, or damaged)")) from None
+    except Image.DecompressionBombError:
+        raise TooLarge(lazy("the image is implausibly large ({width} × {height} pixels)",
+                            width=image.width, height=image.height)) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        raise ReadError(lazy("the image is damaged or truncated ({error})", error=str(e))) from None
     media_type = JPEG if image.format == "JPEG" else PNG
     try:
         image = ImageOps.exif_transpose(image)
     except Exception:  # a broken EXIF block is no reason to refuse the picture
         pass
     dpi = _image_dpi(image)
-    notes: list[str] = []
+    notes: list = []
+    image, dpi = _within_ocr_budget(image, dpi, notes)
     blocks = ocr_page_image(image, page=1, dpi=dpi, notes=notes)
     if not blocks:
-        notes.append("no text was found in the image")
+        notes.append(lazy("no text was found in the image"))
     return Document(blocks=blocks, media_type=media_type, notes=notes)
+
+
+def _check_pixels(width: int, height: int) -> None:
+    """Refuse an image whose header claims more pixels than a page scan has, before decoding it."""
+    if width * height > MAX_IMAGE_PIXELS:
+        raise TooLarge(lazy("the image is {width} × {height} pixels, more than the {limit} million a scanned "
+                            "report page can have; it is not decoded", width=width, height=height,
+                            limit=MAX_IMAGE_PIXELS // 1_000_000))
+
+
+def _within_ocr_budget(image, dpi: float, notes: list):
+    """(image, dpi) reduced to at most MAX_OCR_PIXELS, so OCR's working memory stays bounded;
+    refused when that would leave less than MIN_OCR_DPI."""
+    pixels = image.width * image.height
+    if pixels <= MAX_OCR_PIXELS:
+        return image, dpi
+    new_dpi = ocr_dpi(image.width / dpi * 72, image.height / dpi * 72, dpi)
+    if new_dpi is None:
+        raise TooLarge(lazy("the image is {width} × {height} pixels: read at {dpi} dpi, the least OCR needs, "
+                            "it would still exceed the {limit} million pixels OCR can work on",
+                            width=image.width, height=image.height, dpi=int(MIN_OCR_DPI),
+                            limit=MAX_OCR_PIXELS // 1_000_000))
+    factor = new_dpi / dpi
+    size = (max(1, int(image.width * factor)), max(1, int(image.height * factor)))
+    notes.append(lazy("the image ({width} × {height} pixels) was reduced to {dpi} dpi for OCR",
+                      width=image.width, height=image.height, dpi=round(new_dpi)))
+    from PIL import Image
+
+    return image.resize(size, Image.Resampling.BOX), new_dpi
 
 
 def ocr_available() -> bool:
@@ -1102,7 +1142,7 @@ def ocr_available() -> bool:
 
 
 def ocr_pdf_pages(data: bytes, pages: Sequence[int], *, dpi: float | None = None,
-                  notes: list[str] | None = None) -> dict[int, list[Block]]:
+                  notes: list | None = None) -> dict[int, list[Block]]:
     """OCR the given 1-based pages of a PDF: the engine `gongkai.ingest.pdf.register_ocr` takes.
 
     Each page is rendered at its scan's own resolution (the pixels per inch of the largest image
@@ -1119,7 +1159,12 @@ def ocr_pdf_pages(data: bytes, pages: Sequence[int], *, dpi: float | None = None
         for n in pages:
             page = pdf[n - 1]
             try:
-                page_dpi = dpi or _scan_dpi(page)
+                # by pixel budget, not page size: a 5 m page is not rendered at scan resolution
+                page_dpi = ocr_dpi(page.get_width(), page.get_height(), dpi or _scan_dpi(page))
+                if page_dpi is None:
+                    if notes is not None:
+                        notes.append(lazy("page {page} is too large to be read by OCR", page=n))
+                    continue
                 bitmap = page.render(scale=page_dpi / 72, grayscale=True)
                 image = bitmap.to_pil()
                 bitmap.close()

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import _, pgettext
+from ..terminal import terminal_safe
 from ..record import Finding, Record
 from .. import vocabulary as V
 from .layout import ACTIVE_GROUPS, ACTIVE_HEADERS, ARTICLE_20_ITEM, format_value
@@ -121,6 +122,11 @@ def _numbers_table(title: str, table: str, columns: dict[str, str], rows: dict[s
     return out
 
 
+def _safe(text: Optional[str]) -> str:
+    """Report text (names, messages quoting it) with control characters shown, not obeyed."""
+    return terminal_safe(text, one_line=True) if text else ""
+
+
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Errors first, then warnings, then notes; otherwise in the order they were found."""
     return sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
@@ -129,10 +135,10 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 def print_record(record: Record, console: Optional[Console] = None) -> None:
     console = console or Console()
     marks = _Marks(record.findings)
-    head = Text(record.agency or _("(reporting body not found)"), style="bold")
+    head = Text(_safe(record.agency) or _("(reporting body not found)"), style="bold")
     head.append("  " + _("{year} · template {template}", year=record.year or "?", template=record.template or "?"))
     if record.source.path:
-        head.append("  " + record.source.path, style="dim")
+        head.append("  " + _safe(record.source.path), style="dim")
     console.print(head)
     if record.active:
         console.print(active_table(record, marks))
@@ -149,9 +155,9 @@ def print_record(record: Record, console: Optional[Console] = None) -> None:
             line.append(f"{f.rule}")
             if f.where:
                 line.append(f" {f.where}", style="cyan")
-            line.append(f"  {f.message}")
+            line.append(f"  {_safe(f.message)}")
             if f.evidence:
-                line.append(f"  ({f.evidence})", style="dim")
+                line.append(f"  ({_safe(f.evidence)})", style="dim")
             console.print(line)
     console.print()
 
