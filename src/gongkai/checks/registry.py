@@ -113,6 +113,19 @@ class Context:
         self.record = record
         self._rule: Optional[Rule] = None
         self.cache: dict = {}
+        self._values: Optional[dict] = None
+        self._doubts: Optional[dict] = None
+
+    @property
+    def values(self) -> dict:
+        """Every table cell as {dotted path: value}, in template order, built once per record."""
+        if self._values is None:
+            rec = self.record
+            self._values = {f"{table}.{row}.{field}": value
+                            for table, data in (("active", rec.active), ("requests", rec.requests),
+                                                ("appeals", rec.appeals))
+                            for row, fields in data.items() for field, value in fields.items()}
+        return self._values
 
     # -- findings -------------------------------------------------------------------------------
     def finding(self, message: str, where: Optional[str] = None, *, severity: Optional[str] = None,
@@ -140,18 +153,26 @@ class Context:
     def uncertain(self, path: str) -> Optional[Finding]:
         """The extractor's warning or error about this cell or its row, if any: a number read with
         doubt must not be blamed on the report."""
-        row = ".".join(path.split(".")[:2])
-        for f in self.record.findings:
-            if f.origin == "extraction" and f.severity != "info" and f.where in (path, row):
-                return f
-        return None
+        if self._doubts is None:  # the first such finding per place, indexed once
+            self._doubts = {}
+            for f in self.record.findings:
+                if f.origin == "extraction" and f.severity != "info" and f.where is not None:
+                    self._doubts.setdefault(f.where, f)
+        if not self._doubts:
+            return None
+        first = self._doubts.get(path)
+        row = self._doubts.get(path[:path.rfind(".")]) if path.count(".") == 2 else None
+        if first is None or row is None:
+            return first or row
+        # both the cell and its row are in doubt: the earlier finding, as a scan of the list would give
+        return first if self.record.findings.index(first) < self.record.findings.index(row) else row
 
     def raw(self, path: str) -> Optional[str]:
         src = self.record.provenance.get(path)
         return None if src is None else src.raw
 
     def value(self, path: str):
-        return self.record.cell(path)
+        return self.values.get(path)
 
 
 def run(record: Record, select=None, ignore=None) -> list[Finding]:

@@ -131,10 +131,11 @@ def template_labels(ctx: Context):
     """
     rec = ctx.record
     tables = {2: "active", 3: "requests", 4: "appeals"}
+    # The parts' text holds the tables' labels as printed (the records keep no label text).
+    parts = [(s, normalize_label(s.text)) for s in rec.sections]
     for typo, right in LABEL_TYPOS.items():
         key = normalize_label(typo)
-        # The parts' text holds the tables' labels as printed (the records keep no label text).
-        part = next((s for s in rec.sections if key in normalize_label(s.text)), None)
+        part = next((s for s, text in parts if key in text), None)
         if part is not None:
             yield ctx.finding(f"label “{typo}” is a misprint of the template's “{right}”",
                               tables.get(part.number, f"sections.{part.number}"), evidence=f"label: {typo}")

@@ -7,7 +7,8 @@ it (e.g. the known parts already exceed the total). The rules only read the reco
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from functools import lru_cache
+from typing import Iterator, Mapping, Optional
 
 from ..vocabulary import (
     APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, OUTCOME_ROWS_2021, OUTCOME_ROWS_SINGLE_OTHER,
@@ -49,51 +50,69 @@ def outcome_rows(record) -> tuple[str, ...]:
     return OUTCOME_ROWS_2021 if record.template != "2019" else OUTCOME_ROWS_SINGLE_OTHER
 
 
-def request_identities(record) -> list[Identity]:
+def _shape(record) -> tuple:
+    """What decides a record's identities: its request rows (all, and those holding a number), the
+    outcome rows, and the appeal groups holding a number. Records of one shape share identities."""
     req = record.requests
-    if not req:
-        return []
-    out: list[Identity] = []
-    for row in req:
-        if not _row_present(record, "requests", row):
-            continue
-        out.append(Identity("row", row, tuple(f"requests.{row}.{c}" for c in PARTS), (f"requests.{row}.total",),
-                            f"requests.{row}.total"))
-    rows = [r for r in outcome_rows(record) if r in req]
-    if "total" in req:
-        for c in APPLICANT_COLUMNS:
-            out.append(Identity("outcome", c, tuple(f"requests.{r}.{c}" for r in rows), (f"requests.total.{c}",),
-                                f"requests.total.{c}"))
-    if all(k in req for k in ("new_received", "carried_over", "total", "carried_forward")):
-        for c in APPLICANT_COLUMNS:
-            out.append(Identity("balance", c, (f"requests.new_received.{c}", f"requests.carried_over.{c}"),
-                                (f"requests.total.{c}", f"requests.carried_forward.{c}"), f"requests.total.{c}"))
-    return out
+    return (tuple(req), tuple(r for r in req if _row_present(record, "requests", r)), outcome_rows(record),
+            tuple(g for g in APPEAL_GROUPS if _row_present(record, "appeals", g)))
+
+
+@lru_cache(maxsize=512)
+def _compile(rows: tuple[str, ...], present: tuple[str, ...], outcome: tuple[str, ...],
+             groups: tuple[str, ...]) -> tuple[tuple[Identity, ...], tuple[Identity, ...]]:
+    """The request and appeals identities of one shape, built once."""
+    req: list[Identity] = []
+    if rows:
+        for row in present:
+            req.append(Identity("row", row, tuple(f"requests.{row}.{c}" for c in PARTS), (f"requests.{row}.total",),
+                                f"requests.{row}.total"))
+        summed = [r for r in outcome if r in rows]
+        if "total" in rows:
+            for c in APPLICANT_COLUMNS:
+                req.append(Identity("outcome", c, tuple(f"requests.{r}.{c}" for r in summed),
+                                    (f"requests.total.{c}",), f"requests.total.{c}"))
+        if all(k in rows for k in ("new_received", "carried_over", "total", "carried_forward")):
+            for c in APPLICANT_COLUMNS:
+                req.append(Identity("balance", c, (f"requests.new_received.{c}", f"requests.carried_over.{c}"),
+                                    (f"requests.total.{c}", f"requests.carried_forward.{c}"), f"requests.total.{c}"))
+    app = tuple(Identity("appeals", g, tuple(f"appeals.{g}.{f}" for f in APPEAL_FIELDS[:-1]), (f"appeals.{g}.total",),
+                         f"appeals.{g}.total") for g in groups)
+    return tuple(req), app
+
+
+def request_identities(record) -> list[Identity]:
+    return list(_compile(*_shape(record))[0])
 
 
 def appeals_identities(record) -> list[Identity]:
-    out = []
-    for g in APPEAL_GROUPS:
-        if not _row_present(record, "appeals", g):
-            continue
-        out.append(Identity("appeals", g, tuple(f"appeals.{g}.{f}" for f in APPEAL_FIELDS[:-1]),
-                            (f"appeals.{g}.total",), f"appeals.{g}.total"))
-    return out
+    return list(_compile(*_shape(record))[1])
 
 
 def _num(v) -> Optional[float]:
     return None if v is None or isinstance(v, bool) else v
 
 
-def evaluate(record, ident: Identity) -> Optional[float]:
-    """lhs - rhs when it cannot be zero (the identity fails), else None.
+def evaluate(values: Mapping[str, Optional[float]], ident: Identity) -> Optional[float]:
+    """lhs - rhs when it cannot be zero (the identity fails), else None; `values` maps cell paths to
+    numbers (`Context.values`).
 
     With unknowns on one side only, the identity fails when the known side is already too small
     to be reached (the residual then reported is the known part)."""
-    known_l = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
-    known_r = sum(_num(record.cell(p)) or 0 for p in ident.rhs)
-    unknown_l = any(record.cell(p) is None for p in ident.lhs)
-    unknown_r = any(record.cell(p) is None for p in ident.rhs)
+    known_l = known_r = 0
+    unknown_l = unknown_r = False
+    for p in ident.lhs:
+        v = values.get(p)
+        if v is None:
+            unknown_l = True
+        else:
+            known_l += v
+    for p in ident.rhs:
+        v = values.get(p)
+        if v is None:
+            unknown_r = True
+        else:
+            known_r += v
     residual = known_l - known_r
     if not unknown_l and not unknown_r:
         return None if residual == 0 else residual
@@ -106,9 +125,9 @@ def evaluate(record, ident: Identity) -> Optional[float]:
 
 def failures(ctx: Context) -> list[tuple[Identity, float]]:
     if "failures" not in ctx.cache:
-        rec = ctx.record
-        ctx.cache["failures"] = [(i, r) for i in request_identities(rec) + appeals_identities(rec)
-                                 if (r := evaluate(rec, i)) is not None]
+        req, app = _compile(*_shape(ctx.record))
+        values = ctx.values
+        ctx.cache["failures"] = [(i, r) for i in req + app if (r := evaluate(values, i)) is not None]
     return ctx.cache["failures"]
 
 
@@ -232,27 +251,35 @@ def _request_cells(record) -> list[str]:
     return [f"requests.{r}.{c}" for r, fields in record.requests.items() for c in fields]
 
 
-def _known_identities(record) -> list[Identity]:
-    return [i for i in request_identities(record) if all(record.cell(p) is not None for p in i.paths())]
+def _known_identities(ctx: Context) -> list[Identity]:
+    """The request table's identities all of whose cells were read (only asked when one failed)."""
+    if "known" not in ctx.cache:
+        values = ctx.values
+        req, _ = _compile(*_shape(ctx.record))
+        ctx.cache["known"] = [i for i in req if all(values.get(p) is not None for p in i.paths())]
+    return ctx.cache["known"]
 
 
-def _explains(record, idents: list[Identity], change: dict[str, float]) -> bool:
+def _explains(values: Mapping[str, Optional[float]], idents: list[Identity], change: dict[str, float]) -> bool:
     """Whether applying `change` (path -> delta) balances every fully known request identity."""
     for i in idents:
-        residual = sum(i.coefficient(p) * ((_num(record.cell(p)) or 0) + change.get(p, 0)) for p in set(i.paths()))
+        residual = sum(i.coefficient(p) * ((_num(values.get(p)) or 0) + change.get(p, 0)) for p in set(i.paths()))
         if residual != 0:
             return False
-    return all((_num(record.cell(p)) or 0) + d >= 0 for p, d in change.items())
+    return all((_num(values.get(p)) or 0) + d >= 0 for p, d in change.items())
 
 
 def single_cell_suspects(ctx: Context) -> list[tuple[str, float]]:
     """Cells whose change alone would balance every failing identity of the request table: (path, expected)."""
     if "suspects" in ctx.cache:
         return ctx.cache["suspects"]
-    rec = ctx.record
-    idents = _known_identities(rec)
-    failing = [(i, r) for i, r in failures(ctx) if i in idents]
     out: list[tuple[str, float]] = []
+    ctx.cache["suspects"] = out
+    if not failures(ctx):  # a clean table has no suspects: nothing to diagnose
+        return out
+    values = ctx.values
+    idents = _known_identities(ctx)
+    failing = [(i, r) for i, r in failures(ctx) if i in idents]
     if failing:
         ident, residual = failing[0]
         for p in ident.paths():
@@ -260,9 +287,8 @@ def single_cell_suspects(ctx: Context) -> list[tuple[str, float]]:
             if coef == 0:
                 continue
             delta = -residual / coef
-            if _explains(rec, idents, {p: delta}):
-                out.append((p, (_num(rec.cell(p)) or 0) + delta))
-    ctx.cache["suspects"] = out
+            if _explains(values, idents, {p: delta}):
+                out.append((p, (_num(values.get(p)) or 0) + delta))
     return out
 
 
@@ -343,8 +369,11 @@ def requests_misclassified(ctx: Context):
     Example: the 自然人 column's outcome rows add up to 554 against （七）总计 553, the 商业企业 column to
     14 against 15; moving 1 from 「（一）予以公开 × 自然人」 to 「× 商业企业」 balances both.
     """
+    if not failures(ctx):  # nothing failed: nothing to diagnose
+        return
     rec = ctx.record
-    idents = _known_identities(rec)
+    values = ctx.values
+    idents = _known_identities(ctx)
     failing = [(i, r) for i, r in failures(ctx) if i in idents]
     if not failing or any(i.family == "row" for i, _ in failing) or single_cell_suspects(ctx):
         return
@@ -356,12 +385,12 @@ def requests_misclassified(ctx: Context):
     hits = []
     for row in rec.requests:
         p1, p2 = f"requests.{row}.{c1}", f"requests.{row}.{c2}"
-        if rec.cell(p1) is None or rec.cell(p2) is None:
+        if values.get(p1) is None or values.get(p2) is None:
             continue
         residual = next(r for i, r in failing if i.key == c1)
         n = abs(residual)
         for sign in (1, -1):
-            if _explains(rec, idents, {p1: sign * n, p2: -sign * n}):
+            if _explains(values, idents, {p1: sign * n, p2: -sign * n}):
                 hits.append((row, p1, p2, sign * n))
     if len(hits) == 1:
         row, p1, p2, d = hits[0]
@@ -394,9 +423,9 @@ def counts_non_negative(ctx: Context):
 
     rec = ctx.record
     specs = {s.key: s for s in (ACTIVE_ROWS_2019 if rec.template == "2019" else ACTIVE_ROWS_2021)}
-    for path, value in rec.cells():
-        if value is None or isinstance(value, bool):
-            continue
+    for path, value in ctx.values.items():
+        if value is None or isinstance(value, bool) or (value >= 0 and float(value).is_integer()):
+            continue  # a whole count (nearly every cell): nothing to say
         table, row, field = path.split(".")
         signed = decimal = False
         if table == "active":
