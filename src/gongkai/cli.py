@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from . import __version__
+from .checks.cli import published_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -27,7 +28,10 @@ def main() -> None:
                    "json: one record, or an array for several files (default otherwise); "
                    "jsonl: one record per line, in input order.")
 @click.option("--no-check", is_flag=True, help="Skip the checks; findings then only say what could not be read.")
-def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool) -> None:
+@click.option("--published-on", "published", metavar="DATE", callback=published_option,
+              help="When the reports were published (2024-01-20), if the documents do not say (record field "
+                   "`published`).")
+def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool, published: str | None) -> None:
     """Read reports (text, HTML, PDF, Word, scans) into records.
 
     A file that cannot be read gets a line on stderr naming it and why; the other files still come
@@ -48,7 +52,7 @@ def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool) -> No
         fmt = "table" if sys.stdout.isatty() else "json"
     failed = 0
     records = []
-    for path, record, error in parse_files(files, check=not no_check):
+    for path, record, error in parse_files(files, check=not no_check, published=published):
         if record is None:
             failed += 1
             click.echo(f"gongkai: {path}: {error}", err=True)

@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 from ..record import Finding, Record
 from .registry import REGISTRY, Rule, matches, rule, rules, selected
 
-_RULE_MODULES = ("tables", "structure", "narrative", "fees")
+_RULE_MODULES = ("tables", "structure", "narrative", "fees", "publication")
 
 
 def _load_rules() -> None:

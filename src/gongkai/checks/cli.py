@@ -10,7 +10,7 @@ from typing import Optional
 import click
 
 from ..record import Finding, Record
-from .registry import SEVERITY_RANK, REGISTRY, catalogue, selected, unknown_selectors
+from .registry import SEVERITY_RANK, REGISTRY, catalogue, quotes_words, selected, unknown_selectors
 
 _STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow"}, "info": {"dim": True}}
 _TEXT_MEDIA = ("text/plain", "text/markdown", "text/html")
@@ -62,7 +62,7 @@ def source_line(finding: Finding, record: Record, lines: list[str]) -> Optional[
 
     quotes = _QUOTE_RE.findall(finding.message) + _QUOTE_RE.findall(finding.evidence or "")
     evidence = finding.evidence or ""
-    by_words = evidence.startswith(("part ", "label:", "title:"))
+    by_words = quotes_words(finding)
     if not by_words:
         where = finding.where or ""
         cands = [where] + sorted(p for p in record.provenance if where and p.startswith(where + "."))
@@ -119,6 +119,18 @@ def _print_text(path: str, record: Record, findings: list[Finding], color: bool)
                 click.echo(f"        {f.evidence[:240]}")
 
 
+def published_option(ctx, param, value: Optional[str]) -> Optional[str]:
+    """`--published-on`: a date in any form `gongkai.checks.dates` reads, as ISO; a bad one is a usage error."""
+    if value is None:
+        return None
+    from .dates import parse_date
+
+    try:
+        return parse_date(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
 @click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True,
@@ -130,8 +142,11 @@ def _print_text(path: str, record: Record, findings: list[Finding], color: bool)
 @click.option("--ignore", multiple=True, metavar="RULE", help="Leave out these rules (same forms as --select).")
 @click.option("--severity", type=click.Choice(["info", "warning", "error"]), default="warning", show_default=True,
               help="Show findings of this severity and above.")
+@click.option("--published-on", "published", metavar="DATE", callback=published_option,
+              help="When the reports were published (2024-01-20), if the documents do not say: checked against "
+                   "the 条例's deadline (GK603).")
 def check_command(files: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
-                  severity: str) -> None:
+                  severity: str, published: Optional[str]) -> None:
     """Check reports: do their tables add up, are their parts all there, does the text agree with
     the tables? Reports what is wrong and where; never changes a number.
 
@@ -154,7 +169,7 @@ def check_command(files: tuple[str, ...], fmt: str, select: tuple[str, ...], ign
     color = fmt == "text" and sys.stdout.isatty()
     failed = errors = 0
     payload = []
-    for i, (path, record, error) in enumerate(parse_files(files, check=False)):
+    for i, (path, record, error) in enumerate(parse_files(files, check=False, published=published)):
         if record is None:
             failed += 1
             click.echo(f"gongkai check: {path}: {error}", err=True)

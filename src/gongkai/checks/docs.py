@@ -42,16 +42,18 @@ the modules of `gongkai.checks`, with a docstring saying why it matters and givi
 
 def render(selected: list[Rule] | None = None) -> str:
     chosen = catalogue() if selected is None else selected
-    out = [INTRO, "\n## Summary\n", "| code | name | severity | summary |", "| --- | --- | --- | --- |"]
+    out = [INTRO, "\n## Summary\n", "| code | name | severity | summary | 摘要 |", "| --- | --- | --- | --- | --- |"]
     for r in chosen:
-        out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | `{r.name}` | {r.severity} | {r.summary} |")
+        out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | `{r.name}` | {r.severity} | {r.summary_in('en')} | "
+                   f"{r.summary_in('zh')} |")
     family = None
     for r in chosen:
         if r.family != family:
             family = r.family
             out.append(f"\n## {family}xx — {FAMILIES.get(family, '')}\n")
         out.append(f"### {r.code} {r.name}\n")
-        out.append(f"*{r.summary}*  ")
+        out.append(f"*{r.summary_in('en')}*  ")
+        out.append(f"摘要：{r.summary_in('zh')}  ")
         out.append(f"Severity: **{r.severity}** · origin: `{r.origin}`\n")
         out.append(r.doc + "\n")
     return "\n".join(out).rstrip() + "\n"

@@ -7,9 +7,11 @@ GK4 narrative against tables, GK5 fees. `--select GK1` picks a family; names wor
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional, Union
 
+from ..i18n import Message, gettext, lazy
 from ..record import Finding, Record
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -19,10 +21,18 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 class Rule:
     code: str
     name: str
-    summary: str
+    summary_msgid: str  # English; translated by `summary`
     severity: str  # the most severe level this rule reports
     origin: str  # "source": the report is wrong; "extraction": the reading is unsure
     func: Callable[["Context"], Iterable[Finding]]
+
+    @property
+    def summary(self) -> str:
+        """The one-line summary in the current language (Chinese by default)."""
+        return gettext(self.summary_msgid)
+
+    def summary_in(self, lang: str) -> str:
+        return lazy(self.summary_msgid).render(lang)
 
     @property
     def doc(self) -> str:
@@ -37,7 +47,9 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(code: str, name: str, *, summary: str, severity: str = "error", origin: str = "source"):
-    """Register a check. The function receives a `Context` and yields findings (use `ctx.finding`)."""
+    """Register a check. The function receives a `Context` and yields findings (use `ctx.finding`).
+
+    `summary` is an English msgid marked with `N_()` so the catalog translates it."""
     if severity not in SEVERITY_RANK:
         raise ValueError(f"unknown severity {severity!r}")
 
@@ -128,8 +140,8 @@ class Context:
         return self._values
 
     # -- findings -------------------------------------------------------------------------------
-    def finding(self, message: str, where: Optional[str] = None, *, severity: Optional[str] = None,
-                evidence: Optional[str] = None) -> Finding:
+    def finding(self, message: Union[str, Message], where: Optional[str] = None, *, severity: Optional[str] = None,
+                evidence: Union[str, Message, None] = None) -> Finding:
         assert self._rule is not None
         severity = severity or self._rule.severity
         if SEVERITY_RANK[severity] > SEVERITY_RANK[self._rule.severity]:
@@ -140,15 +152,16 @@ class Context:
                        where=where, evidence=evidence)
 
     # -- source positions -------------------------------------------------------------------------
-    def evidence(self, *paths: str) -> Optional[str]:
-        """'line 57: raw "17"' for the cells given (those with provenance), joined by '; '."""
-        parts = []
+    def evidence(self, *paths: str) -> Optional[Message]:
+        """'line 57: "17"' for the cells given (those with provenance), joined by '; '."""
+        out: Optional[Message] = None
         for path in paths:
             src = self.record.provenance.get(path)
             if src is None:
                 continue
-            parts.append(f'{src.at}: "{src.raw}"')
-        return "; ".join(parts) or None
+            part = lazy('{at}: "{raw}"', at=src.at, raw=src.raw)
+            out = part if out is None else lazy("{first}; {second}", first=out, second=part)
+        return out
 
     def uncertain(self, path: str) -> Optional[Finding]:
         """The extractor's warning or error about this cell or its row, if any: a number read with
@@ -173,6 +186,21 @@ class Context:
 
     def value(self, path: str):
         return self.values.get(path)
+
+
+# Evidence that quotes the report's words (a part's sentence, a label, a title) rather than cells,
+# in either language: where to look for them in the source.
+_WORDS_EVIDENCE_IDS = ("part ", "label: ", "title: ")
+_WORDS_EVIDENCE_RE = re.compile(r"^(?:part |label: ?|title: ?|第[一二三四五六七八九十\d]+部分：|标签：|标题：)")
+
+
+def quotes_words(finding: Finding) -> bool:
+    """Whether the finding's evidence quotes words of the report (so the source line is found by
+    those words) rather than citing cells (found by their provenance)."""
+    message = finding.text("evidence")
+    if message is not None:
+        return message.msgid.startswith(_WORDS_EVIDENCE_IDS)
+    return bool(_WORDS_EVIDENCE_RE.match(finding.evidence or ""))
 
 
 def run(record: Record, select=None, ignore=None) -> list[Finding]:

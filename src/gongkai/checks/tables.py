@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Mapping, Optional
 
+from ..i18n import Message, N_, lazy
 from ..vocabulary import (
     APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, OUTCOME_ROWS_2021, OUTCOME_ROWS_SINGLE_OTHER,
 )
@@ -147,41 +148,43 @@ def _row_label(p: str) -> str:
     return REQUEST_COLUMN_SHORT.get(p.split(".")[2], p)
 
 
-def _identity_message(record, ident: Identity) -> str:
+def _identity_message(record, ident: Identity) -> Message:
     if ident.family == "row":
         parts = list(ident.lhs)
         s = sum(_num(record.cell(p)) or 0 for p in parts)
-        return (f"{cell_name(ident.where)} reads {_fmt(record.cell(ident.where))}, but the six applicant columns "
-                f"add up to {_fmt(s)} ({_sum_text(record, parts, _row_label)})"
-                + _unknown_note(record, ident))
-    if ident.family == "outcome":
+        message = lazy("{cell} reads {value}, but the six applicant columns add up to {sum} ({parts})",
+                       cell=cell_name(ident.where), value=_fmt(record.cell(ident.where)), sum=_fmt(s),
+                       parts=_sum_text(record, parts, _row_label))
+    elif ident.family == "outcome":
         parts = [p for p in ident.lhs if record.cell(p) not in (None, 0)]
         s = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
-        listing = " + ".join(f"{cell_name(p)[1:-1].split(' × ')[0]} {_fmt(record.cell(p))}" for p in parts) or "all 0"
-        return (f"{cell_name(ident.where)} reads {_fmt(record.cell(ident.where))}, but the outcome rows （一）–（六） "
-                f"of the {REQUEST_COLUMN_SHORT[ident.key]} column add up to {_fmt(s)} ({listing})"
-                + _unknown_note(record, ident))
-    if ident.family == "balance":
-        c = ident.key
+        listing = " + ".join(f"{cell_name(p)[1:-1].split(' × ')[0]} {_fmt(record.cell(p))}" for p in parts)
+        message = lazy("{cell} reads {value}, but the outcome rows （一）–（六） of the {column} column add up to {sum} "
+                       "({parts})", cell=cell_name(ident.where), value=_fmt(record.cell(ident.where)),
+                       column=REQUEST_COLUMN_SHORT[ident.key], sum=_fmt(s), parts=listing or lazy("all 0"))
+    elif ident.family == "balance":
         a, b = (record.cell(p) for p in ident.lhs)
         t, f = (record.cell(p) for p in ident.rhs)
-        return (f"column {REQUEST_COLUMN_SHORT[c]}: 一 + 二 = {_fmt(a)} + {_fmt(b)} = "
-                f"{_fmt((_num(a) or 0) + (_num(b) or 0))}, but 三（七）总计 + 四 = {_fmt(t)} + {_fmt(f)} = "
-                f"{_fmt((_num(t) or 0) + (_num(f) or 0))}; the table states 第一项加第二项之和等于第三项加第四项之和"
-                + _unknown_note(record, ident))
-    g = ident.key
-    s = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
-    parts = " + ".join(f"{APPEAL_FIELD_SHORT[p.split('.')[2]]} {_fmt(record.cell(p))}" for p in ident.lhs)
-    return (f"{APPEAL_GROUP_SHORT[g]} 总计 reads {_fmt(record.cell(ident.where))}, but {parts} = {_fmt(s)}"
-            + _unknown_note(record, ident))
-
-
-def _unknown_note(record, ident: Identity) -> str:
+        message = lazy("column {column}: 一 + 二 = {a} + {b} = {ab}, but 三（七）总计 + 四 = {t} + {f} = {tf}; the table "
+                       "states 第一项加第二项之和等于第三项加第四项之和", column=REQUEST_COLUMN_SHORT[ident.key],
+                       a=_fmt(a), b=_fmt(b), ab=_fmt((_num(a) or 0) + (_num(b) or 0)), t=_fmt(t), f=_fmt(f),
+                       tf=_fmt((_num(t) or 0) + (_num(f) or 0)))
+    else:
+        s = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
+        parts = " + ".join(f"{APPEAL_FIELD_SHORT[p.split('.')[2]]} {_fmt(record.cell(p))}" for p in ident.lhs)
+        message = lazy("{group} 总计 reads {value}, but {parts} = {sum}", group=APPEAL_GROUP_SHORT[ident.key],
+                       value=_fmt(record.cell(ident.where)), parts=parts, sum=_fmt(s))
     blanks = [p for p in ident.paths() if record.cell(p) is None]
-    if not blanks:
-        return ""
-    return "; even reading the blank cells as any count cannot balance it (blank: " + \
-        ", ".join(cell_name(p) for p in blanks) + ")"
+    if blanks:
+        message = lazy("{message}; even reading the blank cells as any count cannot balance it (blank: {cells})",
+                       message=message, cells=", ".join(cell_name(p) for p in blanks))
+    return message
+
+
+def doubted(message: Message, doubt) -> Message:
+    """A message with the note that a cell it rests on was read with doubt (the extractor's finding)."""
+    return lazy("{message}; but {cell} was read with doubt ({rule}), so check the reading first", message=message,
+                cell=doubt.where, rule=doubt.rule)
 
 
 def _identity_findings(ctx: Context, families: tuple[str, ...]) -> Iterator:
@@ -192,13 +195,12 @@ def _identity_findings(ctx: Context, families: tuple[str, ...]) -> Iterator:
         message = _identity_message(rec, ident)
         doubt = next((f for p in ident.paths() if (f := ctx.uncertain(p))), None)
         if doubt is not None:  # the extractor is unsure of a number here: do not blame the report
-            yield ctx.finding(message + f"; but {doubt.where} was read with doubt ({doubt.rule}), so check the "
-                              f"reading first", ident.where, severity="warning")
+            yield ctx.finding(doubted(message, doubt), ident.where, severity="warning")
         else:
             yield ctx.finding(message, ident.where)
 
 
-@rule("GK101", "requests-row-sum", summary="In every row of the request table the six applicant columns add up to 总计.")
+@rule("GK101", "requests-row-sum", summary=N_("In every row of the request table the six applicant columns add up to 总计."))
 def requests_row_sum(ctx: Context):
     """Each row of 三、收到和处理政府信息公开申请情况 splits its 总计 over the applicant columns
     (自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他). When they do not add up, one of the
@@ -211,7 +213,7 @@ def requests_row_sum(ctx: Context):
 
 
 @rule("GK102", "requests-outcome-sum",
-      summary="In every column the outcome rows （一）–（六） add up to （七）总计.")
+      summary=N_("In every column the outcome rows （一）–（六） add up to （七）总计."))
 def requests_outcome_sum(ctx: Context):
     """（七）总计 is by definition the sum of the handling outcomes （一） to （六）: for template 2021 the
     three （六）其他处理 sub-rows, for template 2019 (and 2021 reports that print a single （六） row)
@@ -223,7 +225,7 @@ def requests_outcome_sum(ctx: Context):
 
 
 @rule("GK103", "requests-balance",
-      summary="For each column, 一 + 二 = 三（七）总计 + 四 (the identity printed on the table).")
+      summary=N_("For each column, 一 + 二 = 三（七）总计 + 四 (the identity printed on the table)."))
 def requests_balance(ctx: Context):
     """The table's own header says 第一项加第二项之和，等于第三项加第四项之和: requests received this
     year plus those carried over equal those handled plus those carried forward. A mismatch means
@@ -235,7 +237,7 @@ def requests_balance(ctx: Context):
 
 
 @rule("GK201", "appeals-sum",
-      summary="For 行政复议, 未经复议直接起诉 and 复议后起诉: 维持 + 纠正 + 其他 + 尚未审结 = 总计.")
+      summary=N_("For 行政复议, 未经复议直接起诉 and 复议后起诉: 维持 + 纠正 + 其他 + 尚未审结 = 总计."))
 def appeals_sum(ctx: Context):
     """Each appeal group of 四、政府信息公开行政复议、行政诉讼情况 counts its cases by result; the four
     results add up to the group's 总计. A total that disagrees with its parts is a misprint a reader
@@ -293,7 +295,7 @@ def single_cell_suspects(ctx: Context) -> list[tuple[str, float]]:
 
 
 @rule("GK104", "requests-suspect-cell", severity="warning",
-      summary="When the request table does not add up, name the one cell whose change balances both its row and its column.")
+      summary=N_("When the request table does not add up, name the one cell whose change balances both its row and its column."))
 def requests_suspect_cell(ctx: Context):
     """A single misprint breaks the sum of its row and of its column at once. When exactly one cell
     could be changed to make every identity of the table hold again, that cell is very likely the
@@ -307,13 +309,13 @@ def requests_suspect_cell(ctx: Context):
         return
     path, expected = suspects[0]
     rec = ctx.record
-    yield ctx.finding(
-        f"{cell_name(path)} reads {_fmt(rec.cell(path))}; {_fmt(expected)} would balance both its row and its "
-        f"column — this cell is the likely misprint", path)
+    yield ctx.finding(lazy("{cell} reads {value}; {expected} would balance both its row and its column — this cell is "
+                           "the likely misprint", cell=cell_name(path), value=_fmt(rec.cell(path)),
+                           expected=_fmt(expected)), path)
 
 
 @rule("GK105", "requests-split-digits", severity="warning",
-      summary="When a table does not add up, point at digits that look split (`1 0` for 10) or glued.")
+      summary=N_("When a table does not add up, point at digits that look split (`1 0` for 10) or glued."))
 def requests_split_digits(ctx: Context):
     """PDF text layers and web pages sometimes print one number with a space inside (`1 0`), or two
     neighbouring cells without a separator. Such a cell reads as the wrong number (or as two cells)
@@ -336,8 +338,9 @@ def requests_split_digits(ctx: Context):
         src = rec.provenance.get(path)
         if raw and SPLIT_DIGITS_RE.search(raw) and shared.get((src.at, src.raw)) == 1:
             reported.add(path)
-            yield ctx.finding(f"{cell_name(path)} was printed as “{raw}”, read as {_fmt(rec.cell(path))}: the digits "
-                              f"may be one number or two cells, and the identities around it do not hold", path)
+            yield ctx.finding(lazy("{cell} was printed as “{raw}”, read as {value}: the digits may be one number or "
+                                   "two cells, and the identities around it do not hold", cell=cell_name(path),
+                                   raw=raw, value=_fmt(rec.cell(path))), path)
     for path, expected in single_cell_suspects(ctx):
         if path in reported or not path.startswith("requests."):
             continue
@@ -354,13 +357,14 @@ def requests_split_digits(ctx: Context):
             glued = f"{_fmt(a)}{_fmt(b)}" if j > i else f"{_fmt(b)}{_fmt(a)}"
             if glued == _fmt(expected):
                 yield ctx.finding(
-                    f"{cell_name(path)} reads {_fmt(a)} and its neighbour {cell_name(other)} reads {_fmt(b)}; the "
-                    f"identities expect {_fmt(expected)} here — the two cells look like one number split in two",
+                    lazy("{cell} reads {a} and its neighbour {other} reads {b}; the identities expect {expected} here "
+                         "— the two cells look like one number split in two", cell=cell_name(path), a=_fmt(a),
+                         other=cell_name(other), b=_fmt(b), expected=_fmt(expected)),
                     path, evidence=ctx.evidence(path, other))
 
 
 @rule("GK106", "requests-misclassified", severity="warning",
-      summary="When two columns are off by +n and −n, name the row where n requests look counted under the wrong applicant type.")
+      summary=N_("When two columns are off by +n and −n, name the row where n requests look counted under the wrong applicant type."))
 def requests_misclassified(ctx: Context):
     """If the column sums of two applicant types fail by the same amount in opposite directions while
     every row still adds up, n requests were very likely counted under the wrong applicant type in
@@ -397,21 +401,24 @@ def requests_misclassified(ctx: Context):
         src, dst = (p2, p1) if d > 0 else (p1, p2)
         n = abs(d)
         yield ctx.finding(
-            f"columns {REQUEST_COLUMN_SHORT[c1]} and {REQUEST_COLUMN_SHORT[c2]} are off by {_fmt(n)} in opposite "
-            f"directions; moving {_fmt(n)} from {cell_name(src)} ({_fmt(rec.cell(src))}) to {cell_name(dst)} "
-            f"({_fmt(rec.cell(dst))}) balances the table — {_fmt(n)} request(s) look counted under the wrong applicant type",
+            lazy("columns {first} and {second} are off by {n} in opposite directions; moving {n} from {source} "
+                 "({source_value}) to {target} ({target_value}) balances the table — {n} request(s) look counted "
+                 "under the wrong applicant type", first=REQUEST_COLUMN_SHORT[c1], second=REQUEST_COLUMN_SHORT[c2],
+                 n=_fmt(n), source=cell_name(src), source_value=_fmt(rec.cell(src)), target=cell_name(dst),
+                 target_value=_fmt(rec.cell(dst))),
             src, evidence=ctx.evidence(src, dst))
     elif hits:
         rows = list(dict.fromkeys(h[0] for h in hits))
         names = "、".join(cell_name(f"requests.{r}.total").split(" × ")[0][1:] for r in rows[:6])
         yield ctx.finding(
-            f"columns {REQUEST_COLUMN_SHORT[c1]} and {REQUEST_COLUMN_SHORT[c2]} are off by the same amount in "
-            f"opposite directions while every row adds up: requests look counted under the wrong applicant type in "
-            f"one of these rows: {names}{' …' if len(rows) > 6 else ''}", f"requests.total.{c1}")
+            lazy("columns {first} and {second} are off by the same amount in opposite directions while every row adds "
+                 "up: requests look counted under the wrong applicant type in one of these rows: {rows}",
+                 first=REQUEST_COLUMN_SHORT[c1], second=REQUEST_COLUMN_SHORT[c2],
+                 rows=names + (" …" if len(rows) > 6 else "")), f"requests.total.{c1}")
 
 
 @rule("GK107", "counts-non-negative",
-      summary="Counts are non-negative whole numbers (except 本年增/减 and money amounts).")
+      summary=N_("Counts are non-negative whole numbers (except 本年增/减 and money amounts)."))
 def counts_non_negative(ctx: Context):
     """Requests, cases, documents and decisions are counted: a negative or fractional count is a
     misprint (or a number typed into the wrong column). Only 本年增/减 may be negative, and only money
@@ -433,8 +440,11 @@ def counts_non_negative(ctx: Context):
             signed = spec is not None and field in spec.signed_fields
             decimal = spec is not None and field in spec.decimal_fields
         if value < 0 and not signed:
-            yield ctx.finding(f"{cell_name(path)} reads {_fmt(value)}: a count cannot be negative", path)
+            yield ctx.finding(lazy("{cell} reads {value}: a count cannot be negative", cell=cell_name(path),
+                                   value=_fmt(value)), path)
         elif not decimal and not float(value).is_integer():
-            yield ctx.finding(f"{cell_name(path)} reads {_fmt(value)}: a count must be a whole number", path)
+            yield ctx.finding(lazy("{cell} reads {value}: a count must be a whole number", cell=cell_name(path),
+                                   value=_fmt(value)), path)
         elif decimal and value < 0:
-            yield ctx.finding(f"{cell_name(path)} reads {_fmt(value)}: an amount cannot be negative", path)
+            yield ctx.finding(lazy("{cell} reads {value}: an amount cannot be negative", cell=cell_name(path),
+                                   value=_fmt(value)), path)

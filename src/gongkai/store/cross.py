@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .. import vocabulary as v
+from ..i18n import N_, gettext, lazy
 from . import narrative, words
 
 
@@ -22,34 +23,42 @@ class CrossRule:
     name: str
     severity: str
     origin: str
-    summary: str
+    summary_msgid: str  # English; translated by `summary`
     doc: str
 
     @property
     def family(self) -> str:
         return self.code[:3]
 
+    @property
+    def summary(self) -> str:
+        """The one-line summary in the current language (Chinese by default)."""
+        return gettext(self.summary_msgid)
+
+    def summary_in(self, lang: str) -> str:
+        return lazy(self.summary_msgid).render(lang)
+
 
 CARRYOVER = CrossRule(
     "GK901", "carryover-chain", "warning", "source",
-    "上年结转 equals last year's 结转下年度继续办理, per applicant column",
+    N_("上年结转 equals last year's 结转下年度继续办理, per applicant column"),
     "Applications still open at the end of a year are this year's 结转下年度继续办理 and next year's "
     "上年结转. 2023: 结转下年度 总计 3; 2024: 上年结转 总计 2 → one application vanished or one report "
     "is wrong.")
 IN_FORCE = CrossRule(
     "GK902", "in-force-chain", "warning", "source",
-    "last year's 现行有效 + 本年制发 − 本年废止 = this year's 现行有效 (规章, 行政规范性文件)",
+    N_("last year's 现行有效 + 本年制发 − 本年废止 = this year's 现行有效 (规章, 行政规范性文件)"),
     "Documents in force carry over: 2023 现行有效 40, 2024 制发 5, 废止 3 → 2024 现行有效 must be 42. "
     "Template 2019 reports have no 现行有效 column and are not compared.")
 SIMILAR = CrossRule(
     "GK903", "narrative-similar", "warning", "source",
-    "near-identical narrative (内容雷同) between two bodies' reports or two years of one body",
+    N_("near-identical narrative (内容雷同) between two bodies' reports or two years of one body"),
     "The prose parts (总体情况, 存在的主要问题及改进情况, 其他需要报告的事项), digits removed, share at least "
     "85 % of their 5-character shingles (MinHash estimate) with another body's report or with another "
     "year's report of the same body: copied text, perhaps with only the numbers changed.")
 DUPLICATE = CrossRule(
     "GK904", "duplicate-report", "info", "source",
-    "the store holds more than one report of the same body for the same year",
+    N_("the store holds more than one report of the same body for the same year"),
     "Two different files (different bytes) are both the 2023 report of one body: a re-publication, "
     "a corrected version, or a copy in another format. Says whether their tables agree.")
 CROSS_RULES: tuple[CrossRule, ...] = (CARRYOVER, IN_FORCE, SIMILAR, DUPLICATE)
