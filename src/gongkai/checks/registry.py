@@ -163,9 +163,9 @@ class Context:
             out = part if out is None else lazy("{first}; {second}", first=out, second=part)
         return out
 
-    def uncertain(self, path: str) -> Optional[Finding]:
-        """The extractor's warning or error about this cell or its row, if any: a number read with
-        doubt must not be blamed on the report."""
+    def uncertain(self, path: str, *, row: bool = True) -> Optional[Finding]:
+        """The extractor's warning or error about this cell or (with `row`) its row, if any: a
+        number read with doubt must not be blamed on the report."""
         if self._doubts is None:  # the first such finding per place, indexed once
             self._doubts = {}
             for f in self.record.findings:
@@ -174,6 +174,8 @@ class Context:
         if not self._doubts:
             return None
         first = self._doubts.get(path)
+        if not row:
+            return first
         row = self._doubts.get(path[:path.rfind(".")]) if path.count(".") == 2 else None
         if first is None or row is None:
             return first or row

@@ -88,6 +88,12 @@ class Statement:
     def quote(self) -> str:
         return self.sentence[self.start:self.end]
 
+    @property
+    def cell(self) -> str:
+        """The cell (or sum of cells) the words name, as a record path; `*` stands for a group of rows
+        or fields summed (requests.denied_*.total is （三）1–8)."""
+        return _cell_of(self.topic, self.detail)
+
     def admits(self, value: float) -> bool:
         """Whether a table value fits what the text says (exactly, or within its range)."""
         if self.exact:
@@ -127,6 +133,29 @@ class Reading:
 
     def part_text(self, part: int) -> str:
         return "".join(s for n, s in self.sentences if n == part)
+
+
+_TOPIC_CELLS = {
+    "received": "requests.new_received.total", "accepted": "requests.new_received.total",
+    "carried_over": "requests.carried_over.total", "handled": "requests.total.total",
+    "carried_forward": "requests.carried_forward.total", "granted": "requests.granted.total",
+    "partially_granted": "requests.partially_granted.total",
+    "granted_or_partial": "requests.granted+partially_granted.total", "denied": "requests.denied_*.total",
+    "unavailable": "requests.unavailable_*.total", "not_processed": "requests.not_processed_*.total",
+    "other": "requests.other*.total", "admin_fees": "active.fees.amount",
+}
+_APPEAL_CELLS = {"reconsideration": "reconsideration", "litigation": "litigation_*", "litigation_direct":
+                 "litigation_direct", "litigation_after": "litigation_after_reconsideration", "appeals": "*"}
+
+
+def _cell_of(topic: str, detail: str) -> str:
+    if topic in _APPEAL_CELLS:
+        return f"appeals.{_APPEAL_CELLS[topic]}.{detail or 'total'}"
+    if topic == "normative_documents":
+        return f"active.normative_documents.{detail}"
+    if topic == "decisions":
+        return f"active.{detail}.decisions"
+    return _TOPIC_CELLS[topic]
 
 
 # --- numbers --------------------------------------------------------------------------------------
@@ -366,7 +395,7 @@ def _classify(part: int, sent: str, a: int, b: int, q: Quantity, subject: tuple[
     normative = P.NORMATIVE_NOUN_RE.search(words)
     if normative and unit == "件":
         return _normative(make, words[:normative.start()])
-    appeals = _appeals(make, words, clause, state, breakdown)
+    appeals = _appeals(make, words, clause, state, breakdown, part)
     if appeals is not None:
         return appeals
     return _requests(make, words, clause, state, breakdown, unit)
@@ -384,7 +413,12 @@ def _normative(make, pre: str) -> list[Statement]:
     return [make("normative_documents", sure=bool(verb), verb=verb, detail="issued")]
 
 
-def _appeals(make, words: str, clause: str, state: _SentenceState, breakdown: bool) -> Optional[list[Statement]]:
+# Part 四 is the template's 政府信息公开行政复议、行政诉讼情况: the appeals it counts are about disclosure.
+APPEALS_PART = 4
+
+
+def _appeals(make, words: str, clause: str, state: _SentenceState, breakdown: bool,
+             part: int) -> Optional[list[Statement]]:
     """Statements about table 四, or None when the words are not about appeals."""
     recon = P.RECONSIDERATION_RE.search(words)
     lit = P.LITIGATION_RE.search(words)
@@ -396,7 +430,7 @@ def _appeals(make, words: str, clause: str, state: _SentenceState, breakdown: bo
     if P.APPEAL_OTHER_KIND_RE.search(words):
         state.domain = None  # another kind of case (建议, 热线 …)
         return []
-    own = bool(P.INFO_DISCLOSURE_RE.search(clause))
+    own = bool(P.INFO_DISCLOSURE_RE.search(clause)) or part == APPEALS_PART
     if P.LITIGATION_AFTER_RE.search(words):
         groups = ["litigation_after"]
     elif P.LITIGATION_DIRECT_RE.search(words):

@@ -193,11 +193,17 @@ def _identity_findings(ctx: Context, families: tuple[str, ...]) -> Iterator:
         if ident.family not in families:
             continue
         message = _identity_message(rec, ident)
-        doubt = next((f for p in ident.paths() if (f := ctx.uncertain(p))), None)
+        doubt = next((f for p in ident.paths() if (f := ctx.uncertain(p, row=False))), None)
         if doubt is not None:  # the extractor is unsure of a number here: do not blame the report
             yield ctx.finding(doubted(message, doubt), ident.where, severity="warning")
-        else:
-            yield ctx.finding(message, ident.where)
+            continue
+        # A row read with doubt (extra or missing cells) whose cells were still read as printed: the
+        # identity fails on those cells, so it is reported, with the doubt named.
+        row_doubt = next((f for p in ident.paths() if (f := ctx.uncertain(p))), None)
+        if row_doubt is not None:
+            message = lazy("{message} (note: {row} was read with doubt, {rule}; the cells added here were read as "
+                           "printed)", message=message, row=row_doubt.where, rule=row_doubt.rule)
+        yield ctx.finding(message, ident.where)
 
 
 @rule("GK101", "requests-row-sum", summary=N_("In every row of the request table the six applicant columns add up to 总计."))
