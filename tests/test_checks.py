@@ -280,6 +280,28 @@ def test_gk107_counts_non_negative(tmp_path):
     assert [f.where for f in found] == ["active.penalty.decisions"]
 
 
+def test_identities_with_partial_data_and_rows_read_with_doubt(tmp_path):
+    """An identity is checked whenever its own cells were read: 上海市科委's extraction leaves its
+    四、结转下年度 row unread and flags its （一）予以公开 row (extra cells), yet a changed number in
+    either row is an error on the cells read as printed, with the doubt named."""
+    src = real("shanghai-stcsm-2024-pdfmd")
+    original = parse(str(src), check=False)
+    assert original.cell("requests.carried_forward.total") is None
+    assert "requests.granted" in {f.where for f in original.findings if f.rule == "extra-cells"}
+    rec = variant(tmp_path, src, ("| 一、本年新收政府信息公开申请数量 | 32 | 2 |", "| 一、本年新收政府信息公开申请数量 | 33 | 2 |"))
+    assert ("error", "requests.new_received.total") in {(f.severity, f.where) for f in fired(rec, "GK101")}
+    rec = variant(tmp_path, src, ("| （一）予以公开 | 9 | 0 |", "| （一）予以公开 | 10 | 0 |"))
+    found = [f for f in fired(rec, "GK101") if f.where == "requests.granted.total"]
+    assert [f.severity for f in found] == ["error"]
+    assert "requests.granted was read with doubt, extra-cells" in en(found[0])
+    # a cell the reader itself doubts is never blamed on the report: a warning that says so
+    doubtful = rec.model_copy(deep=True)
+    doubtful.findings = doubtful.findings + [Finding(rule="unreadable-cell", severity="warning", origin="extraction",
+                                                     message="?", where="requests.granted.natural_person")]
+    found = [f for f in fired(doubtful, "GK101") if f.where == "requests.granted.total"]
+    assert [f.severity for f in found] == ["warning"] and "check the reading first" in en(found[0])
+
+
 def test_gk201_appeals_sum(parsed, tmp_path):
     assert {f.where for f in fired(parsed["hongze-district-2023-pdf"], "GK201")} == {
         "appeals.reconsideration.total", "appeals.litigation_after_reconsideration.total"}
@@ -675,4 +697,9 @@ def test_cli_rules():
     assert "洪泽区 2023" in result.output and "GK101" not in result.output
     data = json.loads(runner.invoke(main, ["rules", "--format", "json"]).output)
     # the per-report rules, then the store's cross-report rules GK9xx
-    assert [d["code"] for d in data] == sorted(REGISTRY) + ["GK901", "GK902", "GK903", "GK904"]
+    from gongkai.store.cross import CROSS_RULES
+
+    assert [d["code"] for d in data] == sorted(REGISTRY) + [r.code for r in CROSS_RULES]
+    assert [r.code for r in CROSS_RULES] == ["GK901", "GK902", "GK903", "GK904", "GK905", "GK906", "GK907", "GK908"]
+    # summaries in the language asked for: Chinese by default
+    assert data[0]["summary"] == REGISTRY[data[0]["code"]].summary_in("zh")

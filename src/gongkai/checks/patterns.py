@@ -247,3 +247,9 @@ GOVERNMENT_NAME_RE = re.compile(r"(?:人民政府|政府|管理委员会|管委�
                                 r"自治县|省|市|区|县|旗|盟)$")
 # The statistical period: 统计期限自2023年1月1日起…, 统计周期为 2024 年 1 月 1 日至 12 月 31 日.
 PERIOD_RE = re.compile(r"统计(?:期限|时限|期间|时间|周期|区间|范围)[^0-9]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+
+# --- across reports (store/cross.py) -------------------------------------------------------------
+# A count said of a government's whole area (全区受理…申请21件), not of its own office.
+AREA_WIDE_RE = re.compile(r"全(?:省|市|区|县|州|盟|旗|镇|乡)|各级")
+# Text of the statutory tables inside a part (headers every report prints): left out of comparisons.
+TABLE_TEXT_RE = re.compile(r"本列数据的勾稽关系|第二十条第|结果维持结果纠正|申请人情况|信息内容本年")
