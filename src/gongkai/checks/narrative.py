@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 from ..i18n import Message, N_, lazy
 from ..record import Finding
 from . import statements as S
-from .patterns import CARRIED_FORWARD_RE, SECTION_NUMERALS_CN, cell_name, normalize_narrative
+from .patterns import CARRIED_FORWARD_RE, COMPARISON_RE, SECTION_NUMERALS_CN, cell_name, normalize_narrative
 from .registry import Context, rule
 from .tables import outcome_rows
 
@@ -31,6 +31,13 @@ def reading(ctx: Context) -> S.Reading:
     if "reading" not in ctx.cache:
         ctx.cache["reading"] = S.read(texts(ctx))
     return ctx.cache["reading"]
+
+
+def current(ctx: Context, *topics: str) -> Iterator[S.Statement]:
+    """The statements of `topics` about the report's own year: a figure headed by another year
+    (2022年收到申请10件, a comparison or a stale copy) is not the table's (GK410 speaks of those)."""
+    year = ctx.record.year
+    return (st for st in reading(ctx).about(*topics) if st.year is None or year is None or st.year == year)
 
 
 def excerpt(sentence: str, start: int = 0) -> str:
@@ -114,7 +121,7 @@ def narrative_received(ctx: Context):
     carried = row_total(ctx, "carried_over") or 0
     handled = row_total(ctx, "total")
     where = "requests.new_received.total"
-    for st in reading(ctx).about("received", "accepted"):
+    for st in current(ctx, "received", "accepted"):
         if st.partial or st.admits(new):
             continue
         said = _said(st)
@@ -147,7 +154,7 @@ def _total_stated(ctx: Context, row: str, topic: str) -> Iterator[Finding]:
     if value is None:
         return
     where = f"requests.{row}.total"
-    for st in reading(ctx).about(topic):
+    for st in current(ctx, topic):
         if st.partial or st.admits(value):
             continue
         yield _finding(ctx, st, lazy("{said}, but {cell} reads {value}", said=_said(st), cell=cell_name(where),
@@ -178,7 +185,7 @@ def narrative_handled(ctx: Context):
     new = row_total(ctx, "new_received")
     carried = row_total(ctx, "carried_over") or 0
     where = "requests.total.total"
-    for st in reading(ctx).about("handled"):
+    for st in current(ctx, "handled"):
         if st.partial or st.admits(total):
             continue
         n = st.value
@@ -229,7 +236,7 @@ def narrative_outcomes(ctx: Context):
     (quiet).
     """
     carried = row_total(ctx, "carried_over")
-    for st in reading(ctx).about(*S.OUTCOME_TOPICS):
+    for st in current(ctx, *S.OUTCOME_TOPICS):
         if st.partial:
             continue
         rows = _outcome_rows(ctx, st.topic)
@@ -296,7 +303,7 @@ def narrative_appeals(ctx: Context):
     rec = ctx.record
     if not rec.appeals:
         return
-    for st in reading(ctx).about(*S.APPEAL_TOPICS):
+    for st in current(ctx, *S.APPEAL_TOPICS):
         if st.partial:
             continue
         groups = _APPEAL_GROUPS[st.topic]
@@ -338,7 +345,7 @@ def narrative_normative_documents(ctx: Context):
     if not row:
         return
     t2019 = rec.template == "2019"
-    for st in reading(ctx).about("normative_documents"):
+    for st in current(ctx, "normative_documents"):
         if st.partial:
             continue
         if st.detail == "in_force":
@@ -370,7 +377,7 @@ def narrative_decisions(ctx: Context):
     Example: 全年作出行政处罚决定12件 against 行政处罚 本年处理决定数量 8.
     """
     rec = ctx.record
-    for st in reading(ctx).about("decisions"):
+    for st in current(ctx, "decisions"):
         value = (rec.active.get(st.detail) or {}).get("decisions")
         if value is None or st.partial or st.admits(value):
             continue
@@ -393,7 +400,7 @@ def narrative_admin_fees(ctx: Context):
     if value is None or rec.template != "2021":
         return
     tolerance = 0.005 * max(1, abs(value))
-    for st in reading(ctx).about("admin_fees"):
+    for st in current(ctx, "admin_fees"):
         high = st.high if st.high is not None else float("inf")
         if st.low - tolerance <= value <= high + tolerance:
             continue
@@ -463,8 +470,9 @@ def narrative_contradiction(ctx: Context):
     for st in read.statements:
         if st.year is None or st.year in (rec.year, rec.year + 1) or st.topic not in S.TABLE_TOPICS:
             continue
-        if st.sentence in seen:
-            continue
+        if st.sentence in seen or COMPARISON_RE.search(st.sentence) or any(
+                o.sentence == st.sentence and o.year == rec.year for o in read.statements):
+            continue  # a comparison with another year, or a sentence that also gives this year's figures
         seen.add(st.sentence)
         yield ctx.finding(lazy("the text gives the tables' figures for {stated}, but the report is for {year}: "
                                "“{quote}”", stated=st.year, year=rec.year, quote=st.quote),

@@ -180,7 +180,7 @@ OUTCOME_REASON_RE = re.compile(r"国家秘密|法律行政法规|法规禁止|�
 # Appeals.
 RECONSIDERATION_RE = re.compile(r"复议")
 LITIGATION_RE = re.compile(r"诉讼|起诉")
-LITIGATION_AFTER_RE = re.compile(r"复议后(?:提起)?(?:行政)?(?:诉讼|起诉)")
+LITIGATION_AFTER_RE = re.compile(r"复议后[^，。；、]{0,6}?(?:诉讼|起诉)")
 LITIGATION_DIRECT_RE = re.compile(r"未经复议|直接(?:提起)?(?:行政)?(?:诉讼|起诉)")
 DISTRIBUTIVE_RE = re.compile(r"各$|分别为?$|均为$")
 APPEAL_RESULT_WORDS: tuple[tuple[str, re.Pattern], ...] = (
@@ -253,3 +253,7 @@ PERIOD_RE = re.compile(r"统计(?:期限|时限|期间|时间|周期|区间|范�
 AREA_WIDE_RE = re.compile(r"全(?:省|市|区|县|州|盟|旗|镇|乡)|各级")
 # Text of the statutory tables inside a part (headers every report prints): left out of comparisons.
 TABLE_TEXT_RE = re.compile(r"本列数据的勾稽关系|第二十条第|结果维持结果纠正|申请人情况|信息内容本年")
+# Words comparing a figure with another period's (比2022年增加, 同比下降): the year there is no stale copy.
+COMPARISON_RE = re.compile(r"同比|较|比|相比|增长|增加|减少|下降|上升|持平")
+# Counts that cover other bodies than the reporting one (全区各部门共收到…): never sure of the table's.
+OTHER_BODIES_RE = re.compile(r"各部门|各单位|各级|各地|各镇|各乡|各街道|各县|各区|各市|各委办局|各成员单位|所属单位|下属单位|系统内")

@@ -438,6 +438,8 @@ def _appeals(make, words: str, clause: str, state: _SentenceState, breakdown: bo
     elif recon and lit:
         distributive = P.DISTRIBUTIVE_RE.search(words)
         groups = ["reconsideration", "litigation"] if distributive else ["appeals"]
+        if not distributive:  # 复议和诉讼共N件, or 复议后又起诉: which sum is meant is not sure
+            own = False
     elif recon:
         groups = ["reconsideration"]
     elif lit:
@@ -462,6 +464,7 @@ def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: b
         return []
     qualified = bool(P.INFO_DISCLOSURE_RE.search(clause)) or state.qualified
     subset = bool(P.SUBSET_WORDS_RE.search(words)) and not P.ALL_KINDS_RE.search(words)
+    others = bool(P.OTHER_BODIES_RE.search(words))  # counts of other bodies too: no sure reading
     topic = verb = ""
     for name, rx in P.OUTCOME_WORDS:
         if rx.search(words):
@@ -470,17 +473,17 @@ def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: b
     if topic:
         reason = bool(P.OUTCOME_REASON_RE.search(words))
         other_scope = bool(P.SUBSET_WORDS_RE.search(words.replace("其中", ""))) and not P.ALL_KINDS_RE.search(words)
-        st = make(topic, sure=True, partial=breakdown or reason or other_scope, qualified=qualified)
+        st = make(topic, sure=not others, partial=breakdown or reason or other_scope, qualified=qualified)
     elif P.CARRIED_FORWARD_RE.search(words):
-        st = make("carried_forward", sure=True, partial=breakdown or subset, qualified=qualified)
+        st = make("carried_forward", sure=not others, partial=breakdown or subset, qualified=qualified)
     elif P.CARRIED_OVER_RE.search(words):
-        st = make("carried_over", sure=True, partial=breakdown or subset, qualified=qualified)
+        st = make("carried_over", sure=not others, partial=breakdown or subset, qualified=qualified)
     elif m := P.RECEIVED_VERB_RE.search(words):
-        st = make("received", sure=explicit, partial=breakdown or subset, verb=m.group(), qualified=qualified)
+        st = make("received", sure=explicit and not others, partial=breakdown or subset, verb=m.group(), qualified=qualified)
     elif m := P.ACCEPTED_VERB_RE.search(words):
         st = make("accepted", sure=False, partial=breakdown or subset, verb=m.group(), qualified=qualified)
     elif m := P.HANDLED_SURE_VERB_RE.search(words):
-        st = make("handled", sure=True, partial=breakdown or subset, verb=m.group(), qualified=qualified)
+        st = make("handled", sure=not others, partial=breakdown or subset, verb=m.group(), qualified=qualified)
     elif m := P.HANDLED_VERB_RE.search(words):
         st = make("handled", sure=False, partial=breakdown or subset, verb=m.group(), qualified=qualified)
     elif explicit:  # 网上申请14件, 申请事项涉及…1件: requests of some kind
