@@ -56,7 +56,8 @@ SIMILAR = CrossRule(
     N_("near-identical narrative (内容雷同) between two bodies' reports or two years of one body"),
     "The prose parts (总体情况, 存在的主要问题及改进情况, 其他需要报告的事项), digits removed, share at least "
     "85 % of their 5-character shingles (MinHash estimate) with another body's report or with another "
-    "year's report of the same body: copied text, perhaps with only the numbers changed.")
+    "year's report of the same body: copied text, perhaps with only the numbers changed. Consecutive "
+    "years of one body are GK908's, which lists the sentences.")
 DUPLICATE = CrossRule(
     "GK904", "duplicate-report", "info", "source",
     N_("the store holds more than one report of the same body for the same year"),
