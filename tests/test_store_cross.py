@@ -8,8 +8,6 @@ also a genuine case of 内容雷同 (two years of one body with the same text).
 """
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from conftest import CORPUS
@@ -32,15 +30,8 @@ def _edit(text: str, old: str, new: str) -> str:
 
 
 def _store(tmp_path, files: dict[str, str]):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(POLICE_2024, docs / "police-2024.txt")
-    for name, text in files.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    db = str(tmp_path / "s.duckdb")
-    result = ingest([str(docs)], db, workers=1)
-    assert result.failed == 0, result.failures
-    return Store(db, read_only=True)
+    """A store of the real 2024 report and `files`."""
+    return _store_of(tmp_path, {"police-2024.txt": POLICE_2024.read_text(encoding="utf-8"), **files})
 
 
 def _cross(store):
@@ -124,6 +115,7 @@ ZERO_ROWS = ("0 0 0 0 0 0 0", "0000000", " 00 0 0 0 00", "0000000", "0000000")
 
 
 def _store_of(tmp_path, files: dict[str, str]):
+    """A store ingested from `files` (name -> text)."""
     docs = tmp_path / "docs"
     docs.mkdir(parents=True)
     for name, text in files.items():
