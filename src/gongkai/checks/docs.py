@@ -14,6 +14,7 @@ FAMILIES = {
     "GK3": "Structure",
     "GK4": "Narrative against the tables",
     "GK5": "Fees (六、其他需要报告的事项)",
+    "GK6": "Year, title and publication",
     "GK9": "Across reports (run by `gongkai ingest` over the whole store)",
 }
 

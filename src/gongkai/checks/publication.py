@@ -68,7 +68,7 @@ def year_consistency(ctx: Context):
 
 
 @rule("GK602", "title-format", severity="warning",
-      summary=N_("The title reads <body><year>年（度）政府信息公开工作年度报告."))
+      summary=N_("The title reads 〈body〉〈year〉年（度）政府信息公开工作年度报告."))
 def title_format(ctx: Context):
     """The template names the report 政府信息公开工作年度报告 and reviewers expect the body and the year
     in its title, so a reader can tell whose report for which year it is from the title alone.
@@ -91,7 +91,7 @@ def title_format(ctx: Context):
     if name is None or "年度" not in name.group(0):
         problems.append(lazy("it does not call itself a 年度报告 (the template's 政府信息公开工作年度报告)"))
     for problem in problems:
-        yield ctx.finding(lazy("the title “{title}” does not follow the template's <body><year>年政府信息公开工作年度报告: "
+        yield ctx.finding(lazy("the title “{title}” does not follow the template's 〈body〉〈year〉年政府信息公开工作年度报告: "
                                "{problem}", title=title, problem=problem), "title",
                           evidence=lazy("title: {title}", title=title))
 

@@ -2,7 +2,7 @@
 
 Rule ids are codes like ruff's: a family letter-pair and three digits (`GK101`), plus a slug name
 (`requests-row-sum`). Families: GK1 request table, GK2 appeals table, GK3 structure,
-GK4 narrative against tables, GK5 fees. `--select GK1` picks a family; names work too.
+GK4 narrative against tables, GK5 fees, GK6 year, title and publication. `--select GK1` picks a family; names work too.
 """
 from __future__ import annotations
 
