@@ -299,14 +299,13 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
 class _SentenceState:
     """What the counts before in a sentence set: its domain and appeal group."""
 
-    __slots__ = ("domain", "group", "qualified", "last_topic", "years")
+    __slots__ = ("domain", "group", "qualified", "years")
 
     def __init__(self, domain: Optional[str], years: list):
         self.domain = domain
         self.years = years
         self.group: Optional[str] = None
         self.qualified = False
-        self.last_topic = ""
 
 
 def _read_sentence(part: int, sent: str, qs: list[Quantity], domain: Optional[str], out: list,
@@ -492,7 +491,6 @@ def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: b
         return []
     state.domain = "requests"
     state.qualified = state.qualified or qualified
-    state.last_topic = st.topic
     return [st]
 
 
