@@ -53,7 +53,7 @@ IN_FORCE = CrossRule(
     "Template 2019 reports have no 现行有效 column and are not compared.")
 SIMILAR = CrossRule(
     "GK903", "narrative-similar", "warning", "source",
-    N_("near-identical narrative (内容雷同) between two bodies' reports or two years of one body"),
+    N_("near-identical narrative (内容雷同) between two bodies' reports or two non-consecutive years of one body"),
     "The prose parts (总体情况, 存在的主要问题及改进情况, 其他需要报告的事项), digits removed, share at least "
     "85 % of their 5-character shingles (MinHash estimate) with another body's report or with another "
     "year's report of the same body: copied text, perhaps with only the numbers changed. Consecutive "
