@@ -8,8 +8,6 @@ also a genuine case of 内容雷同 (two years of one body with the same text).
 """
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from conftest import CORPUS
@@ -32,15 +30,8 @@ def _edit(text: str, old: str, new: str) -> str:
 
 
 def _store(tmp_path, files: dict[str, str]):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(POLICE_2024, docs / "police-2024.txt")
-    for name, text in files.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    db = str(tmp_path / "s.duckdb")
-    result = ingest([str(docs)], db, workers=1)
-    assert result.failed == 0, result.failures
-    return Store(db, read_only=True)
+    """A store of the real 2024 report and `files`."""
+    return _store_of(tmp_path, {"police-2024.txt": POLICE_2024.read_text(encoding="utf-8"), **files})
 
 
 def _cross(store):
@@ -55,8 +46,11 @@ def test_consistent_chain_gives_no_year_findings_but_flags_copied_text(tmp_path)
     with _store(tmp_path, {"police-2023.txt": _previous_year(text)}) as s:
         assert s.query("SELECT agency_key, prev_year, year FROM year_links") == [("350128:公安局", 2023, 2024)]
         found = _cross(s)
-    assert [(y, rule, other) for y, rule, _, _, _, _, other in found] == [(2023, "GK903", 2024), (2024, "GK903", 2023)]
-    assert "本机关2024年报告雷同" in found[0][4] and "100%" in found[0][4]
+    # the same text in consecutive years of one body: GK908 on the later report, with the sentences
+    # (GK903 leaves consecutive years of one body to it)
+    assert [(y, rule, other) for y, rule, _, _, _, _, other in found] == [(2024, "GK908", 2023)]
+    assert "100%" in found[0][4] and "内容雷同" in found[0][4]
+    assert found[0][5].count("“") >= 5
 
 
 def test_carryover_and_in_force_breaks_are_found_per_column(tmp_path):
@@ -66,7 +60,7 @@ def test_carryover_and_in_force_breaks_are_found_per_column(tmp_path):
     text = _edit(text, "四、结转下年度继续办理 0000000", "四、结转下年度继续办理 2000002")
     text = _edit(text, "行政规范性文件005", "行政规范性文件004")
     with _store(tmp_path, {"police-2023.txt": text}) as s:
-        found = [f for f in _cross(s) if f[1] != "GK903"]
+        found = [f for f in _cross(s) if f[1] not in ("GK903", "GK908")]
     assert [(y, rule, sev, where, other) for y, rule, sev, where, _, _, other in found] == [
         (2024, "GK901", "warning", "requests.carried_over.natural_person", 2023),
         (2024, "GK901", "warning", "requests.carried_over.total", 2023),
@@ -111,3 +105,76 @@ def test_same_text_from_another_body_and_a_duplicate_of_the_same_year(tmp_path):
 def test_different_bodies_with_different_text_are_not_similar(tmp_path):
     with _store(tmp_path, {"transport-2022.txt": TRANSPORT_2022.read_text(encoding="utf-8")}) as s:
         assert _cross(s) == []
+
+
+# --- GK905–GK908 (the checks' cross-report warnings) ------------------------------------------------
+AREA_2024 = CORPUS / "real" / "pingtan-2024-crawltext" / "source.txt"
+# The 公安局's request table as printed (glued runs), and the same rows with every count 0.
+POLICE_ROWS = ("8 0 0 0 0 0 8", "3000003", " 10 0 0 0 01", "4000004", "8000008")
+ZERO_ROWS = ("0 0 0 0 0 0 0", "0000000", " 00 0 0 0 00", "0000000", "0000000")
+
+
+def _store_of(tmp_path, files: dict[str, str]):
+    """A store ingested from `files` (name -> text)."""
+    docs = tmp_path / "docs"
+    docs.mkdir(parents=True)
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    db = str(tmp_path / "s.duckdb")
+    result = ingest([str(docs)], db, workers=1)
+    assert result.failed == 0, result.failures
+    return Store(db, read_only=True)
+
+
+def test_gk905_a_fivefold_jump_in_new_requests(tmp_path):
+    """The 2023 copy counts 40 new requests, 2024 (real) 8: a fifth, on enough volume."""
+    text = POLICE_2024.read_text(encoding="utf-8")
+    earlier = _edit(_previous_year(text), "8 0 0 0 0 0 8", "40 0 0 0 0 0 40")
+    with _store_of(tmp_path, {"police-2023.txt": earlier, "police-2024.txt": text}) as s:
+        found = [f for f in _cross(s) if f[1] == "GK905"]
+    assert [(y, sev, where, other) for y, _, sev, where, _, _, other in found] == [
+        (2024, "warning", "requests.new_received.total", 2023)]
+    assert "40" in found[0][4] and "8" in found[0][4]
+
+
+def test_gk905_gk906_quiet_on_steady_years(tmp_path):
+    text = POLICE_2024.read_text(encoding="utf-8")
+    with _store_of(tmp_path, {"police-2023.txt": _previous_year(text), "police-2024.txt": text}) as s:
+        assert [f for f in _cross(s) if f[1] in ("GK905", "GK906", "GK907")] == []
+
+
+def test_gk906_all_zero_after_a_busy_year(tmp_path):
+    """2023 (a copy counting 18 new requests) then 2024 with every count of the request table 0."""
+    text = POLICE_2024.read_text(encoding="utf-8")
+    earlier = _edit(_previous_year(text), "8 0 0 0 0 0 8", "18 0 0 0 0 0 18")
+    zeros = text
+    for row, zero in zip(POLICE_ROWS, ZERO_ROWS):
+        zeros = _edit(zeros, row, zero)
+    with _store_of(tmp_path, {"police-2023.txt": earlier, "police-2024.txt": zeros}) as s:
+        found = [f for f in _cross(s) if f[1] == "GK906"]
+    assert [(y, where, other) for y, _, _, where, _, _, other in found] == [(2024, "requests", 2023)]
+
+
+def test_gk907_an_area_count_below_its_departments(tmp_path):
+    """平潭综合实验区 2024 made to say 全区共受理政府信息公开申请5件 beside its 公安局's 8 new requests."""
+    area = _edit(AREA_2024.read_text(encoding="utf-8"), "全年办理政府信息公开申请218件", "全区共受理政府信息公开申请5件")
+    police = POLICE_2024.read_text(encoding="utf-8")
+    with _store_of(tmp_path, {"area-2024.txt": area, "police-2024.txt": police}) as s:
+        found = s.query("""SELECT r.agency_name, f.severity, f.where_path, f.message FROM findings f
+                           JOIN reports r USING (report_id) WHERE f.rule = 'GK907'""")
+    assert [(a, sev, where) for a, sev, where, _ in found] == [
+        ("平潭综合实验区", "warning", "requests.new_received.total")]
+    # the report as published (全年办理…218件, no area-wide count) is not compared
+    with _store_of(tmp_path / "real", {"area-2024.txt": AREA_2024.read_text(encoding="utf-8"),
+                                       "police-2024.txt": police}) as s:
+        assert s.query("SELECT * FROM findings WHERE rule = 'GK907'") == []
+
+
+def test_gk905_to_gk908_are_silent_on_the_corpus(tmp_path):
+    """The whole corpus in one store: 洪泽区 2023 → 2024 is a year link, 平潭综合实验区 2024 a government
+    with a department (公安局) of the same year; none of the new warnings applies."""
+    result = ingest([str(CORPUS)], str(tmp_path / "c.duckdb"), workers=1)
+    assert result.failed == 0
+    with Store(tmp_path / "c.duckdb", read_only=True) as s:
+        assert s.query("SELECT count(*) FROM year_links") == [(1,)]
+        assert s.query("SELECT rule, message FROM findings WHERE rule IN ('GK905', 'GK906', 'GK907', 'GK908')") == []

@@ -14,7 +14,7 @@ PathOrData = Union[str, os.PathLike, bytes]
 
 
 def parse(source: PathOrData, *, name: str | None = None, check: bool = True,
-          max_bytes: int | str | None = None) -> Record:
+          max_bytes: int | str | None = None, published: str | None = None) -> Record:
     """Read one report and return its record.
 
     `source` is a path (str or PathLike), the bytes of a file, or the report's text itself (a str
@@ -22,27 +22,45 @@ def parse(source: PathOrData, *, name: str | None = None, check: bool = True,
     input in `record.source.path`. With `check` the record carries the checks' findings too.
     `max_bytes` caps the input's size (default: $GONGKAI_MAX_BYTES, else 100 MB; '50M', '1G' and
     0 for no cap are accepted); only regular files are read (not FIFOs or devices).
+    `published` (a date, e.g. 2024-01-20) is when the report was published, when known from
+    elsewhere than the document (an ingest list, `--published-on`); it overrides the date found in it.
     Raises `ReadError` (with a reason a person can read) when the input is no readable report.
     """
+    options = dict(check=check, max_bytes=max_bytes, published=published)
     if isinstance(source, bytes):
-        return parse_bytes(source, name=name, check=check, max_bytes=max_bytes)
+        return parse_bytes(source, name=name, **options)
     if isinstance(source, str) and ("\n" in source or len(source) > 1024) and not _is_file(source):
-        return parse_bytes(_text_bytes(source), name=name, check=check, max_bytes=max_bytes)
+        return parse_bytes(_text_bytes(source), name=name, **options)
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"parse() takes a path, bytes or text, not {type(source).__name__}")
     data = read_file(source, max_bytes)
-    return parse_bytes(data, name=name or _display_name(source), check=check, max_bytes=max_bytes)
+    return parse_bytes(data, name=name or _display_name(source), **options)
 
 
 def parse_bytes(data: bytes, *, name: str | None = None, check: bool = True,
-                max_bytes: int | str | None = None) -> Record:
-    """Read one report from the bytes of its file."""
+                max_bytes: int | str | None = None, published: str | None = None) -> Record:
+    """Read one report from the bytes of its file (`published`: see `parse`; ValueError when it is
+    no date)."""
     from .extract import extract  # imported here so `import gongkai` stays light
+    from .extract.metadata import find_preamble, find_published, find_title, find_title_text
 
     check_size(len(data), max_bytes)
+    given = None
+    if published is not None:
+        from .checks.dates import parse_date
+
+        given = parse_date(published)
     document = read_document(data, name)
     record = extract(document)
     record.source = Source(path=name, sha256=hashlib.sha256(data).hexdigest(), media_type=document.media_type)
+    if record.title is None and record.preamble is None and record.published is None:
+        text = document.plain_text()
+        lines = text.split("\n")
+        record.title = find_title_text(lines, find_title(lines))
+        record.preamble = find_preamble(text)
+        record.published = find_published(lines)
+    if given is not None:
+        record.published = given
     if check:
         try:
             from .checks import run_checks
@@ -53,16 +71,17 @@ def parse_bytes(data: bytes, *, name: str | None = None, check: bool = True,
     return record
 
 
-def parse_files(paths: Iterable[str], *, check: bool = True, max_bytes: int | str | None = None
-                ) -> Iterator[tuple[str, Record | None, str | None]]:
+def parse_files(paths: Iterable[str], *, check: bool = True, max_bytes: int | str | None = None,
+                published: str | None = None) -> Iterator[tuple[str, Record | None, str | None]]:
     """Parse files one by one: (path, record, None), or (path, None, reason) for a file that cannot
     be read (`-` is standard input). A failure, even a bug in a reader, never stops the others."""
     for path in paths:
         try:
             if path == "-":  # standard input, bounded like a file
-                yield path, parse_bytes(read_stdin(max_bytes), name=path, check=check, max_bytes=max_bytes), None
+                yield path, parse_bytes(read_stdin(max_bytes), name=path, check=check, max_bytes=max_bytes,
+                                        published=published), None
                 continue
-            yield path, parse(path, check=check, max_bytes=max_bytes), None
+            yield path, parse(path, check=check, max_bytes=max_bytes, published=published), None
         except ReadError as e:
             yield path, None, str(e)
         except MemoryError:

@@ -6,6 +6,7 @@ import click
 
 from . import __version__
 from .cli_base import Group, version_option
+from .checks.cli import published_option
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -36,7 +37,11 @@ def main() -> None:
 @click.option("--max-size", metavar="SIZE", default=None,
               help="Refuse files larger than this (e.g. 50M, 1G; 0 for no limit). "
                    "Default: $GONGKAI_MAX_BYTES, else 100M.")
-def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool, max_size: str | None) -> None:
+@click.option("--published-on", "published", metavar="DATE", callback=published_option,
+              help="When the reports were published (2024-01-20), if the documents do not say (record field "
+                   "`published`).")
+def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool, published: str | None,
+                  max_size: str | None) -> None:
     """Read reports (text, HTML, PDF, Word, scans) into records.
 
     A file that cannot be read gets a line on stderr naming it and why; the other files still come
@@ -65,7 +70,7 @@ def parse_command(files: tuple[str, ...], fmt: str | None, no_check: bool, max_s
         fmt = "table" if sys.stdout.isatty() else "json"
     failed = 0
     records = []
-    for path, record, error in parse_files(files, check=not no_check, max_bytes=max_size):
+    for path, record, error in parse_files(files, check=not no_check, max_bytes=max_size, published=published):
         if record is None:
             failed += 1
             click.echo(f"gongkai: {terminal_safe(path, one_line=True)}: {terminal_safe(error, one_line=True)}",

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .i18n import N_
+from .i18n import N_, gettext, lazy
 
 
 @dataclass(frozen=True)
 class ExtractionRule:
     code: str  # the id the findings carry in `rule`
     severity: str  # the most severe level it reports
-    summary: str  # msgid: translate with `_()` when shown
+    summary_msgid: str  # English; translated by `summary`
     doc: str
     origin: str = "extraction"
+
+    @property
+    def summary(self) -> str:
+        """The one-line summary in the current language (Chinese by default), as the checks' rules."""
+        return gettext(self.summary_msgid)
+
+    def summary_in(self, lang: str) -> str:
+        return lazy(self.summary_msgid).render(lang)
 
     @property
     def name(self) -> str:

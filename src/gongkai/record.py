@@ -142,6 +142,12 @@ class Record(BaseModel):
     agency: Optional[str] = None
     year: Optional[int] = None
     template: Optional[Literal["2021", "2019"]] = None
+    # the title as printed, the words before part 一, and the ISO date the report was published
+    # (the page's 发布日期, the date under the signature, or as given): for the year, title and
+    # deadline checks; None when not found
+    title: Optional[str] = None
+    preamble: Optional[str] = None
+    published: Optional[str] = None
     # table -> row -> field -> value (None where blank, a dash, or unreadable)
     active: dict[str, dict[str, Optional[Number]]] = Field(default_factory=dict)
     requests: dict[str, dict[str, Optional[Number]]] = Field(default_factory=dict)

@@ -13,7 +13,10 @@ from typing import Iterable, Optional
 from ..record import Finding, Record
 from .registry import REGISTRY, Rule, matches, rule, rules, selected
 
-_RULE_MODULES = ("tables", "structure", "narrative", "fees")
+# The checks' version: a store re-checks the reports it holds when this changes (store/prepare.py).
+CHECKS_VERSION = "2"
+
+_RULE_MODULES = ("tables", "structure", "narrative", "fees", "publication")
 
 
 def _load_rules() -> None:
@@ -31,4 +34,4 @@ def run_checks(record: Record, select: Optional[Iterable[str]] = None,
     return run(record, select=select, ignore=ignore)
 
 
-__all__ = ["run_checks", "rules", "rule", "Rule", "REGISTRY", "matches", "selected"]
+__all__ = ["CHECKS_VERSION", "run_checks", "rules", "rule", "Rule", "REGISTRY", "matches", "selected"]

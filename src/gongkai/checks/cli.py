@@ -18,7 +18,7 @@ from ..i18n import N_, _, language, listing
 from ..locations import describe
 from ..record import Finding, Record, origin_word, severity_word
 from ..terminal import terminal_safe
-from .registry import SEVERITY_RANK, REGISTRY, catalogue, nearest, selected, unknown_selectors
+from .registry import SEVERITY_RANK, REGISTRY, catalogue, nearest, quotes_words, selected, unknown_selectors
 
 _STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow"}, "info": {"dim": True}}
 _TEXT_MEDIA = ("text/plain", "text/markdown", "text/html")
@@ -66,8 +66,8 @@ def source_line(finding: Finding, record: Record, lines: list[str]) -> Optional[
     from .patterns import normalize_narrative
 
     quotes = _QUOTE_RE.findall(finding.message) + _QUOTE_RE.findall(finding.evidence or "")
-    evidence = finding.localized("en").evidence or ""  # its kind, told by the English wording
-    by_words = evidence.startswith(("part ", "label:", "title:"))
+    evidence = finding.evidence or ""
+    by_words = quotes_words(finding)
     if not by_words:
         where = finding.where or ""
         cands = [where] + sorted(p for p in record.provenance if where and p.startswith(where + "."))
@@ -190,6 +190,18 @@ def _inputs(inputs: tuple[str, ...], quiet: bool) -> tuple[list[str], list[tuple
     return paths, missing
 
 
+def published_option(ctx, param, value: Optional[str]) -> Optional[str]:
+    """`--published-on`: a date in any form `gongkai.checks.dates` reads, as ISO; a bad one is a usage error."""
+    if value is None:
+        return None
+    from .dates import parse_date
+
+    try:
+        return parse_date(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
 @command("check")
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE|DIR|-...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True,
@@ -207,11 +219,14 @@ def _inputs(inputs: tuple[str, ...], quiet: bool) -> tuple[list[str], list[tuple
 @click.option("--quiet", "-q", is_flag=True,
               help="Only the findings: no line for clean files, no summary, no list of skipped files.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors are found (an unreadable file still exits 2).")
+@click.option("--published-on", "published", metavar="DATE", callback=published_option,
+              help="When the reports were published (2024-01-20), if the documents do not say: checked against "
+                   "the 条例's deadline (GK603).")
 @click.option("--stdin-filename", metavar="NAME", default=None,
               help="The name to give standard input (`-`) in the output, and to tell its format by.")
 def check_command(inputs: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
                   severity: Optional[str], statistics: bool, output_file: Optional[str], quiet: bool,
-                  exit_zero: bool, stdin_filename: Optional[str]) -> None:
+                  exit_zero: bool, stdin_filename: Optional[str], published: Optional[str]) -> None:
     """Check reports: do their tables add up, are their parts all there, does the text agree with
     the tables? Reports what is wrong and where; never changes a number.
 
@@ -268,11 +283,12 @@ def check_command(inputs: tuple[str, ...], fmt: str, select: tuple[str, ...], ig
         for path in paths:
             if path == STDIN and stdin_filename:
                 try:
-                    yield stdin_filename, parse_bytes(read_stdin(), name=stdin_filename, check=False), None
+                    yield stdin_filename, parse_bytes(read_stdin(), name=stdin_filename, check=False,
+                                                      published=published), None
                 except ReadError as e:
                     yield stdin_filename, None, str(e)
             else:
-                yield from parse_files([path], check=False)
+                yield from parse_files([path], check=False, published=published)
 
     try:
         for path, record, error in records():
@@ -353,7 +369,7 @@ def rules_command(fmt: str, rule_ids: tuple[str, ...]) -> None:
     chosen = [r for r in listed if not rule_ids or any(selected(r.code, [s], None) or s == r.name for s in rule_ids)]
     if fmt == "json":
         click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "origin": r.origin,
-                                "summary": _(r.summary), "doc": r.doc} for r in chosen], ensure_ascii=False, indent=2))
+                                "summary": r.summary, "doc": r.doc} for r in chosen], ensure_ascii=False, indent=2))
         return
     if fmt == "markdown":
         from .docs import render
@@ -362,6 +378,6 @@ def rules_command(fmt: str, rule_ids: tuple[str, ...]) -> None:
         return
     for r in chosen:
         name = "" if r.name == r.code else r.name
-        click.echo(f"{r.code:<16} {name:<28} {severity_word(r.severity):<7} {origin_word(r.origin):<8} {_(r.summary)}")
+        click.echo(f"{r.code:<16} {name:<28} {severity_word(r.severity):<7} {origin_word(r.origin):<8} {r.summary}")
         if rule_ids:
             click.echo("\n" + "\n".join("    " + line if line else "" for line in r.doc.splitlines()) + "\n")

@@ -14,6 +14,7 @@ FAMILIES = {
     "GK3": "Structure",
     "GK4": "Narrative against the tables",
     "GK5": "Fees (六、其他需要报告的事项)",
+    "GK6": "Year, title and publication",
     "GK9": "Across reports (run by `gongkai ingest` over the whole store)",
     "reading": "Reading: what could not be read surely (origin `extraction`; the id is the finding's `rule`)",
 }
@@ -47,9 +48,10 @@ def _anchor(r) -> str:
 
 def render(selected: list[Rule] | None = None) -> str:
     chosen = catalogue() if selected is None else selected
-    out = [INTRO, "\n## Summary\n", "| code | name | severity | summary |", "| --- | --- | --- | --- |"]
+    out = [INTRO, "\n## Summary\n", "| code | name | severity | summary | 摘要 |", "| --- | --- | --- | --- | --- |"]
     for r in chosen:
-        out.append(f"| [{r.code}](#{_anchor(r)}) | `{r.name}` | {r.severity} | {r.summary} |")
+        out.append(f"| [{r.code}](#{_anchor(r)}) | `{r.name}` | {r.severity} | {r.summary_in('en')} | "
+                   f"{r.summary_in('zh')} |")
     family = None
     for r in chosen:
         if r.family != family:
@@ -57,7 +59,8 @@ def render(selected: list[Rule] | None = None) -> str:
             title = f"{family}xx — {FAMILIES.get(family, '')}" if family.startswith("GK") else FAMILIES[family]
             out.append(f"\n## {title}\n")
         out.append(f"### {r.code} {r.name}\n" if r.name != r.code else f"### {r.code}\n")
-        out.append(f"*{r.summary}*  ")
+        out.append(f"*{r.summary_in('en')}*  ")
+        out.append(f"摘要：{r.summary_in('zh')}  ")
         out.append(f"Severity: **{r.severity}** · origin: `{r.origin}`\n")
         out.append(r.doc + "\n")
     return "\n".join(out).rstrip() + "\n"

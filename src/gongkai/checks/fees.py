@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .narrative import evidence, row_total, texts
 from .patterns import FEE_AMOUNT_RE, FEE_MENTION_RE, NO_FEE_RE
+from ..i18n import N_, lazy
 from .registry import Context, rule
 
 
@@ -14,7 +15,7 @@ def _part_six(ctx: Context):
 
 
 @rule("GK501", "fees-statement", severity="warning",
-      summary="Under the 2021 template, part 六 says whether 信息处理费 was charged.")
+      summary=N_("Under the 2021 template, part 六 says whether 信息处理费 was charged."))
 def fees_statement(ctx: Context):
     """国办公开办函〔2021〕30号 asks part 六 to report the information-processing fees charged under the
     《政府信息公开信息处理费管理办法》 (国办函〔2020〕109号), even when there were none. A part 六 that
@@ -29,35 +30,38 @@ def fees_statement(ctx: Context):
     if text is None:
         return
     if not FEE_MENTION_RE.search(text):
-        yield ctx.finding("part 六 does not say whether 信息处理费 was charged; the 2021 template asks for it "
-                          "(state “未收取信息处理费” when none was)", "sections.6",
-                          evidence=f"part 六: “{text[:120]}”")
+        yield ctx.finding(lazy("part 六 does not say whether 信息处理费 was charged; the 2021 template asks for it "
+                               "(state “未收取信息处理费” when none was)"), "sections.6",
+                          evidence=lazy("part {part}: “{sentence}”", part="六", sentence=text[:120]))
 
 
 @rule("GK502", "fees-vs-table", severity="warning",
-      summary="Part 六's statement on 信息处理费 agrees with （六）2 (逾期未缴纳费用) and with requests granted.")
+      summary=N_("Part 六's statement on 信息处理费 is consistent: no amount charged with nothing granted, no "
+              "“none charged” beside an amount."))
 def fees_vs_table(ctx: Context):
-    """Requests dropped because the applicant did not pay (（六）2.申请人逾期未按收费通知要求缴纳费用)
-    mean fee notices were sent, so a part 六 saying no fee was charged or arose needs a second look;
-    and fees can only be charged for information provided, so fees charged with nothing granted
-    (（一）+（二） = 0) do not fit.
+    """Fees can only be charged for information provided, so fees charged while no request was
+    granted (（一）+（二） = 0) do not fit; and a part 六 that says no fee was charged and also states an
+    amount charged contradicts itself.
 
-    Example: （六）2 总计 3 while part 六 says 本年度没有产生信息公开处理费.
+    Requests closed because the applicant did not pay (（六）2.申请人逾期未按收费通知要求缴纳费用) beside
+    “未收取信息处理费” are no contradiction: a fee notice was sent and never paid, so nothing was
+    charged. That is not reported.
+
+    Example: part 六 says 全年收取信息处理费300元 while （一）予以公开 and （二）部分公开 are both 0.
+    English: fees charged although no information was provided.
     """
     text = _part_six(ctx)
     if text is None:
         return
-    no_fee_rows = [r for r in ("other_no_fee",) if r in ctx.record.requests]
-    unpaid = row_total(ctx, *no_fee_rows) if no_fee_rows else None
-    if unpaid:
-        m = NO_FEE_RE.search(text)
-        if m:
-            yield ctx.finding(f"（六）2.申请人逾期未按收费通知要求缴纳费用 counts {unpaid} request(s), so fee notices "
-                              f"were sent, but part 六 says “{m.group(0)}”", "requests.other_no_fee.total",
-                              evidence=evidence(6, text, m))
+    charged = [m for m in FEE_AMOUNT_RE.finditer(text) if float(m["n"]) > 0]
     granted = row_total(ctx, "granted", "partially_granted")
-    for m in FEE_AMOUNT_RE.finditer(text):
-        if float(m["n"]) > 0 and granted == 0:
-            yield ctx.finding(f"part 六 says “{m.group(0)}”, but no request was granted (（一）予以公开 + （二）部分公开 "
-                              f"= 0): a fee is only charged for information provided", "requests.granted.total",
-                              evidence=evidence(6, text, m))
+    for m in charged:
+        if granted == 0:
+            yield ctx.finding(lazy("part 六 says “{quote}”, but no request was granted (（一）予以公开 + （二）部分公开 "
+                                   "= 0): a fee is only charged for information provided", quote=m.group(0)),
+                              "requests.granted.total", evidence=evidence(6, text, m))
+    none = NO_FEE_RE.search(text)
+    if charged and none:
+        m = charged[0]
+        yield ctx.finding(lazy("part 六 says “{none}” and also “{quote}”", none=none.group(0), quote=m.group(0)),
+                          "sections.6", evidence=evidence(6, text, m))

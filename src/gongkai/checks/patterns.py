@@ -94,119 +94,166 @@ FEE_AMOUNT_RE = re.compile(
 )
 
 # --- narrative -----------------------------------------------------------------------------------
-_SPACE_RE = re.compile(r"(?<=\D)\s+|\s+(?=\D)")
+_WHITESPACE_RE = re.compile(r"\s+")
 _MARKUP_RE = re.compile(r"[*#]+")
+
+
+def _space(m: re.Match) -> str:
+    """A run of white space: one space between two digits (`1 0` may be two cells), else nothing."""
+    s, a, b = m.string, m.start(), m.end()
+    return " " if a and b < len(s) and s[a - 1].isdecimal() and s[b].isdecimal() else ""
 
 
 def normalize_narrative(text: str) -> str:
     """Narrative text for matching: artefacts and markup gone, spaces kept only between digits."""
-    text = WORD_ARTEFACT_RE.sub("", text)
-    text = _MARKUP_RE.sub("", text)
-    text = re.sub(r"\s+", " ", text)
-    text = _SPACE_RE.sub("", text)
+    if "[bookmark" in text:
+        text = WORD_ARTEFACT_RE.sub("", text)
+    if "*" in text or "#" in text:
+        text = _MARKUP_RE.sub("", text)
+    text = _WHITESPACE_RE.sub(_space, text)
     return text.replace("(", "（").replace(")", "）").replace(",", "，").replace(";", "；")
 
 
-# Clause-internal gap: no sentence or clause break and no digits (so a number is never skipped).
-_GAP = r"[^。；！？，\d]{0,%d}?"
-# A gap before 申请 that cannot pass 复议/诉讼/建议 (收到行政复议申请 is no information request).
-_REQ_GAP = r"[^。；！？，\d复诉议]{0,%d}?"
-_N = r"(?P<n>\d+)"
-_OPT_QTY = r"(?:共计|总计|合计|共|计|数量为|数为|为|达)?"
-_APPLICATION = r"(?:政府信息公开申请|信息公开申请|依申请公开事项|依申请公开申请|申请)"
-
-
-def _re(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
-
-
-# Each narrative pattern: (regex with group n, verb class). The rules decide what the number is
-# compared with and how sure the wording is.
-RECEIVED_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
-    # 新收 / 收到 / 接到 …申请N件: the year's new applications.
-    (_re(r"(?P<verb>新收|收到|接到|接收)" + _REQ_GAP % 30 + _APPLICATION + _OPT_QTY + _N + r"件"), "received"),
-    # 受理…申请N件: usually new applications, sometimes new + carried over.
-    (_re(r"(?P<verb>受理)" + _REQ_GAP % 30 + _APPLICATION + _OPT_QTY + _N + r"件"), "accepted"),
-)
-# "No request was received this year."
-NO_REQUESTS_RE = _re(r"(?:未|没有|无)(?:收到|接到|受理|新收)(?:任何|过)?" + _GAP % 12 + r"(?:政府信息公开|依申请公开)(?:的)?申请")
-CARRIED_OVER_PATTERNS: tuple[re.Pattern, ...] = (
-    _re(r"(?:上一?年度?结转|结转上一?年度?|上年度?转入)" + _REQ_GAP % 20 + r"(?:申请)?" + _OPT_QTY + _N + r"件"),
-)
-HANDLED_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
-    # 办理/办结/答复…申请N件
-    (_re(r"(?<!年度)(?<!下年)(?<!继续)(?P<verb>办结|答复|办理)(?:了)?" + _REQ_GAP % 20 + _APPLICATION + _OPT_QTY + _N + r"件"), "handled"),
-    # 受理…申请N件，答复N件 (the answer count right after the received count)
-    (_re(r"受理" + _REQ_GAP % 30 + _APPLICATION + r"\d+件，(?:已|共|均已)?(?P<verb>答复|办结|办理)" + _OPT_QTY + _N + r"件"),
-     "handled"),
-)
-CARRIED_FORWARD_PATTERNS: tuple[re.Pattern, ...] = (
-    _re(r"结转(?:至|到|入)?下一?年度?(?:继续办理|办理|答复)?(?:的)?(?:申请)?" + _OPT_QTY + _N + r"件"),
-    _re(_N + r"件(?:申请)?(?:顺延|结转|转入)(?:至|到)?下一?年度?"),
-)
-# Outcome categories: key -> rows of the request table whose totals the number is compared with.
-OUTCOME_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
-    (_re(r"(?:予以公开|同意公开|全部公开)(?:及|和|与|或)部分公开(?:的)?" + _OPT_QTY + _N + r"件"), "granted_or_partial"),
-    (_re(r"(?<![不部分])(?:予以公开|同意公开|全部公开)(?:的)?" + _OPT_QTY + _N + r"件"), "granted"),
-    (_re(r"(?:部分公开|区分处理后公开|区分处理后予以公开)(?:的)?" + _OPT_QTY + _N + r"件"), "partially_granted"),
-    (_re(r"不予公开(?:的)?" + _OPT_QTY + _N + r"件"), "denied"),
-    (_re(r"无法提供(?:的)?" + _OPT_QTY + _N + r"件"), "unavailable"),
-    (_re(r"不予处理(?:的)?" + _OPT_QTY + _N + r"件"), "not_processed"),
-    (_re(r"(?:作|做|予以)?其他处理(?:的)?" + _OPT_QTY + _N + r"件"), "other"),
+# --- narrative statements (see statements.py) ------------------------------------------------------
+# A counted quantity: an Arabic or Chinese number, 万/亿, 余/多, a counter. (One character class to
+# start with, whole runs only and no backtracking into them, so the scan of a table's glued digits
+# stays linear; the approximation words around it are looked at in code.)
+QUANTITY_RE = re.compile(
+    r"(?<![\d.零〇一二两三四五六七八九十百千])(?P<num>[\d零〇一二两三四五六七八九十百千][\d.零〇一二两三四五六七八九十百千]*+)"
+    r"(?P<wan>[万亿])?(?P<approx>[余多])?(?P<unit>件|起|宗|例|个|项|条|次|份|元)")
+ARABIC_RE = re.compile(r"\d+(?:\.\d+)?")
+CHINESE_NUMERAL_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+")
+# Words before a count that make it approximate or a bound, longest first.
+QUANTITY_PREFIXES = ("不少于", "将近", "大约", "超过", "多达", "不足", "不到", "至少", "约", "近", "逾")
+QUANTITY_SUFFIXES = ("左右", "以上", "之多")
+# Thousands separators inside a number (3,119件).
+THOUSANDS_RE = re.compile(r"(?<=\d)，(?=\d{3}(?!\d))")
+THOUSANDS_HINT_RE = re.compile(r"\d，\d\d\d")
+# Before a Chinese numeral, words that make it no count (第一件, 其一, 统一, 唯一, 万一 …).
+CHINESE_NUMERAL_BLOCKERS = "第其统唯万之逐同单十百千无每"
+# 一起 is mostly "together": a count only right after a case word.
+ONE_CASE_CONTEXT_RE = re.compile(r"(?:复议|诉讼|案件?)$")
+# Where a sentence ends and a clause ends (quoted and bracketed titles are kept whole).
+SENTENCE_ENDS = "。！？；"
+CLAUSE_ENDS = "，：:（）"
+QUOTE_PAIRS = {"“": "”", "《": "》", "「": "」", "‘": "’"}
+# Words joining two counted items of one enumeration.
+ITEM_JOINERS_RE = re.compile(r"(?:、|和|及|以及|与|或)")
+# What may follow a count and still leave its noun before it (申请15件的, 17件左右).
+TRAILING_FILLER_RE = re.compile(r"^(?:的|了|之多|左右|以上|等|等等|次|占[^，]*|共计|合计|总计)*$")
+# Words that make a noun phrase the subject of a count (without one, the words before a count are
+# only a verb or a time: 收到1件…复议案 counts what follows).
+SUBJECT_NOUN_RE = re.compile(r"申请|复议|诉讼|案|文件|决定|公开|提供|处理|结转|顺延|办结|答复|收费|维持|纠正|审结|信息|事项")
+# A count followed by 为/系/属于 describes a part (4件为“重复申请”).
+BREAKDOWN_RE = re.compile(r"^(?:为|系|属于|属|是)")
+# Information disclosure named (so an appeal or a request is about it, not the agency's other work).
+INFO_DISCLOSURE_RE = re.compile(r"信息公开|政务公开|依申请")
+# A request for information (not 复议申请, 建议, 提案, 热线 …).
+REQUEST_NOUN_RE = re.compile(r"申请|依申请公开事项")
+NOT_A_REQUEST_RE = re.compile(r"复议|诉讼|建议|提案|热线|12345|诉求|咨询|信访件|投诉件|办件|许可|审批|补贴|申领|证照|"
+                              r"许可证|证书")
+# Request counts by verb.
+CARRIED_FORWARD_RE = re.compile(r"结转(?:至|到|入)?下一?年|(?:顺延|转入|转)(?:至|到)?下一?年|下一?年度?(?:继续)?办理")
+CARRIED_OVER_RE = re.compile(r"上一?年度?(?:结转|转入|遗留)|结转上一?年|上年度?未办结")
+RECEIVED_VERB_RE = re.compile(r"新收|收到|接到|接收")
+ACCEPTED_VERB_RE = re.compile(r"受理")
+HANDLED_SURE_VERB_RE = re.compile(r"办结|答复|回复")
+HANDLED_VERB_RE = re.compile(r"办理")
+# Outcome words: topic -> regex (tried in this order; the first that matches decides).
+OUTCOME_WORDS: tuple[tuple[str, re.Pattern], ...] = (
+    ("granted_or_partial", re.compile(r"(?:予以公开|同意公开|全部公开)(?:及|和|与|或)部分公开")),
+    ("partially_granted", re.compile(r"部分公开|区分处理")),
+    ("denied", re.compile(r"不予公开")),
+    ("unavailable", re.compile(r"无法提供")),
+    ("not_processed", re.compile(r"不予处理")),
+    ("other", re.compile(r"其他处理")),
+    ("granted", re.compile(r"(?<![不部分])(?:予以公开|同意公开|全部公开)")),
 )
 # Words showing a count covers only part of the requests (a channel, a topic): never an error.
-SUBSET_WORDS_RE = _re(r"涉及|关于|有关|类|方面|网上|网络|信函|当面|邮寄|传真|电子邮件|其中")
+SUBSET_WORDS_RE = re.compile(r"涉及|关于|有关|类|方面|网上|网络|信函|当面|邮寄|传真|电子邮件|其中|自然人|法人|企业|组织")
+# ... unless the clause says the count is of all kinds.
+ALL_KINDS_RE = re.compile(r"各类|各种|全部|所有")
 # Words naming one reason within an outcome group (不予公开 because of 国家秘密 is row 1 only).
-OUTCOME_REASON_RE = _re(r"国家秘密|法律行政法规|法规禁止|三安全|一稳定|第三方|内部事务|过程性|执法案卷|行政查询|不掌握|"
-                        r"另行制作|不明确|信访|举报|投诉|重复|出版物|大量反复|确认|逾期|缴纳|不存在|不属于")
-# Appeals. Numbers of reconsiderations / lawsuits, either order.
-# (the gap before 行政复议 may not pass 诉讼, nor the one before 行政诉讼 pass 复议)
-RECONSIDERATION_PATTERNS: tuple[re.Pattern, ...] = (
-    _re(r"行政复议(?:案件|申请|案)?" + _OPT_QTY + _N + r"(?:件|起|宗)"),
-    _re(_N + r"(?:件|起|宗)" + r"[^。；！？，\d诉讼]{0,12}?" + r"行政复议(?:案件|案|申请)?"),
+OUTCOME_REASON_RE = re.compile(r"国家秘密|法律行政法规|法规禁止|三安全|一稳定|第三方|内部事务|过程性|执法|行政查询|不掌握|"
+                               r"另行制作|不明确|信访|举报|投诉|重复|出版物|大量反复|确认|逾期|缴纳|不存在|不属于|已主动公开|"
+                               r"已经主动公开|主动公开")
+# Appeals.
+RECONSIDERATION_RE = re.compile(r"复议")
+LITIGATION_RE = re.compile(r"诉讼|起诉")
+LITIGATION_AFTER_RE = re.compile(r"复议后[^，。；、]{0,6}?(?:诉讼|起诉)")
+LITIGATION_DIRECT_RE = re.compile(r"未经复议|直接(?:提起)?(?:行政)?(?:诉讼|起诉)")
+DISTRIBUTIVE_RE = re.compile(r"各$|分别为?$|均为$")
+APPEAL_RESULT_WORDS: tuple[tuple[str, re.Pattern], ...] = (
+    ("upheld", re.compile(r"维持")),
+    ("corrected", re.compile(r"纠正|纠错|撤销|确认违法|败诉")),
+    ("pending", re.compile(r"尚未审结|未审结|未结案|审理中")),
+    ("other", re.compile(r"其他结果")),
 )
-LITIGATION_PATTERNS: tuple[re.Pattern, ...] = (
-    _re(r"(?<!复议后)行政诉讼(?:案件|案)?" + _OPT_QTY + _N + r"(?:件|起|宗)"),
-    _re(_N + r"(?:件|起|宗)" + r"[^。；！？，\d复议]{0,12}?" + r"行政诉讼(?:案件|案)?"),
-)
+# Counts of appeals that are not the table's (纠错率, 败诉率 are rates; 被纠错 is a result).
+APPEAL_NOT_A_COUNT_RE = re.compile(r"率")
+APPEAL_OTHER_KIND_RE = re.compile(r"建议|提案|热线|12345|诉求")
+# "No request was received this year."
+NO_REQUESTS_RE = re.compile(r"(?:未|没有|无)(?:收到|接到|受理|新收)(?:任何|过)?[^。；！？，\d]{0,12}?"
+                            r"(?:政府信息公开|依申请公开)(?:的)?申请")
 # "No reconsideration (or lawsuit)". Guarded against "no reconsideration was corrected" and the like.
-NO_APPEAL_RE = _re(
+NO_APPEAL_RE = re.compile(
     r"(?:没有|未发生|未出现|未有|无一例|无一起|未收到|未产生|未涉及|未被|无)(?:发生|出现)?"
     r"(?P<span>[^。；！？，无]{0,18}?(?:行政复议|复议)(?P<lit>(?:或|和|及|、|或者)(?:提起)?(?:行政)?诉讼)?)"
 )
-APPEAL_OUTCOME_WORDS_RE = _re(r"纠错|纠正|败诉|撤销|确认违法|维持")
-INFO_DISCLOSURE_RE = _re(r"信息公开|政务公开|依申请")
+APPEAL_OUTCOME_WORDS_RE = re.compile(r"纠错|纠正|败诉|撤销|确认违法|维持")
+# "All were finished": the year's requests all answered or closed.
+ALL_HANDLED_RE = re.compile(r"(?:均|全部|都)(?:已|已经)?(?:按时|按期|依法|及时|按要求|按照要求|在法定期限内|在规定时限内)?"
+                            r"(?:办结|办理完毕|办理完成|答复完毕|予以答复|答复|完成答复)")
+# "All were made by natural persons."
+ALL_NATURAL_PERSONS_RE = re.compile(r"均为自然人|全部为自然人|均由自然人|全部由自然人")
+# Words meaning a year in a sentence is not the period the sentence reports on.
+OTHER_YEAR_CONTEXT_RE = re.compile(r"以来|以前|之前|同比|相比|比较|较|去年|上年|截至|截止|至今|累计|自|从|起|成立|印发|"
+                                   r"出台|施行|实施|发布|制定|规划|计划|要点|方案|意见|通知|办法|条例|规定|将|继续|力争|预计|目标")
 
 # Normative documents: verb (if any, close before) + 规范性文件 + number.
-NORMATIVE_RE = _re(r"(?P<pre>[^。；！？，\d]{0,12}?)(?:行政)?规范性文件" + _OPT_QTY + _N + r"件")
+NORMATIVE_NOUN_RE = re.compile(r"(?:行政)?规范性文件")
 NORMATIVE_ISSUE_VERBS = ("制发", "印发", "出台", "制定", "新制定", "新出台", "发文")
 NORMATIVE_PUBLISH_VERBS = ("公开", "发布", "公布")
 NORMATIVE_IN_FORCE_WORDS = ("现行有效",)
 NORMATIVE_REPEALED_WORDS = ("废止", "失效")
 # Work on documents that is not issuing them: never compared.
 NORMATIVE_SKIP_WORDS = ("清理", "备案", "审查", "审核", "合法性", "征求", "解读", "评估", "梳理", "报送", "起草", "修订",
-                        "修改", "宣传", "上传", "涉及")
+                        "修改", "宣传", "上传", "涉及", "类")
 
 # Licensing / penalty / coercion decisions: only when 决定 is said.
-DECISION_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
-    (_re(r"(?P<verb>作出|做出|办理|实施)?" + _GAP % 6 + r"行政许可(?:处理)?决定(?:书)?" + _OPT_QTY + _N + r"(?:件|个|项)"),
-     "licensing"),
-    (_re(r"(?P<verb>作出|做出|办理|实施)?" + _GAP % 6 + r"行政处罚(?:处理)?决定(?:书)?" + _OPT_QTY + _N + r"(?:件|个|项)"),
-     "penalty"),
-    (_re(r"(?P<verb>作出|做出|办理|实施)?" + _GAP % 6 + r"行政强制(?:处理)?决定(?:书)?" + _OPT_QTY + _N + r"(?:件|个|项)"),
-     "coercion"),
+DECISION_WORDS: tuple[tuple[str, re.Pattern], ...] = (
+    ("licensing", re.compile(r"行政许可(?:处理)?决定(?:书)?")),
+    ("penalty", re.compile(r"行政处罚(?:处理)?决定(?:书)?")),
+    ("coercion", re.compile(r"行政强制(?:处理)?决定(?:书)?")),
 )
 DECISION_SURE_VERBS = ("作出", "做出")
+DECISION_UNITS = ("件", "个", "项")
 
 # 行政事业性收费 amount in the narrative (template 2021 states it in 万元).
-ADMIN_FEE_RE = _re(r"行政事业性收费(?:金额|总额|总金额)?" + _OPT_QTY + r"(?P<n>\d+(?:\.\d+)?)(?P<unit>万元|亿元|元)")
+ADMIN_FEE_NOUN_RE = re.compile(r"行政事业性收费(?:金额|总额|总金额)?")
+MONEY_UNITS = {"万元": 1.0, "亿元": 10000.0, "元": 0.0001}
 
 # Known misprints of template labels: see vocabulary.LABEL_TYPOS.
 
+# --- year, title, publication (publication.py) -----------------------------------------------------
+TITLE_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年度?")
+# The report's name in its title (spaces removed): 政府信息公开工作年度报告 and the variants in use.
+REPORT_NAME_RE = re.compile(r"政府信息公开(?:工作)?(?:年度)?(?:工作)?(?:年度)?报告")
+# A year opening a sentence of part 一 (2023年，本机关…), not a date or a start (自2019年).
+OVERVIEW_YEAR_RE = re.compile(r"(?<![自从至到止])((?:19|20)\d{2})年度?，")
+# An area's government: 人民政府, 管委会, or a bare region name (平潭综合实验区, 莆田市涵江区).
+GOVERNMENT_NAME_RE = re.compile(r"(?:人民政府|政府|管理委员会|管委会)$|"
+                                r"^[^局委厅办部院会中心所站队处馆行司社校]*(?:实验区|新区|开发区|示范区|自治区|自治州|"
+                                r"自治县|省|市|区|县|旗|盟)$")
+# The statistical period: 统计期限自2023年1月1日起…, 统计周期为 2024 年 1 月 1 日至 12 月 31 日.
+PERIOD_RE = re.compile(r"统计(?:期限|时限|期间|时间|周期|区间|范围)[^0-9]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 
-# Words without which a pattern cannot match (and that no match crosses a clause to reach): the
-# narrative checks run these patterns only over the clauses holding one.
-PATTERN_ANCHORS: dict[re.Pattern, tuple[str, ...]] = {
-    NORMATIVE_RE: ("规范性文件",),
-    **{regex: ("决定",) for regex, _ in DECISION_PATTERNS},
-}
+# --- across reports (store/cross.py) -------------------------------------------------------------
+# A count said of a government's whole area (全区受理…申请21件), not of its own office.
+AREA_WIDE_RE = re.compile(r"全(?:省|市|区|县|州|盟|旗|镇|乡)|各级")
+# Text of the statutory tables inside a part (headers every report prints): left out of comparisons.
+TABLE_TEXT_RE = re.compile(r"本列数据的勾稽关系|第二十条第|结果维持结果纠正|申请人情况|信息内容本年")
+# Words comparing a figure with another period's (比2022年增加, 同比下降): the year there is no stale copy.
+COMPARISON_RE = re.compile(r"同比|较|比|相比|增长|增加|减少|下降|上升|持平")
+# Counts that cover other bodies than the reporting one (全区各部门共收到…): never sure of the table's.
+OTHER_BODIES_RE = re.compile(r"各部门|各单位|各级|各地|各镇|各乡|各街道|各县|各区|各市|各委办局|各成员单位|所属单位|下属单位|系统内")

@@ -2,15 +2,16 @@
 
 Rule ids are codes like ruff's: a family letter-pair and three digits (`GK101`), plus a slug name
 (`requests-row-sum`). Families: GK1 request table, GK2 appeals table, GK3 structure,
-GK4 narrative against tables, GK5 fees. `--select GK1` picks a family; names work too.
+GK4 narrative against tables, GK5 fees, GK6 year, title and publication. `--select GK1` picks a family; names work too.
 """
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional, Union
 
-from ..i18n import Message, lazy
+from ..i18n import Message, gettext, lazy
 from ..record import Finding, Record
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -20,10 +21,18 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 class Rule:
     code: str
     name: str
-    summary: str
+    summary_msgid: str  # English; translated by `summary`
     severity: str  # the most severe level this rule reports
     origin: str  # "source": the report is wrong; "extraction": the reading is unsure
     func: Callable[["Context"], Iterable[Finding]]
+
+    @property
+    def summary(self) -> str:
+        """The one-line summary in the current language (Chinese by default)."""
+        return gettext(self.summary_msgid)
+
+    def summary_in(self, lang: str) -> str:
+        return lazy(self.summary_msgid).render(lang)
 
     @property
     def doc(self) -> str:
@@ -38,7 +47,9 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(code: str, name: str, *, summary: str, severity: str = "error", origin: str = "source"):
-    """Register a check. The function receives a `Context` and yields findings (use `ctx.finding`)."""
+    """Register a check. The function receives a `Context` and yields findings (use `ctx.finding`).
+
+    `summary` is an English msgid marked with `N_()` so the catalog translates it."""
     if severity not in SEVERITY_RANK:
         raise ValueError(f"unknown severity {severity!r}")
 
@@ -133,6 +144,19 @@ class Context:
         self.record = record
         self._rule: Optional[Rule] = None
         self.cache: dict = {}
+        self._values: Optional[dict] = None
+        self._doubts: Optional[dict] = None
+
+    @property
+    def values(self) -> dict:
+        """Every table cell as {dotted path: value}, in template order, built once per record."""
+        if self._values is None:
+            rec = self.record
+            self._values = {f"{table}.{row}.{field}": value
+                            for table, data in (("active", rec.active), ("requests", rec.requests),
+                                                ("appeals", rec.appeals))
+                            for row, fields in data.items() for field, value in fields.items()}
+        return self._values
 
     # -- findings -------------------------------------------------------------------------------
     def finding(self, message: str | Message, where: Optional[str] = None, *, severity: Optional[str] = None,
@@ -158,21 +182,46 @@ class Context:
             out = part if out is None else lazy("{first}; {rest}", first=part, rest=out)
         return out
 
-    def uncertain(self, path: str) -> Optional[Finding]:
-        """The extractor's warning or error about this cell or its row, if any: a number read with
-        doubt must not be blamed on the report."""
-        row = ".".join(path.split(".")[:2])
-        for f in self.record.findings:
-            if f.origin == "extraction" and f.severity != "info" and f.where in (path, row):
-                return f
-        return None
+    def uncertain(self, path: str, *, row: bool = True) -> Optional[Finding]:
+        """The extractor's warning or error about this cell or (with `row`) its row, if any: a
+        number read with doubt must not be blamed on the report."""
+        if self._doubts is None:  # the first such finding per place, indexed once
+            self._doubts = {}
+            for f in self.record.findings:
+                if f.origin == "extraction" and f.severity != "info" and f.where is not None:
+                    self._doubts.setdefault(f.where, f)
+        if not self._doubts:
+            return None
+        first = self._doubts.get(path)
+        if not row:
+            return first
+        row = self._doubts.get(path[:path.rfind(".")]) if path.count(".") == 2 else None
+        if first is None or row is None:
+            return first or row
+        # both the cell and its row are in doubt: the earlier finding, as a scan of the list would give
+        return first if self.record.findings.index(first) < self.record.findings.index(row) else row
 
     def raw(self, path: str) -> Optional[str]:
         src = self.record.provenance.get(path)
         return None if src is None else src.raw
 
     def value(self, path: str):
-        return self.record.cell(path)
+        return self.values.get(path)
+
+
+# Evidence that quotes the report's words (a part's sentence, a label, a title) rather than cells,
+# in either language: where to look for them in the source.
+_WORDS_EVIDENCE_IDS = ("part ", "label: ", "title: ")
+_WORDS_EVIDENCE_RE = re.compile(r"^(?:part |label: ?|title: ?|第[一二三四五六七八九十\d]+部分：|标签：|标题：)")
+
+
+def quotes_words(finding: Finding) -> bool:
+    """Whether the finding's evidence quotes words of the report (so the source line is found by
+    those words) rather than citing cells (found by their provenance)."""
+    message = finding.text("evidence")
+    if message is not None:
+        return message.msgid.startswith(_WORDS_EVIDENCE_IDS)
+    return bool(_WORDS_EVIDENCE_RE.match(finding.evidence or ""))
 
 
 def run(record: Record, select=None, ignore=None) -> list[Finding]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from ..i18n import N_, lazy
+from ..vocabulary import _PUNCT_RE  # noqa: the characters normalize_label drops
 from ..vocabulary import (
     APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, LABEL_TYPOS, SECTION_TITLES, normalize_label,
 )
@@ -11,6 +13,11 @@ from .patterns import (
 )
 from .registry import Context, rule
 from .tables import SUB_OTHER_ROWS, _row_present
+
+# Each known misprint as a pattern over the raw text: its characters with what `normalize_label`
+# drops (spaces, punctuation) allowed between them — the same as looking in the normalised text.
+_LABEL_NOISE = _PUNCT_RE.pattern.rstrip("+") + "*"
+_TYPO_RES = {typo: re.compile(_LABEL_NOISE.join(map(re.escape, normalize_label(typo)))) for typo in LABEL_TYPOS}
 
 # Broad words that still identify a section whose title departs from the template's wording.
 _TITLE_FALLBACK = {1: ("总体情况", "概述", "基本情况"), 2: ("主动公开",), 3: ("申请",), 4: ("复议", "诉讼"),
@@ -25,7 +32,7 @@ def _sec(n: int) -> str:
     return f"{SECTION_NUMERALS_CN.get(n, n)}、{dict((k, t) for k, t, _ in SECTION_TITLES).get(n, '')}"
 
 
-@rule("GK301", "sections-present", summary="The report has the six parts 一 to 六 of the template.")
+@rule("GK301", "sections-present", summary=N_("The report has the six parts 一 to 六 of the template."))
 def sections_present(ctx: Context):
     """The national template prescribes six parts (总体情况, 主动公开政府信息情况, 收到和处理政府信息
     公开申请情况, 行政复议和行政诉讼情况, 存在的主要问题及改进情况, 其他需要报告的事项). A missing part
@@ -44,11 +51,12 @@ def sections_present(ctx: Context):
         found = ", ".join(SECTION_NUMERALS_CN.get(k, str(k)) for k in numbers)
         heading = _stray_heading(ctx, n)
         if heading:  # numbered as part n but titled otherwise: maybe there, under another name
-            yield ctx.finding(f"part {_sec(n)} was not found by its title; a heading “{heading}” stands where it "
-                              f"should (parts found: {found})", f"sections.{n}", severity="warning",
-                              evidence=f"title: {heading}")
+            yield ctx.finding(lazy("part {part} was not found by its title; a heading “{heading}” stands where it "
+                                   "should (parts found: {found})", part=_sec(n), heading=heading, found=found),
+                              f"sections.{n}", severity="warning", evidence=lazy("title: {title}", title=heading))
         else:
-            yield ctx.finding(f"part {_sec(n)} is missing (parts found: {found})", f"sections.{n}")
+            yield ctx.finding(lazy("part {part} is missing (parts found: {found})", part=_sec(n), found=found),
+                              f"sections.{n}")
 
 
 def _stray_heading(ctx: Context, n: int):
@@ -62,7 +70,7 @@ def _stray_heading(ctx: Context, n: int):
     return m.group(0).strip("\n #") if m else None
 
 
-@rule("GK302", "sections-order", summary="The six parts stand in the template's order.")
+@rule("GK302", "sections-order", summary=N_("The six parts stand in the template's order."))
 def sections_order(ctx: Context):
     """Readers and comparison tools expect the parts in the template's order; a part out of place is
     often a numbering slip (two parts both numbered 三) that hides a missing part.
@@ -72,13 +80,17 @@ def sections_order(ctx: Context):
     numbers = [s.number for s in ctx.record.sections]
     for prev, cur in zip(numbers, numbers[1:]):
         if cur <= prev:
-            what = "repeats" if cur == prev else "comes after"
-            yield ctx.finding(f"part {_sec(cur)} {what} part {_sec(prev)}; the template orders them 一 to 六",
-                              f"sections.{cur}")
+            if cur == prev:
+                message = lazy("part {part} repeats part {previous}; the template orders them 一 to 六",
+                               part=_sec(cur), previous=_sec(prev))
+            else:
+                message = lazy("part {part} comes after part {previous}; the template orders them 一 to 六",
+                               part=_sec(cur), previous=_sec(prev))
+            yield ctx.finding(message, f"sections.{cur}")
 
 
 @rule("GK303", "section-titles", severity="warning",
-      summary="Each part's title says what the template says (known variants tolerated).")
+      summary=N_("Each part's title says what the template says (known variants tolerated)."))
 def section_titles(ctx: Context):
     """A part titled differently from the template may hold something else than the template asks
     for. Real variants are tolerated (因政府信息公开工作被申请行政复议、提起行政诉讼情况, 存在的主要问题及
@@ -93,11 +105,12 @@ def section_titles(ctx: Context):
             continue
         if any(c in title for c in cues[s.number]) or any(w in title for w in _TITLE_FALLBACK.get(s.number, ())):
             continue
-        yield ctx.finding(f"part {SECTION_NUMERALS_CN.get(s.number)} is titled “{s.title}”; the template says "
-                          f"“{_sec(s.number)}”", f"sections.{s.number}", evidence=f"title: {s.title}")
+        yield ctx.finding(lazy("part {part} is titled “{title}”; the template says “{expected}”",
+                               part=SECTION_NUMERALS_CN.get(s.number), title=s.title, expected=_sec(s.number)),
+                          f"sections.{s.number}", evidence=lazy("title: {title}", title=s.title))
 
 
-@rule("GK304", "template-year", summary="The tables follow the template of the report's year (2019 for 2019–2020, 2021 from 2021).")
+@rule("GK304", "template-year", summary=N_("The tables follow the template of the report's year (2019 for 2019–2020, 2021 from 2021)."))
 def template_year(ctx: Context):
     """国办公开办函〔2019〕60号 set the tables for the 2019 and 2020 reports; 国办公开办函〔2021〕30号
     replaced them from the 2021 report on (new columns 本年制发件数/本年废止件数/现行有效件数, the three
@@ -110,18 +123,22 @@ def template_year(ctx: Context):
         return
     if rec.template is None:
         if rec.requests or rec.active:
-            yield ctx.finding(f"the {rec.year} report's tables follow neither the 2019 nor the 2021 template",
-                              "active", severity="warning")
+            yield ctx.finding(lazy("the {year} report's tables follow neither the 2019 nor the 2021 template",
+                                   year=rec.year), "active", severity="warning")
         return
     expected = "2019" if rec.year <= 2020 else "2021"
     if rec.template != expected:
-        yield ctx.finding(f"the report covers {rec.year} but its tables follow the {rec.template} template; "
-                          f"reports for {'2019–2020' if expected == '2019' else '2021 on'} use the {expected} "
-                          f"template", "active")
+        if expected == "2019":
+            message = lazy("the report covers {year} but its tables follow the {template} template; reports for "
+                           "2019–2020 use the 2019 template", year=rec.year, template=rec.template)
+        else:
+            message = lazy("the report covers {year} but its tables follow the {template} template; reports for "
+                           "2021 on use the 2021 template", year=rec.year, template=rec.template)
+        yield ctx.finding(message, "active")
 
 
 @rule("GK305", "template-labels", severity="warning",
-      summary="Row and column labels are worded as the template words them (typos, a single （六） row in a 2021 table).")
+      summary=N_("Row and column labels are worded as the template words them (typos, a single （六） row in a 2021 table)."))
 def template_labels(ctx: Context):
     """Labels are how readers (and programs) find a number; a misprinted label invites misreading,
     and a 2021 table that prints （六）其他处理 as one row loses the three reasons the template asks for.
@@ -131,21 +148,21 @@ def template_labels(ctx: Context):
     """
     rec = ctx.record
     tables = {2: "active", 3: "requests", 4: "appeals"}
+    # The parts' text holds the tables' labels as printed (the records keep no label text).
     for typo, right in LABEL_TYPOS.items():
-        key = normalize_label(typo)
-        # The parts' text holds the tables' labels as printed (the records keep no label text).
-        part = next((s for s in rec.sections if key in normalize_label(s.text)), None)
+        part = next((s for s in rec.sections if _TYPO_RES[typo].search(s.text)), None)
         if part is not None:
-            yield ctx.finding(f"label “{typo}” is a misprint of the template's “{right}”",
-                              tables.get(part.number, f"sections.{part.number}"), evidence=f"label: {typo}")
+            yield ctx.finding(lazy("label “{typo}” is a misprint of the template's “{right}”", typo=typo, right=right),
+                              tables.get(part.number, f"sections.{part.number}"),
+                              evidence=lazy("label: {label}", label=typo))
     if rec.template == "2021" and _row_present(rec, "requests", "other") and \
             not any(_row_present(rec, "requests", r) for r in SUB_OTHER_ROWS):
-        yield ctx.finding("（六）其他处理 is printed as a single row; the 2021 template splits it into 1.逾期不补正, "
-                          "2.逾期未缴纳费用 and 3.其他 (the checks use the single row)", "requests.other")
+        yield ctx.finding(lazy("（六）其他处理 is printed as a single row; the 2021 template splits it into 1.逾期不补正, "
+                               "2.逾期未缴纳费用 and 3.其他 (the checks use the single row)"), "requests.other")
 
 
 @rule("GK306", "blank-cells", severity="warning",
-      summary="The request and appeals tables have a number (0 if none) in every cell, and all their rows.")
+      summary=N_("The request and appeals tables have a number (0 if none) in every cell, and all their rows."))
 def blank_cells(ctx: Context):
     """The template asks for a count in every cell of tables 三 and 四, 0 included. A blank or a `/`
     leaves the reader guessing whether it means 0, unknown or not applicable, and the identities
@@ -173,22 +190,23 @@ def blank_cells(ctx: Context):
                 name = _row_name(table, row)
                 raws = {ctx.raw(f"{path0}.{f}") for f in fields} - {None}
                 if raws:  # the row is printed, with blanks or dashes only
-                    shown = "、".join(sorted(f"“{r}”" for r in raws if r)) or "blanks"
-                    yield ctx.finding(f"row {name} holds no numbers (printed {shown}); the template wants a count "
-                                      f"(0 if none) in every cell", path0)
+                    shown = "、".join(sorted(f"“{r}”" for r in raws if r)) or lazy("blanks")
+                    yield ctx.finding(lazy("row {row} holds no numbers (printed {shown}); the template wants a count "
+                                           "(0 if none) in every cell", row=name, shown=shown), path0)
                 else:
-                    yield ctx.finding(f"row {name} of {TABLE_NAMES[table]} is missing", path0)
+                    yield ctx.finding(lazy("row {row} of {table} is missing", row=name, table=TABLE_NAMES[table]),
+                                      path0)
                 continue
             for f in fields:
                 if values.get(f) is None and not ctx.uncertain(f"{path0}.{f}"):
                     path = f"{path0}.{f}"
                     raw = ctx.raw(path)
-                    shown = "blank" if not raw else f"“{raw}”"
-                    yield ctx.finding(f"{cell_name(path)} is {shown} where the template wants a number (0 if none)",
-                                      path)
+                    shown = lazy("blank") if not raw else f"“{raw}”"
+                    yield ctx.finding(lazy("{cell} is {shown} where the template wants a number (0 if none)",
+                                           cell=cell_name(path), shown=shown), path)
 
 
-@rule("GK307", "units-in-cells", severity="warning", summary="Cells hold bare numbers; units belong in the header.")
+@rule("GK307", "units-in-cells", severity="warning", summary=N_("Cells hold bare numbers; units belong in the header."))
 def units_in_cells(ctx: Context):
     """A unit typed into a cell (`75394432.52元`, `3件`) shows the number may not be in the header's unit
     (元 against a 万元 column is a factor of 10 000) and trips up every tool that reads the table.
@@ -197,12 +215,16 @@ def units_in_cells(ctx: Context):
     """
     rec = ctx.record
     for path, src in rec.provenance.items():
-        if src.raw and UNIT_IN_CELL_RE.search(src.raw.strip()) and path.count(".") == 2:
-            yield ctx.finding(f"{cell_name(path)} was printed as “{src.raw.strip()}”: a unit typed into the cell", path)
+        raw = src.raw
+        if not raw or raw.isdigit():  # a bare number (nearly every cell): nothing to look at
+            continue
+        if UNIT_IN_CELL_RE.search(raw.strip()) and path.count(".") == 2:
+            yield ctx.finding(lazy("{cell} was printed as “{raw}”: a unit typed into the cell", cell=cell_name(path),
+                                   raw=src.raw.strip()), path)
 
 
 @rule("GK308", "section-five-empty", severity="warning",
-      summary="Part 五 (存在的主要问题及改进情况) says something.")
+      summary=N_("Part 五 (存在的主要问题及改进情况) says something."))
 def section_five_empty(ctx: Context):
     """The template asks every agency to state its main problems and how it improved; an empty part
     五 or a bare 无 is a reporting gap reviewers are asked to send back.
@@ -211,8 +233,8 @@ def section_five_empty(ctx: Context):
     """
     for s in ctx.record.sections:
         if s.number == 5 and EMPTY_SECTION_RE.match(s.text or ""):
-            shown = (s.text or "").strip() or "nothing"
-            yield ctx.finding(f"part 五、存在的主要问题及改进情况 says “{shown}”", "sections.5",
-                              evidence=f"part 五: {shown}")
+            shown = (s.text or "").strip() or lazy("nothing")
+            yield ctx.finding(lazy("part 五、存在的主要问题及改进情况 says “{text}”", text=shown), "sections.5",
+                              evidence=lazy("part 五: {text}", text=shown))
 
 

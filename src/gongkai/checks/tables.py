@@ -7,8 +7,10 @@ it (e.g. the known parts already exceed the total). The rules only read the reco
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from functools import lru_cache
+from typing import Iterator, Mapping, Optional
 
+from ..i18n import Message, N_, lazy
 from ..vocabulary import (
     APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, OUTCOME_ROWS_2021, OUTCOME_ROWS_SINGLE_OTHER,
 )
@@ -49,51 +51,69 @@ def outcome_rows(record) -> tuple[str, ...]:
     return OUTCOME_ROWS_2021 if record.template != "2019" else OUTCOME_ROWS_SINGLE_OTHER
 
 
-def request_identities(record) -> list[Identity]:
+def _shape(record) -> tuple:
+    """What decides a record's identities: its request rows (all, and those holding a number), the
+    outcome rows, and the appeal groups holding a number. Records of one shape share identities."""
     req = record.requests
-    if not req:
-        return []
-    out: list[Identity] = []
-    for row in req:
-        if not _row_present(record, "requests", row):
-            continue
-        out.append(Identity("row", row, tuple(f"requests.{row}.{c}" for c in PARTS), (f"requests.{row}.total",),
-                            f"requests.{row}.total"))
-    rows = [r for r in outcome_rows(record) if r in req]
-    if "total" in req:
-        for c in APPLICANT_COLUMNS:
-            out.append(Identity("outcome", c, tuple(f"requests.{r}.{c}" for r in rows), (f"requests.total.{c}",),
-                                f"requests.total.{c}"))
-    if all(k in req for k in ("new_received", "carried_over", "total", "carried_forward")):
-        for c in APPLICANT_COLUMNS:
-            out.append(Identity("balance", c, (f"requests.new_received.{c}", f"requests.carried_over.{c}"),
-                                (f"requests.total.{c}", f"requests.carried_forward.{c}"), f"requests.total.{c}"))
-    return out
+    return (tuple(req), tuple(r for r in req if _row_present(record, "requests", r)), outcome_rows(record),
+            tuple(g for g in APPEAL_GROUPS if _row_present(record, "appeals", g)))
+
+
+@lru_cache(maxsize=512)
+def _compile(rows: tuple[str, ...], present: tuple[str, ...], outcome: tuple[str, ...],
+             groups: tuple[str, ...]) -> tuple[tuple[Identity, ...], tuple[Identity, ...]]:
+    """The request and appeals identities of one shape, built once."""
+    req: list[Identity] = []
+    if rows:
+        for row in present:
+            req.append(Identity("row", row, tuple(f"requests.{row}.{c}" for c in PARTS), (f"requests.{row}.total",),
+                                f"requests.{row}.total"))
+        summed = [r for r in outcome if r in rows]
+        if "total" in rows:
+            for c in APPLICANT_COLUMNS:
+                req.append(Identity("outcome", c, tuple(f"requests.{r}.{c}" for r in summed),
+                                    (f"requests.total.{c}",), f"requests.total.{c}"))
+        if all(k in rows for k in ("new_received", "carried_over", "total", "carried_forward")):
+            for c in APPLICANT_COLUMNS:
+                req.append(Identity("balance", c, (f"requests.new_received.{c}", f"requests.carried_over.{c}"),
+                                    (f"requests.total.{c}", f"requests.carried_forward.{c}"), f"requests.total.{c}"))
+    app = tuple(Identity("appeals", g, tuple(f"appeals.{g}.{f}" for f in APPEAL_FIELDS[:-1]), (f"appeals.{g}.total",),
+                         f"appeals.{g}.total") for g in groups)
+    return tuple(req), app
+
+
+def request_identities(record) -> list[Identity]:
+    return list(_compile(*_shape(record))[0])
 
 
 def appeals_identities(record) -> list[Identity]:
-    out = []
-    for g in APPEAL_GROUPS:
-        if not _row_present(record, "appeals", g):
-            continue
-        out.append(Identity("appeals", g, tuple(f"appeals.{g}.{f}" for f in APPEAL_FIELDS[:-1]),
-                            (f"appeals.{g}.total",), f"appeals.{g}.total"))
-    return out
+    return list(_compile(*_shape(record))[1])
 
 
 def _num(v) -> Optional[float]:
     return None if v is None or isinstance(v, bool) else v
 
 
-def evaluate(record, ident: Identity) -> Optional[float]:
-    """lhs - rhs when it cannot be zero (the identity fails), else None.
+def _side(values: Mapping[str, Optional[float]], paths: tuple[str, ...]) -> tuple[float, bool]:
+    """(sum of the known cells, whether any is unknown) of one side of an identity."""
+    known, unknown = 0, False
+    for p in paths:
+        v = values.get(p)
+        if v is None:
+            unknown = True
+        else:
+            known += v
+    return known, unknown
+
+
+def evaluate(values: Mapping[str, Optional[float]], ident: Identity) -> Optional[float]:
+    """lhs - rhs when it cannot be zero (the identity fails), else None; `values` maps cell paths to
+    numbers (`Context.values`).
 
     With unknowns on one side only, the identity fails when the known side is already too small
     to be reached (the residual then reported is the known part)."""
-    known_l = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
-    known_r = sum(_num(record.cell(p)) or 0 for p in ident.rhs)
-    unknown_l = any(record.cell(p) is None for p in ident.lhs)
-    unknown_r = any(record.cell(p) is None for p in ident.rhs)
+    known_l, unknown_l = _side(values, ident.lhs)
+    known_r, unknown_r = _side(values, ident.rhs)
     residual = known_l - known_r
     if not unknown_l and not unknown_r:
         return None if residual == 0 else residual
@@ -106,9 +126,9 @@ def evaluate(record, ident: Identity) -> Optional[float]:
 
 def failures(ctx: Context) -> list[tuple[Identity, float]]:
     if "failures" not in ctx.cache:
-        rec = ctx.record
-        ctx.cache["failures"] = [(i, r) for i in request_identities(rec) + appeals_identities(rec)
-                                 if (r := evaluate(rec, i)) is not None]
+        req, app = _compile(*_shape(ctx.record))
+        values = ctx.values
+        ctx.cache["failures"] = [(i, r) for i in req + app if (r := evaluate(values, i)) is not None]
     return ctx.cache["failures"]
 
 
@@ -128,41 +148,43 @@ def _row_label(p: str) -> str:
     return REQUEST_COLUMN_SHORT.get(p.split(".")[2], p)
 
 
-def _identity_message(record, ident: Identity) -> str:
+def _identity_message(record, ident: Identity) -> Message:
     if ident.family == "row":
         parts = list(ident.lhs)
         s = sum(_num(record.cell(p)) or 0 for p in parts)
-        return (f"{cell_name(ident.where)} reads {_fmt(record.cell(ident.where))}, but the six applicant columns "
-                f"add up to {_fmt(s)} ({_sum_text(record, parts, _row_label)})"
-                + _unknown_note(record, ident))
-    if ident.family == "outcome":
+        message = lazy("{cell} reads {value}, but the six applicant columns add up to {sum} ({parts})",
+                       cell=cell_name(ident.where), value=_fmt(record.cell(ident.where)), sum=_fmt(s),
+                       parts=_sum_text(record, parts, _row_label))
+    elif ident.family == "outcome":
         parts = [p for p in ident.lhs if record.cell(p) not in (None, 0)]
         s = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
-        listing = " + ".join(f"{cell_name(p)[1:-1].split(' × ')[0]} {_fmt(record.cell(p))}" for p in parts) or "all 0"
-        return (f"{cell_name(ident.where)} reads {_fmt(record.cell(ident.where))}, but the outcome rows （一）–（六） "
-                f"of the {REQUEST_COLUMN_SHORT[ident.key]} column add up to {_fmt(s)} ({listing})"
-                + _unknown_note(record, ident))
-    if ident.family == "balance":
-        c = ident.key
+        listing = " + ".join(f"{cell_name(p)[1:-1].split(' × ')[0]} {_fmt(record.cell(p))}" for p in parts)
+        message = lazy("{cell} reads {value}, but the outcome rows （一）–（六） of the {column} column add up to {sum} "
+                       "({parts})", cell=cell_name(ident.where), value=_fmt(record.cell(ident.where)),
+                       column=REQUEST_COLUMN_SHORT[ident.key], sum=_fmt(s), parts=listing or lazy("all 0"))
+    elif ident.family == "balance":
         a, b = (record.cell(p) for p in ident.lhs)
         t, f = (record.cell(p) for p in ident.rhs)
-        return (f"column {REQUEST_COLUMN_SHORT[c]}: 一 + 二 = {_fmt(a)} + {_fmt(b)} = "
-                f"{_fmt((_num(a) or 0) + (_num(b) or 0))}, but 三（七）总计 + 四 = {_fmt(t)} + {_fmt(f)} = "
-                f"{_fmt((_num(t) or 0) + (_num(f) or 0))}; the table states 第一项加第二项之和等于第三项加第四项之和"
-                + _unknown_note(record, ident))
-    g = ident.key
-    s = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
-    parts = " + ".join(f"{APPEAL_FIELD_SHORT[p.split('.')[2]]} {_fmt(record.cell(p))}" for p in ident.lhs)
-    return (f"{APPEAL_GROUP_SHORT[g]} 总计 reads {_fmt(record.cell(ident.where))}, but {parts} = {_fmt(s)}"
-            + _unknown_note(record, ident))
-
-
-def _unknown_note(record, ident: Identity) -> str:
+        message = lazy("column {column}: 一 + 二 = {a} + {b} = {ab}, but 三（七）总计 + 四 = {t} + {f} = {tf}; the table "
+                       "states 第一项加第二项之和等于第三项加第四项之和", column=REQUEST_COLUMN_SHORT[ident.key],
+                       a=_fmt(a), b=_fmt(b), ab=_fmt((_num(a) or 0) + (_num(b) or 0)), t=_fmt(t), f=_fmt(f),
+                       tf=_fmt((_num(t) or 0) + (_num(f) or 0)))
+    else:
+        s = sum(_num(record.cell(p)) or 0 for p in ident.lhs)
+        parts = " + ".join(f"{APPEAL_FIELD_SHORT[p.split('.')[2]]} {_fmt(record.cell(p))}" for p in ident.lhs)
+        message = lazy("{group} 总计 reads {value}, but {parts} = {sum}", group=APPEAL_GROUP_SHORT[ident.key],
+                       value=_fmt(record.cell(ident.where)), parts=parts, sum=_fmt(s))
     blanks = [p for p in ident.paths() if record.cell(p) is None]
-    if not blanks:
-        return ""
-    return "; even reading the blank cells as any count cannot balance it (blank: " + \
-        ", ".join(cell_name(p) for p in blanks) + ")"
+    if blanks:
+        message = lazy("{message}; even reading the blank cells as any count cannot balance it (blank: {cells})",
+                       message=message, cells=", ".join(cell_name(p) for p in blanks))
+    return message
+
+
+def doubted(message: Message, doubt) -> Message:
+    """A message with the note that a cell it rests on was read with doubt (the extractor's finding)."""
+    return lazy("{message}; but {cell} was read with doubt ({rule}), so check the reading first", message=message,
+                cell=doubt.where, rule=doubt.rule)
 
 
 def _identity_findings(ctx: Context, families: tuple[str, ...]) -> Iterator:
@@ -171,15 +193,20 @@ def _identity_findings(ctx: Context, families: tuple[str, ...]) -> Iterator:
         if ident.family not in families:
             continue
         message = _identity_message(rec, ident)
-        doubt = next((f for p in ident.paths() if (f := ctx.uncertain(p))), None)
+        doubt = next((f for p in ident.paths() if (f := ctx.uncertain(p, row=False))), None)
         if doubt is not None:  # the extractor is unsure of a number here: do not blame the report
-            yield ctx.finding(message + f"; but {doubt.where} was read with doubt ({doubt.rule}), so check the "
-                              f"reading first", ident.where, severity="warning")
-        else:
-            yield ctx.finding(message, ident.where)
+            yield ctx.finding(doubted(message, doubt), ident.where, severity="warning")
+            continue
+        # A row read with doubt (extra or missing cells) whose cells were still read as printed: the
+        # identity fails on those cells, so it is reported, with the doubt named.
+        row_doubt = next((f for p in ident.paths() if (f := ctx.uncertain(p))), None)
+        if row_doubt is not None:
+            message = lazy("{message} (note: {row} was read with doubt, {rule}; the cells added here were read as "
+                           "printed)", message=message, row=row_doubt.where, rule=row_doubt.rule)
+        yield ctx.finding(message, ident.where)
 
 
-@rule("GK101", "requests-row-sum", summary="In every row of the request table the six applicant columns add up to 总计.")
+@rule("GK101", "requests-row-sum", summary=N_("In every row of the request table the six applicant columns add up to 总计."))
 def requests_row_sum(ctx: Context):
     """Each row of 三、收到和处理政府信息公开申请情况 splits its 总计 over the applicant columns
     (自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他). When they do not add up, one of the
@@ -192,7 +219,7 @@ def requests_row_sum(ctx: Context):
 
 
 @rule("GK102", "requests-outcome-sum",
-      summary="In every column the outcome rows （一）–（六） add up to （七）总计.")
+      summary=N_("In every column the outcome rows （一）–（六） add up to （七）总计."))
 def requests_outcome_sum(ctx: Context):
     """（七）总计 is by definition the sum of the handling outcomes （一） to （六）: for template 2021 the
     three （六）其他处理 sub-rows, for template 2019 (and 2021 reports that print a single （六） row)
@@ -204,7 +231,7 @@ def requests_outcome_sum(ctx: Context):
 
 
 @rule("GK103", "requests-balance",
-      summary="For each column, 一 + 二 = 三（七）总计 + 四 (the identity printed on the table).")
+      summary=N_("For each column, 一 + 二 = 三（七）总计 + 四 (the identity printed on the table)."))
 def requests_balance(ctx: Context):
     """The table's own header says 第一项加第二项之和，等于第三项加第四项之和: requests received this
     year plus those carried over equal those handled plus those carried forward. A mismatch means
@@ -216,7 +243,7 @@ def requests_balance(ctx: Context):
 
 
 @rule("GK201", "appeals-sum",
-      summary="For 行政复议, 未经复议直接起诉 and 复议后起诉: 维持 + 纠正 + 其他 + 尚未审结 = 总计.")
+      summary=N_("For 行政复议, 未经复议直接起诉 and 复议后起诉: 维持 + 纠正 + 其他 + 尚未审结 = 总计."))
 def appeals_sum(ctx: Context):
     """Each appeal group of 四、政府信息公开行政复议、行政诉讼情况 counts its cases by result; the four
     results add up to the group's 总计. A total that disagrees with its parts is a misprint a reader
@@ -232,27 +259,35 @@ def _request_cells(record) -> list[str]:
     return [f"requests.{r}.{c}" for r, fields in record.requests.items() for c in fields]
 
 
-def _known_identities(record) -> list[Identity]:
-    return [i for i in request_identities(record) if all(record.cell(p) is not None for p in i.paths())]
+def _known_identities(ctx: Context) -> list[Identity]:
+    """The request table's identities all of whose cells were read (only asked when one failed)."""
+    if "known" not in ctx.cache:
+        values = ctx.values
+        req, _ = _compile(*_shape(ctx.record))
+        ctx.cache["known"] = [i for i in req if all(values.get(p) is not None for p in i.paths())]
+    return ctx.cache["known"]
 
 
-def _explains(record, idents: list[Identity], change: dict[str, float]) -> bool:
+def _explains(values: Mapping[str, Optional[float]], idents: list[Identity], change: dict[str, float]) -> bool:
     """Whether applying `change` (path -> delta) balances every fully known request identity."""
     for i in idents:
-        residual = sum(i.coefficient(p) * ((_num(record.cell(p)) or 0) + change.get(p, 0)) for p in set(i.paths()))
+        residual = sum(i.coefficient(p) * ((_num(values.get(p)) or 0) + change.get(p, 0)) for p in set(i.paths()))
         if residual != 0:
             return False
-    return all((_num(record.cell(p)) or 0) + d >= 0 for p, d in change.items())
+    return all((_num(values.get(p)) or 0) + d >= 0 for p, d in change.items())
 
 
 def single_cell_suspects(ctx: Context) -> list[tuple[str, float]]:
     """Cells whose change alone would balance every failing identity of the request table: (path, expected)."""
     if "suspects" in ctx.cache:
         return ctx.cache["suspects"]
-    rec = ctx.record
-    idents = _known_identities(rec)
-    failing = [(i, r) for i, r in failures(ctx) if i in idents]
     out: list[tuple[str, float]] = []
+    ctx.cache["suspects"] = out
+    if not failures(ctx):  # a clean table has no suspects: nothing to diagnose
+        return out
+    values = ctx.values
+    idents = _known_identities(ctx)
+    failing = [(i, r) for i, r in failures(ctx) if i in idents]
     if failing:
         ident, residual = failing[0]
         for p in ident.paths():
@@ -260,14 +295,13 @@ def single_cell_suspects(ctx: Context) -> list[tuple[str, float]]:
             if coef == 0:
                 continue
             delta = -residual / coef
-            if _explains(rec, idents, {p: delta}):
-                out.append((p, (_num(rec.cell(p)) or 0) + delta))
-    ctx.cache["suspects"] = out
+            if _explains(values, idents, {p: delta}):
+                out.append((p, (_num(values.get(p)) or 0) + delta))
     return out
 
 
 @rule("GK104", "requests-suspect-cell", severity="warning",
-      summary="When the request table does not add up, name the one cell whose change balances both its row and its column.")
+      summary=N_("When the request table does not add up, name the one cell whose change balances both its row and its column."))
 def requests_suspect_cell(ctx: Context):
     """A single misprint breaks the sum of its row and of its column at once. When exactly one cell
     could be changed to make every identity of the table hold again, that cell is very likely the
@@ -281,13 +315,13 @@ def requests_suspect_cell(ctx: Context):
         return
     path, expected = suspects[0]
     rec = ctx.record
-    yield ctx.finding(
-        f"{cell_name(path)} reads {_fmt(rec.cell(path))}; {_fmt(expected)} would balance both its row and its "
-        f"column — this cell is the likely misprint", path)
+    yield ctx.finding(lazy("{cell} reads {value}; {expected} would balance both its row and its column — this cell is "
+                           "the likely misprint", cell=cell_name(path), value=_fmt(rec.cell(path)),
+                           expected=_fmt(expected)), path)
 
 
 @rule("GK105", "requests-split-digits", severity="warning",
-      summary="When a table does not add up, point at digits that look split (`1 0` for 10) or glued.")
+      summary=N_("When a table does not add up, point at digits that look split (`1 0` for 10) or glued."))
 def requests_split_digits(ctx: Context):
     """PDF text layers and web pages sometimes print one number with a space inside (`1 0`), or two
     neighbouring cells without a separator. Such a cell reads as the wrong number (or as two cells)
@@ -310,8 +344,9 @@ def requests_split_digits(ctx: Context):
         src = rec.provenance.get(path)
         if raw and SPLIT_DIGITS_RE.search(raw) and shared.get((src.at, src.raw)) == 1:
             reported.add(path)
-            yield ctx.finding(f"{cell_name(path)} was printed as “{raw}”, read as {_fmt(rec.cell(path))}: the digits "
-                              f"may be one number or two cells, and the identities around it do not hold", path)
+            yield ctx.finding(lazy("{cell} was printed as “{raw}”, read as {value}: the digits may be one number or "
+                                   "two cells, and the identities around it do not hold", cell=cell_name(path),
+                                   raw=raw, value=_fmt(rec.cell(path))), path)
     for path, expected in single_cell_suspects(ctx):
         if path in reported or not path.startswith("requests."):
             continue
@@ -328,13 +363,14 @@ def requests_split_digits(ctx: Context):
             glued = f"{_fmt(a)}{_fmt(b)}" if j > i else f"{_fmt(b)}{_fmt(a)}"
             if glued == _fmt(expected):
                 yield ctx.finding(
-                    f"{cell_name(path)} reads {_fmt(a)} and its neighbour {cell_name(other)} reads {_fmt(b)}; the "
-                    f"identities expect {_fmt(expected)} here — the two cells look like one number split in two",
+                    lazy("{cell} reads {a} and its neighbour {other} reads {b}; the identities expect {expected} here "
+                         "— the two cells look like one number split in two", cell=cell_name(path), a=_fmt(a),
+                         other=cell_name(other), b=_fmt(b), expected=_fmt(expected)),
                     path, evidence=ctx.evidence(path, other))
 
 
 @rule("GK106", "requests-misclassified", severity="warning",
-      summary="When two columns are off by +n and −n, name the row where n requests look counted under the wrong applicant type.")
+      summary=N_("When two columns are off by +n and −n, name the row where n requests look counted under the wrong applicant type."))
 def requests_misclassified(ctx: Context):
     """If the column sums of two applicant types fail by the same amount in opposite directions while
     every row still adds up, n requests were very likely counted under the wrong applicant type in
@@ -343,8 +379,11 @@ def requests_misclassified(ctx: Context):
     Example: the 自然人 column's outcome rows add up to 554 against （七）总计 553, the 商业企业 column to
     14 against 15; moving 1 from 「（一）予以公开 × 自然人」 to 「× 商业企业」 balances both.
     """
+    if not failures(ctx):  # nothing failed: nothing to diagnose
+        return
     rec = ctx.record
-    idents = _known_identities(rec)
+    values = ctx.values
+    idents = _known_identities(ctx)
     failing = [(i, r) for i, r in failures(ctx) if i in idents]
     if not failing or any(i.family == "row" for i, _ in failing) or single_cell_suspects(ctx):
         return
@@ -356,33 +395,36 @@ def requests_misclassified(ctx: Context):
     hits = []
     for row in rec.requests:
         p1, p2 = f"requests.{row}.{c1}", f"requests.{row}.{c2}"
-        if rec.cell(p1) is None or rec.cell(p2) is None:
+        if values.get(p1) is None or values.get(p2) is None:
             continue
         residual = next(r for i, r in failing if i.key == c1)
         n = abs(residual)
         for sign in (1, -1):
-            if _explains(rec, idents, {p1: sign * n, p2: -sign * n}):
+            if _explains(values, idents, {p1: sign * n, p2: -sign * n}):
                 hits.append((row, p1, p2, sign * n))
     if len(hits) == 1:
         row, p1, p2, d = hits[0]
         src, dst = (p2, p1) if d > 0 else (p1, p2)
         n = abs(d)
         yield ctx.finding(
-            f"columns {REQUEST_COLUMN_SHORT[c1]} and {REQUEST_COLUMN_SHORT[c2]} are off by {_fmt(n)} in opposite "
-            f"directions; moving {_fmt(n)} from {cell_name(src)} ({_fmt(rec.cell(src))}) to {cell_name(dst)} "
-            f"({_fmt(rec.cell(dst))}) balances the table — {_fmt(n)} request(s) look counted under the wrong applicant type",
+            lazy("columns {first} and {second} are off by {n} in opposite directions; moving {n} from {source} "
+                 "({source_value}) to {target} ({target_value}) balances the table — {n} request(s) look counted "
+                 "under the wrong applicant type", first=REQUEST_COLUMN_SHORT[c1], second=REQUEST_COLUMN_SHORT[c2],
+                 n=_fmt(n), source=cell_name(src), source_value=_fmt(rec.cell(src)), target=cell_name(dst),
+                 target_value=_fmt(rec.cell(dst))),
             src, evidence=ctx.evidence(src, dst))
     elif hits:
         rows = list(dict.fromkeys(h[0] for h in hits))
         names = "、".join(cell_name(f"requests.{r}.total").split(" × ")[0][1:] for r in rows[:6])
         yield ctx.finding(
-            f"columns {REQUEST_COLUMN_SHORT[c1]} and {REQUEST_COLUMN_SHORT[c2]} are off by the same amount in "
-            f"opposite directions while every row adds up: requests look counted under the wrong applicant type in "
-            f"one of these rows: {names}{' …' if len(rows) > 6 else ''}", f"requests.total.{c1}")
+            lazy("columns {first} and {second} are off by the same amount in opposite directions while every row adds "
+                 "up: requests look counted under the wrong applicant type in one of these rows: {rows}",
+                 first=REQUEST_COLUMN_SHORT[c1], second=REQUEST_COLUMN_SHORT[c2],
+                 rows=names + (" …" if len(rows) > 6 else "")), f"requests.total.{c1}")
 
 
 @rule("GK107", "counts-non-negative",
-      summary="Counts are non-negative whole numbers (except 本年增/减 and money amounts).")
+      summary=N_("Counts are non-negative whole numbers (except 本年增/减 and money amounts)."))
 def counts_non_negative(ctx: Context):
     """Requests, cases, documents and decisions are counted: a negative or fractional count is a
     misprint (or a number typed into the wrong column). Only 本年增/减 may be negative, and only money
@@ -394,9 +436,9 @@ def counts_non_negative(ctx: Context):
 
     rec = ctx.record
     specs = {s.key: s for s in (ACTIVE_ROWS_2019 if rec.template == "2019" else ACTIVE_ROWS_2021)}
-    for path, value in rec.cells():
-        if value is None or isinstance(value, bool):
-            continue
+    for path, value in ctx.values.items():
+        if value is None or isinstance(value, bool) or (value >= 0 and float(value).is_integer()):
+            continue  # a whole count (nearly every cell): nothing to say
         table, row, field = path.split(".")
         signed = decimal = False
         if table == "active":
@@ -404,8 +446,11 @@ def counts_non_negative(ctx: Context):
             signed = spec is not None and field in spec.signed_fields
             decimal = spec is not None and field in spec.decimal_fields
         if value < 0 and not signed:
-            yield ctx.finding(f"{cell_name(path)} reads {_fmt(value)}: a count cannot be negative", path)
+            yield ctx.finding(lazy("{cell} reads {value}: a count cannot be negative", cell=cell_name(path),
+                                   value=_fmt(value)), path)
         elif not decimal and not float(value).is_integer():
-            yield ctx.finding(f"{cell_name(path)} reads {_fmt(value)}: a count must be a whole number", path)
+            yield ctx.finding(lazy("{cell} reads {value}: a count must be a whole number", cell=cell_name(path),
+                                   value=_fmt(value)), path)
         elif decimal and value < 0:
-            yield ctx.finding(f"{cell_name(path)} reads {_fmt(value)}: an amount cannot be negative", path)
+            yield ctx.finding(lazy("{cell} reads {value}: an amount cannot be negative", cell=cell_name(path),
+                                   value=_fmt(value)), path)

@@ -231,3 +231,61 @@ def _title_tail(text: str, i: int) -> int:
     """How far a heading's title goes on after its cue (to 情况/事项/工作计划 or a short stop)."""
     m = re.match(r"[^\s。，,；;\d]{0,16}?(?:情况|事项|工作计划|计划)", text[i:i + 24])
     return m.end() if m else 0
+
+
+# --- title, publication date, preamble (for the checks' year, title and deadline rules) -------------
+_PUBLISHED_LABEL_RE = re.compile(r"(?:发布|公开|发文)(?:日期|时间)\s*[:：]?\s*")
+# Words before a date that make it no signature date (统计期限自…至2023年12月31日).
+_NOT_SIGNATURE_RE = re.compile(r"[\d至起止期限统计截自从到为于]")
+
+
+def find_title_text(lines: Sequence[str], title_index: int | None) -> str | None:
+    """The report's title as printed, with a body's name set on the line above it joined in."""
+    if title_index is None:
+        return None
+    title = _squash(_TITLE_PREFIX_RE.sub("", lines[title_index]))
+    for j in range(title_index - 1, max(-1, title_index - 3), -1):
+        above = _squash(lines[j])
+        if above:
+            if _looks_like_agency(above) and above not in title:
+                title = above + title
+            break
+    return title or None
+
+
+def find_published(lines: Sequence[str]) -> str | None:
+    """The ISO date the report was published: the page's 发布日期/发布时间 near the top or the end,
+    else a date under the signature (a line near the end that is a date, or a name and a date)."""
+    from ..checks.dates import DATE_RE, find_date
+
+    head, tail = list(lines[:30]), list(lines[-30:]) if len(lines) > 30 else []
+    for line in head + tail:
+        m = _PUBLISHED_LABEL_RE.search(line)
+        if m:
+            found = find_date(line[m.end():m.end() + 40])
+            if found:
+                return found
+    for line in reversed(lines[-40:]):
+        text = line.strip()
+        if not text or len(text) > 60:
+            continue
+        m = None
+        for m in DATE_RE.finditer(text):
+            pass
+        if m is None or text[m.end():].strip("　 。."):
+            continue
+        before = _squash(text[:m.start()])
+        if before and (len(before) > 30 or _NOT_SIGNATURE_RE.search(before)):
+            continue
+        found = find_date(m.group())
+        if found:
+            return found
+    return None
+
+
+def find_preamble(text: str) -> str | None:
+    """The words before part 一 (title, opening, the statistical period), or None when part 一 is not found."""
+    m = _find_heading(text, 1, 0)
+    if m is None:
+        return None
+    return text[:m[0]].strip() or None

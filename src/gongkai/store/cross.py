@@ -9,10 +9,12 @@ possible, which is why the year-chain rules are warnings, not errors.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
 from .. import vocabulary as v
+from ..i18n import N_, gettext, lazy
 from . import narrative, words
 
 
@@ -22,37 +24,74 @@ class CrossRule:
     name: str
     severity: str
     origin: str
-    summary: str
+    summary_msgid: str  # English; translated by `summary`
     doc: str
 
     @property
     def family(self) -> str:
         return self.code[:3]
 
+    @property
+    def summary(self) -> str:
+        """The one-line summary in the current language (Chinese by default)."""
+        return gettext(self.summary_msgid)
+
+    def summary_in(self, lang: str) -> str:
+        return lazy(self.summary_msgid).render(lang)
+
 
 CARRYOVER = CrossRule(
     "GK901", "carryover-chain", "warning", "source",
-    "上年结转 equals last year's 结转下年度继续办理, per applicant column",
+    N_("上年结转 equals last year's 结转下年度继续办理, per applicant column"),
     "Applications still open at the end of a year are this year's 结转下年度继续办理 and next year's "
     "上年结转. 2023: 结转下年度 总计 3; 2024: 上年结转 总计 2 → one application vanished or one report "
     "is wrong.")
 IN_FORCE = CrossRule(
     "GK902", "in-force-chain", "warning", "source",
-    "last year's 现行有效 + 本年制发 − 本年废止 = this year's 现行有效 (规章, 行政规范性文件)",
+    N_("last year's 现行有效 + 本年制发 − 本年废止 = this year's 现行有效 (规章, 行政规范性文件)"),
     "Documents in force carry over: 2023 现行有效 40, 2024 制发 5, 废止 3 → 2024 现行有效 must be 42. "
     "Template 2019 reports have no 现行有效 column and are not compared.")
 SIMILAR = CrossRule(
     "GK903", "narrative-similar", "warning", "source",
-    "near-identical narrative (内容雷同) between two bodies' reports or two years of one body",
+    N_("near-identical narrative (内容雷同) between two bodies' reports or two non-consecutive years of one body"),
     "The prose parts (总体情况, 存在的主要问题及改进情况, 其他需要报告的事项), digits removed, share at least "
     "85 % of their 5-character shingles (MinHash estimate) with another body's report or with another "
-    "year's report of the same body: copied text, perhaps with only the numbers changed.")
+    "year's report of the same body: copied text, perhaps with only the numbers changed. Consecutive "
+    "years of one body are GK908's, which lists the sentences.")
 DUPLICATE = CrossRule(
     "GK904", "duplicate-report", "info", "source",
-    "the store holds more than one report of the same body for the same year",
+    N_("the store holds more than one report of the same body for the same year"),
     "Two different files (different bytes) are both the 2023 report of one body: a re-publication, "
     "a corrected version, or a copy in another format. Says whether their tables agree.")
-CROSS_RULES: tuple[CrossRule, ...] = (CARRYOVER, IN_FORCE, SIMILAR, DUPLICATE)
+JUMP = CrossRule(
+    "GK905", "year-over-year-jump", "warning", "source",
+    N_("a total five times last year's, or a fifth of it, on enough volume"),
+    "A body's 一、本年新收 总计 or 行政复议 总计 that grows or shrinks fivefold from one year to the next "
+    "(at least 20 in one of the two years) is either a real change worth a sentence in the report, or a "
+    "misprint, a cell read from the wrong column, a report of another body. Example: 2023 本年新收 12, "
+    "2024 本年新收 120. English: the year's new requests went from 12 to 120.")
+ALL_ZERO = CrossRule(
+    "GK906", "all-zero-after-busy-year", "warning", "source",
+    N_("the request table is all zeros in a year after one with requests"),
+    "A body that received 10 or more requests last year and reports a request table of zeros (or blanks) "
+    "this year may have filled the template with 0 instead of its figures. Example: 2023 本年新收 35, "
+    "2024 every cell 0. English: all zeros after a year with 35 new requests.")
+PARENT = CrossRule(
+    "GK907", "parent-vs-departments", "warning", "source",
+    N_("a government's area-wide count of requests is no smaller than its departments' together"),
+    "When a government's report counts the requests of its whole area (全区受理政府信息公开申请21件) and "
+    "the same year's reports of its own departments are stored, their new requests cannot add up to "
+    "more. Only flagged, never failed: departments may count differently. Example: 全区受理21件, while "
+    "the district's 公安局 and 人社局 report 15 and 12. English: the area-wide count is below the "
+    "departments' sum.")
+COPIED = CrossRule(
+    "GK908", "copied-from-last-year", "warning", "source",
+    N_("half or more of the sentences are word for word last year's report of the same body (内容雷同)"),
+    "Reviews count a report whose text repeats last year's as 内容雷同. Sentences are compared with the "
+    "digits removed (a sentence with only this year's numbers changed is still a copy); the finding gives "
+    "the share and lists the sentences. Example: 2024 repeats 14 of its 20 sentences from 2023. "
+    "English: 70 % of the sentences are last year's.")
+CROSS_RULES: tuple[CrossRule, ...] = (CARRYOVER, IN_FORCE, SIMILAR, DUPLICATE, JUMP, ALL_ZERO, PARENT, COPIED)
 
 SIMILARITY_THRESHOLD = 0.85
 # buckets holding more reports than this (mass copies) are compared star-wise, not pairwise
@@ -69,6 +108,10 @@ def run(store) -> list[tuple]:
     rows += _in_force(con)
     rows += _similar(con)
     rows += _duplicates(con)
+    rows += _jumps(con)
+    rows += _all_zero(con)
+    rows += _parent_vs_departments(con)
+    rows += _copied(con)
     return rows
 
 
@@ -192,6 +235,8 @@ def _similar(con) -> list[tuple]:
         (ka, ya, _), (kb, yb, _) = meta[a], meta[b]
         if ka is not None and ka == kb and ya == yb:
             continue  # the same body's report of the same year: GK904's business
+        if ka is not None and ka == kb and ya is not None and yb is not None and abs(ya - yb) == 1:
+            continue  # the same body's consecutive years: GK908 lists the sentences copied
         sim = float(np.mean(sigs[a] == sigs[b]))
         if sim < SIMILARITY_THRESHOLD:
             continue
@@ -243,3 +288,161 @@ def _num(x) -> str:
     if x is None:
         return "—"
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+# --- GK905–GK908 ----------------------------------------------------------------------------------
+# Totals compared year over year, and how much volume makes a fivefold change worth a look.
+JUMP_PATHS = ("requests.new_received.total", "appeals.reconsideration.total")
+JUMP_FACTOR = 5
+JUMP_MIN_VOLUME = 20
+# Requests last year that make a table of zeros this year worth a look.
+BUSY_YEAR = 10
+# Share of a report's sentences found word for word in last year's, and the fewest that count.
+COPIED_SHARE = 0.5
+COPIED_MIN_SENTENCES = 5
+# Sentences shorter than this (digits removed) say too little to call a copy.
+SENTENCE_MIN_CHARS = 12
+
+
+def _label(path: str) -> str:
+    from ..checks.patterns import cell_name
+
+    return cell_name(path)
+
+
+def _jumps(con) -> list[tuple]:
+    rows = con.execute("""
+        SELECT l.report_id, l.prev_report_id, l.prev_year, l.year, c.path, p.value, c.value, p.raw, p.location,
+               c.raw, c.location
+        FROM year_links l
+        JOIN cells p ON p.report_id = l.prev_report_id
+        JOIN cells c ON c.report_id = l.report_id AND c.path = p.path
+        WHERE c.path IN (SELECT unnest(?::VARCHAR[])) AND p.value IS NOT NULL AND c.value IS NOT NULL
+          AND greatest(p.value, c.value) >= ?
+          AND (c.value >= ? * p.value OR p.value >= ? * c.value)
+        ORDER BY l.report_id, c.path, l.prev_report_id
+    """, [list(JUMP_PATHS), JUMP_MIN_VOLUME, JUMP_FACTOR, JUMP_FACTOR]).fetchall()
+    out, seen = [], set()
+    for rid, prev_id, prev_year, year, path, prev, cur, p_raw, p_loc, c_raw, c_loc in rows:
+        if (rid, path) in seen:
+            continue
+        seen.add((rid, path))
+        message = lazy("{cell} went from {prev} in {prev_year} to {cur} in {year}: check both reports' figures",
+                       cell=_label(path), prev=_num(prev), prev_year=prev_year, cur=_num(cur), year=year)
+        evidence = "; ".join(e for e in (_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)) if e)
+        out.append(_finding(rid, len(out), JUMP, str(message), path, evidence or None, prev_id))
+    return out
+
+
+def _all_zero(con) -> list[tuple]:
+    rows = con.execute("""
+        WITH t AS (
+            SELECT report_id, count(*) FILTER (WHERE value IS NOT NULL) AS numbers,
+                   count(*) FILTER (WHERE value <> 0) AS nonzero
+            FROM cells WHERE table_key = 'requests' GROUP BY report_id)
+        SELECT l.report_id, l.prev_report_id, l.prev_year, l.year, p.value
+        FROM year_links l
+        JOIN t ON t.report_id = l.report_id
+        JOIN cells p ON p.report_id = l.prev_report_id AND p.path = 'requests.new_received.total'
+        WHERE t.numbers > 0 AND t.nonzero = 0 AND p.value >= ?
+        ORDER BY l.report_id, l.prev_report_id
+    """, [BUSY_YEAR]).fetchall()
+    out, seen = [], set()
+    for rid, prev_id, prev_year, year, prev in rows:
+        if rid in seen:
+            continue
+        seen.add(rid)
+        message = lazy("every number of the {year} request table is 0, but {prev_year}'s report counted {prev} new "
+                       "requests: check the table was filled in", year=year, prev_year=prev_year, prev=_num(prev))
+        out.append(_finding(rid, len(out), ALL_ZERO, str(message), "requests", None, prev_id))
+    return out
+
+
+def _area_count(sections: list[tuple[int, str]]) -> Optional[tuple[float, str]]:
+    """(count, sentence) of the requests a government's report says its whole area received."""
+    from ..checks import statements
+    from ..checks.patterns import AREA_WIDE_RE, normalize_narrative
+
+    reading = statements.read([(n, normalize_narrative(t or "")) for n, t in sections])
+    for st in reading.about("received", "accepted"):
+        if st.exact and not st.partial and AREA_WIDE_RE.search(st.sentence[:st.end]):
+            return st.value, st.sentence
+    return None
+
+
+def _parent_vs_departments(con) -> list[tuple]:
+    parents = con.execute("""
+        SELECT r.report_id, r.region_code, r.year,
+               (SELECT sum(c.value) FROM reports d JOIN cells c ON c.report_id = d.report_id
+                 AND c.path = 'requests.new_received.total'
+                WHERE d.region_code = r.region_code AND d.year = r.year AND d.agency_key <> r.agency_key
+                  AND d.agency_body NOT IN ('人民政府') AND c.value IS NOT NULL) AS departments,
+               (SELECT count(*) FROM reports d JOIN cells c ON c.report_id = d.report_id
+                 AND c.path = 'requests.new_received.total'
+                WHERE d.region_code = r.region_code AND d.year = r.year AND d.agency_key <> r.agency_key
+                  AND d.agency_body NOT IN ('人民政府') AND c.value IS NOT NULL) AS n
+        FROM reports r
+        WHERE r.agency_body = '人民政府' AND r.region_code IS NOT NULL AND r.year IS NOT NULL
+          AND r.agency_key NOT LIKE '?%'
+        ORDER BY r.report_id
+    """).fetchall()
+    out = []
+    for rid, _region, year, departments, n in parents:
+        if not n or departments is None:
+            continue
+        sections = con.execute("SELECT number, text FROM sections WHERE report_id = ? ORDER BY seq", [rid]).fetchall()
+        stated = _area_count(sections)
+        if stated is None or stated[0] >= departments:
+            continue
+        value, sentence = stated
+        message = lazy("the report counts {value} requests for its whole area, but the {n} reports of its departments "
+                       "for {year} in the store count {departments} new requests together", value=_num(value), n=n,
+                       year=year, departments=_num(departments))
+        out.append(_finding(rid, len(out), PARENT, str(message), "requests.new_received.total",
+                            str(lazy("part {part}: “{sentence}”", part="一", sentence=sentence[:160])), None))
+    return out
+
+
+def _sentences(sections: list[tuple[int, str]]) -> list[str]:
+    """The report's sentences for comparison: digits and spaces gone, tables' text and short ones left out."""
+    from ..checks.patterns import TABLE_TEXT_RE, normalize_narrative
+    from ..checks.statements import sentences_of
+
+    out = []
+    for _number, text in sections:
+        for sentence in sentences_of(normalize_narrative(text or "")):
+            if TABLE_TEXT_RE.search(sentence):
+                continue
+            bare = _DIGITS_RE.sub("", sentence).strip("。；！？，、 ")
+            if len(bare) >= SENTENCE_MIN_CHARS:
+                out.append(bare)
+    return out
+
+
+_DIGITS_RE = re.compile(r"[\d.．%％]+")
+
+
+def _copied(con) -> list[tuple]:
+    links = con.execute("SELECT report_id, prev_report_id, prev_year, year FROM year_links "
+                        "ORDER BY report_id, prev_report_id").fetchall()
+    out, seen = [], set()
+    for rid, prev_id, prev_year, year in links:
+        if rid in seen:
+            continue
+        cur = _sentences(con.execute("SELECT number, text FROM sections WHERE report_id = ? ORDER BY seq",
+                                     [rid]).fetchall())
+        prev = set(_sentences(con.execute("SELECT number, text FROM sections WHERE report_id = ? ORDER BY seq",
+                                          [prev_id]).fetchall()))
+        same = [s for s in cur if s in prev]
+        if not cur or len(same) < COPIED_MIN_SENTENCES or len(same) / len(cur) < COPIED_SHARE:
+            continue
+        seen.add(rid)
+        share = "{:.0%}".format(len(same) / len(cur))
+        message = lazy("{same} of its {total} sentences ({share}) are word for word those of the body's {prev_year} "
+                       "report (numbers aside): 内容雷同", same=len(same), total=len(cur), share=share,
+                       prev_year=prev_year)
+        listed = "；".join(f"“{s[:60]}{'…' if len(s) > 60 else ''}”" for s in same[:5])
+        evidence = lazy("the same sentences: {sentences}{more}", sentences=listed,
+                        more=lazy(" (and {n} more)", n=len(same) - 5) if len(same) > 5 else "")
+        out.append(_finding(rid, len(out), COPIED, str(message), "sections", str(evidence), prev_id))
+    return out

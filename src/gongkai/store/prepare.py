@@ -141,6 +141,9 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
         "n_errors": sum(1 for f in record.findings if f.severity == "error"),
         "n_warnings": sum(1 for f in record.findings if f.severity == "warning"),
         "narrative_chars": len(text),
+        "title": record.title,
+        "preamble": record.preamble,
+        "published": record.published,
         "cells_digest": hashlib.sha1("\n".join(
             f"{c[2]}={'' if c[6] is None else repr(c[6])}" for c in sorted(cells, key=lambda c: c[2])
         ).encode("utf-8")).hexdigest(),

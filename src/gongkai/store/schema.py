@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS reports (
     n_warnings INTEGER,
     narrative_chars INTEGER,
     cells_digest VARCHAR,               -- SHA-1 of every cell's path and value: equal tables, equal digest
+    title VARCHAR,                      -- the report's title as printed
+    preamble VARCHAR,                   -- the words before part 一
+    published DATE,                     -- when it was published (page, signature, or as given)
     ingested_at TIMESTAMP
 );
 
@@ -131,6 +134,10 @@ CREATE TABLE IF NOT EXISTS labels (
     ord INTEGER
 );
 """
+
+# Columns added to `reports` after schema 1 was written: a store of schema 1 gains them when opened
+# for writing (their values arrive as its reports are read again).
+ADDED_REPORT_COLUMNS = (("title", "VARCHAR"), ("preamble", "VARCHAR"), ("published", "DATE"))
 
 VIEWS = """
 -- one body's reports across years, with every name it used

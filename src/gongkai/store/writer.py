@@ -26,7 +26,7 @@ DEFAULT_PATH = "gongkai.duckdb"
 REPORT_COLUMNS = ("report_id", "source_path", "media_type", "size", "agency", "agency_name", "agency_body",
                   "agency_key", "province", "city", "county", "region_code", "region_level", "region_note", "year",
                   "template", "parser_version", "parser", "checked", "n_cells", "n_null_cells", "n_findings",
-                  "n_errors", "n_warnings", "narrative_chars", "cells_digest")
+                  "n_errors", "n_warnings", "narrative_chars", "cells_digest", "title", "preamble", "published")
 CELL_COLUMNS = ("report_id", "ord", "path", "table_key", "row_key", "field_key", "value", "raw", "location", "line",
                 "page", "dom_path", "bbox", "confidence", "char", "label", "extra")
 FINDING_COLUMNS = ("report_id", "seq", "rule", "severity", "origin", "message", "where_path", "evidence", "scope",
@@ -36,7 +36,7 @@ SECTION_COLUMNS = ("report_id", "seq", "number", "title", "text")
 _CASTS = {
     "reports": {"size": "BIGINT", "year": "INTEGER", "checked": "BOOLEAN", "n_cells": "INTEGER",
                 "n_null_cells": "INTEGER", "n_findings": "INTEGER", "n_errors": "INTEGER", "n_warnings": "INTEGER",
-                "narrative_chars": "INTEGER", "ingested_at": "TIMESTAMP"},
+                "narrative_chars": "INTEGER", "ingested_at": "TIMESTAMP", "published": "DATE"},
     "cells": {"ord": "INTEGER", "value": "DOUBLE", "line": "INTEGER", "page": "INTEGER", "bbox": "DOUBLE[]",
               "confidence": "DOUBLE", "char": "INTEGER"},
     "findings": {"seq": "INTEGER"},
@@ -131,6 +131,8 @@ class Store:
             self._check_version()
         con.execute("BEGIN")
         con.execute(schema.DDL)
+        for column, kind in schema.ADDED_REPORT_COLUMNS:
+            con.execute(f"ALTER TABLE reports ADD COLUMN IF NOT EXISTS {column} {kind}")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [schema.SCHEMA_VERSION])
         con.execute("DELETE FROM labels")
         rows = [(lb.path, lb.table_key, lb.row_key, lb.field_key, lb.table_label, lb.row_label, lb.field_label,
@@ -268,11 +270,11 @@ class Store:
     def record(self, report_id: str) -> Record:
         """The stored report as a `Record` (with the record's own findings, not the cross-report ones)."""
         row = self.con.execute(
-            "SELECT source_path, media_type, agency, year, template, parser FROM reports WHERE report_id = ?",
-            [report_id]).fetchone()
+            "SELECT source_path, media_type, agency, year, template, parser, title, preamble, "
+            "strftime(published, '%Y-%m-%d') FROM reports WHERE report_id = ?", [report_id]).fetchone()
         if row is None:
             raise KeyError(report_id)
-        source_path, media_type, agency, year, template, parser = row
+        source_path, media_type, agency, year, template, parser, title, preamble, published = row
         tables: dict[str, dict[str, dict[str, Any]]] = {"active": {}, "requests": {}, "appeals": {}}
         provenance = {}
         for (path, table, row_key, fld, value, raw, location, line, page, dom_path, bbox, confidence, char, label,
@@ -295,7 +297,8 @@ class Store:
         sections = [Section(number=n, title=t, text=x) for n, t, x in self.con.execute(
             "SELECT number, title, text FROM sections WHERE report_id = ? ORDER BY seq", [report_id]).fetchall()]
         return Record(source=Source(path=source_path, sha256=report_id, media_type=media_type), agency=agency,
-                      year=year, template=template, findings=findings, sections=sections, provenance=provenance,
+                      year=year, template=template, title=title, preamble=preamble, published=published,
+                      findings=findings, sections=sections, provenance=provenance,
                       parser=json.loads(parser) if parser else {}, **tables)
 
 

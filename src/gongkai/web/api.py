@@ -146,7 +146,7 @@ def api_layout(template: str = Query("2021", pattern="^(2021|2019)$"),
 def api_rules():
     from ..checks import rules
 
-    return [{"code": r.code, "name": r.name, "summary": _(r.summary), "severity": r.severity, "origin": r.origin,
+    return [{"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity, "origin": r.origin,
              "doc": r.doc} for r in rules()]
 
 

@@ -1,0 +1,136 @@
+"""The real-sentence set: every sentence of the corpus's text (seeds and real reports) that holds a
+count, each count labelled by hand with the cell it names (tests/data/narrative_sentences.json),
+plus real sentences quoted in issues. A narrative rule raises an error only on a *sure* statement,
+so every sure statement must name exactly the cell its label gives: precision 100 % for errors.
+
+Labels (`relation`): `equals` the count is that cell's value in the table's own scope; `part` a
+part of it (a channel, one reason, the requests of one origin); `other` a different scope (new
+plus carried over, one office of the body); `maybe` the words may name the cell or something close
+(documents published rather than issued); `none` no cell of the tables.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS_DOCUMENTS
+from gongkai.checks.statements import quantities, read
+
+DATA = Path(__file__).parent / "data" / "narrative_sentences.json"
+SENTENCES = json.loads(DATA.read_text(encoding="utf-8"))
+
+
+def _doc_name(path: Path) -> str:
+    return path.parent.name if path.name.startswith("source.") else path.name[:3]
+
+
+def _labelled_counts(entry: dict) -> dict[tuple[int, int], dict]:
+    """{(start, end) of the count in its sentence: its label}."""
+    spans, seen = {}, defaultdict(int)
+    by_key = {(c["text"], c["nth"]): c for c in entry["counts"]}
+    for q in quantities(entry["sentence"]):
+        text = entry["sentence"][q.start:q.end]
+        key = (text, seen[text])
+        seen[text] += 1
+        assert key in by_key, f"{entry['doc']}: count {text} of “{entry['sentence']}” has no label"
+        spans[(q.start, q.end)] = by_key[key]
+    return spans
+
+
+def _statements():
+    """(entry, statement, label of the count it states) for every statement the reader makes on the
+    labelled sentences, read in order per document part (the domain of a sentence carries on)."""
+    parts: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for entry in SENTENCES:
+        parts[(entry["doc"], entry["part"])].append(entry)
+    for (doc, number), entries in parts.items():
+        text = "".join(e["sentence"] for e in entries)
+        reading = read([(number, text)])
+        by_sentence = {e["sentence"]: e for e in entries}
+        for st in reading.statements:
+            entry = by_sentence[st.sentence]
+            labels = [lab for (a, b), lab in _labelled_counts(entry).items() if st.start <= a and b <= st.end]
+            yield entry, st, labels
+
+
+def test_every_count_is_labelled():
+    for entry in SENTENCES:
+        _labelled_counts(entry)
+        assert all(c["relation"] in ("equals", "part", "other", "maybe", "none") for c in entry["counts"])
+        assert all((c["cell"] is None) == (c["relation"] == "none") for c in entry["counts"])
+
+
+def test_every_document_of_the_corpus_is_in_the_set():
+    labelled = {e["doc"] for e in SENTENCES}
+    from gongkai import parse
+    from gongkai.checks.patterns import normalize_narrative
+
+    for path in CORPUS_DOCUMENTS:
+        record = parse(str(path), check=False)
+        numeric = [s for s in record.sections if any(True for _ in quantities(normalize_narrative(s.text)))]
+        if numeric:
+            assert _doc_name(path) in labelled, f"{path}: its sentences with counts are not labelled"
+
+
+def test_sure_statements_name_exactly_the_labelled_cell():
+    """Precision 100 % for errors: a sure statement states one labelled count, `equals`, same cell."""
+    sure = 0
+    for entry, st, labels in _statements():
+        if not st.sure:
+            continue
+        sure += 1
+        assert len(labels) == 1, f"{entry['doc']}: “{st.quote}” covers {len(labels)} labelled counts"
+        label = labels[0]
+        assert (label["relation"], label["cell"]) == ("equals", st.cell), \
+            f"{entry['doc']}: “{st.quote}” read as {st.cell}, labelled {label['relation']} {label['cell']}"
+    assert sure >= 30  # the set exercises the reader: most statements of the tables' figures are sure
+
+
+def test_counts_of_no_cell_never_make_a_statement_that_could_be_an_error():
+    for entry, st, labels in _statements():
+        if any(lab["relation"] == "none" for lab in labels):
+            assert not st.sure, f"{entry['doc']}: “{st.quote}” names no cell but was read as {st.cell}"
+
+
+def test_recall_of_the_tables_figures():
+    """How many counts labelled `equals` the reader states surely (the rest it may only warn about)."""
+    equals = [(e["doc"], e["sentence"], c["text"], c["nth"]) for e in SENTENCES for c in e["counts"]
+              if c["relation"] == "equals"]
+    found = set()
+    for entry, st, labels in _statements():
+        for lab in labels:
+            if st.sure and lab["relation"] == "equals" and lab["cell"] == st.cell:
+                found.add((entry["doc"], entry["sentence"], lab["text"], lab["nth"]))
+    recall = len(found) / len(equals)
+    print(f"sure statements recall {len(found)}/{len(equals)} = {recall:.0%}")
+    assert recall >= 0.8
+
+
+@pytest.mark.parametrize("wording,cells", [
+    ("共有行政诉讼案件1件、行政复议案件2件。", {("appeals.litigation_*.total", 1), ("appeals.reconsideration.total", 2)}),
+    ("收到1件政府信息公开事务行政复议案、1件行政诉讼案。",
+     {("appeals.reconsideration.total", 1), ("appeals.litigation_*.total", 1)}),
+    ("本年度共收到政府信息公开申请十二件，其中，予以公开两件、部分公开一件。",
+     {("requests.new_received.total", 12), ("requests.granted.total", 2), ("requests.partially_granted.total", 1)}),
+    ("因政府信息公开工作被申请行政复议、提起行政诉讼的案件均为0件。",
+     {("appeals.reconsideration.total", 0), ("appeals.litigation_*.total", 0)}),
+])
+def test_enumerations_pair_each_count_with_its_own_noun(wording, cells):
+    """X N件、Y M件 and N件X、M件Y: the noun on the side the enumeration puts it; in part 四 (the
+    template's 政府信息公开行政复议、行政诉讼情况) the appeals are about disclosure, so sure."""
+    assert {(s.cell, s.value) for s in read([(1, wording)]).statements} == cells
+    assert {(s.cell, s.value) for s in read([(4, wording)]).statements if s.sure} == cells
+
+
+@pytest.mark.parametrize("wording", [
+    "本年度收到政府信息公开申请二十余件。",
+    "本年度收到政府信息公开申请近20件。",
+    "本年度收到政府信息公开申请约1.2万件。",
+    "本年度收到政府信息公开申请100件以上。",
+])
+def test_approximate_counts_are_never_sure(wording):
+    statements = read([(1, wording)]).statements
+    assert [s.exact or s.sure for s in statements] == [False]
