@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .. import vocabulary as v
-from . import narrative, words
+from ..i18n import Message, lazy
+from . import narrative
 
 
 @dataclass(frozen=True)
@@ -78,15 +79,31 @@ def check_and_store(store) -> int:
     return len(rows)
 
 
-def _finding(report_id: str, seq: int, rule: CrossRule, message: str, where: Optional[str],
-             evidence: Optional[str], other: Optional[str]) -> tuple:
-    return (report_id, seq, rule.code, rule.severity, rule.origin, message, where, evidence, "cross", other)
+def _finding(report_id: str, seq: int, rule: CrossRule, message: Message, where: Optional[str],
+             evidence: Optional[Message], other: Optional[str]) -> tuple:
+    """A findings-table row: the message rendered now, and its data so it can be shown in either language."""
+    import json
+
+    def data(m):
+        return json.dumps(m.to_data(), ensure_ascii=False, default=str) if isinstance(m, Message) else None
+
+    return (report_id, seq, rule.code, rule.severity, rule.origin, str(message), where,
+            str(evidence) if evidence is not None else None, "cross", other, data(message), data(evidence))
 
 
-def _evidence(year, raw, location) -> Optional[str]:
+def _evidence(year, raw, location) -> Optional[Message]:
     if location is None:
         return None
-    return words.EVIDENCE_CELL.format(year=year, location=location, raw=raw)
+    return lazy("{year} report, {location}: “{raw}”", year=year, location=location, raw=raw)
+
+
+def _joined(parts) -> Optional[Message]:
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return lazy("{first}; {second}", first=parts[0], second=parts[1])
 
 
 def _carryover(con) -> list[tuple]:
@@ -109,10 +126,11 @@ def _carryover(con) -> list[tuple]:
             continue  # one of last year's reports agrees
         (_, prev_id, prev_year, year, prev_agency, _, prev_v, cur_v, p_raw, p_loc, c_raw, c_loc) = rows[0]
         column = v.APPLICANT_COLUMN_LABELS.get(field_key, field_key)
-        message = words.MSG_CARRYOVER.format(column=column, cur=_num(cur_v), prev_year=prev_year, prev=_num(prev_v),
-                                             agency=prev_agency)
-        evidence = "; ".join(e for e in (_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)) if e)
-        out.append(_finding(rid, len(out), CARRYOVER, message, f"requests.carried_over.{field_key}", evidence or None,
+        message = lazy("上年结转 ({column}) is {cur}, but the {prev_year} report's 结转下年度继续办理 is {prev} "
+                       "({agency})", column=column, cur=_num(cur_v), prev_year=prev_year, prev=_num(prev_v),
+                       agency=prev_agency or "")
+        evidence = _joined((_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)))
+        out.append(_finding(rid, len(out), CARRYOVER, message, f"requests.carried_over.{field_key}", evidence,
                             prev_id))
     return out
 
@@ -147,11 +165,12 @@ def _in_force(con) -> list[tuple]:
             continue
         (_, prev_id, prev_year, year, _, prev_in_force, issued, repealed, in_force, p_raw, p_loc, c_raw, c_loc) = rows[0]
         expected = prev_in_force + issued - repealed
-        message = words.MSG_IN_FORCE.format(row=_DOC_ROWS.get(row_key, row_key), cur=_num(in_force), prev_year=prev_year,
-                                            prev_in_force=_num(prev_in_force), issued=_num(issued),
-                                            repealed=_num(repealed), expected=_num(expected))
-        evidence = "; ".join(e for e in (_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)) if e)
-        out.append(_finding(rid, len(out), IN_FORCE, message, f"active.{row_key}.in_force", evidence or None, prev_id))
+        message = lazy("{row} 现行有效件数 is {cur}; from {prev_year}'s 现行有效 {prev_in_force} + 本年制发 {issued} − "
+                       "本年废止 {repealed} it should be {expected}", row=_DOC_ROWS.get(row_key, row_key),
+                       cur=_num(in_force), prev_year=prev_year, prev_in_force=_num(prev_in_force),
+                       issued=_num(issued), repealed=_num(repealed), expected=_num(expected))
+        evidence = _joined((_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)))
+        out.append(_finding(rid, len(out), IN_FORCE, message, f"active.{row_key}.in_force", evidence, prev_id))
     return out
 
 
@@ -205,37 +224,44 @@ def _similar(con) -> list[tuple]:
         sim, other, count = best[rid]
         key, _, _ = meta[rid]
         okey, oyear, oname = meta[other]
-        more = words.MSG_SIMILAR_MORE.format(count=count - 1) if count > 1 else ""
+        more = lazy("; {count} more reports are nearly identical to it", count=count - 1) if count > 1 else ""
         if key is not None and key == okey:
-            message = words.MSG_SIMILAR_OTHER_YEAR.format(other_year=oyear, similarity=sim, more=more)
+            message = lazy("the narrative is nearly identical to this body's {other_year} report (similarity "
+                           "{similarity:.0%}){more}", other_year=oyear, similarity=sim, more=more)
         else:
-            message = words.MSG_SIMILAR_OTHER_BODY.format(other_agency=oname or "", other_year=oyear or "",
-                                                          similarity=sim, more=more)
+            message = lazy("the narrative is nearly identical to the {other_year} report of {other_agency} "
+                           "(similarity {similarity:.0%}){more}", other_agency=oname or "", other_year=oyear or "",
+                           similarity=sim, more=more)
         out.append(_finding(rid, len(out), SIMILAR, message, "sections",
-                            words.EVIDENCE_SIMILAR.format(path=paths.get(other)), other))
+                            lazy("compared with: {path}", path=paths.get(other)), other))
     return out
 
 
 def _duplicates(con) -> list[tuple]:
+    """Two current reports of one body and year: only when one was stored with --keep-both (a later
+    version otherwise supersedes the earlier), or both arrived in a way no order decides."""
     rows = con.execute("""
         WITH r AS (
-            SELECT report_id, agency_key, year, coalesce(cells_digest, '') AS d
+            SELECT report_id, agency_key, year, coalesce(cells_digest, '') AS d, agency_name, source_path
             FROM reports WHERE agency_key IS NOT NULL AND agency_key NOT LIKE '?%' AND year IS NOT NULL),
         g AS (SELECT agency_key, year FROM r GROUP BY agency_key, year HAVING count(*) > 1)
-        SELECT r.report_id, r.agency_key, r.year, r.d FROM r JOIN g USING (agency_key, year)
-        ORDER BY r.agency_key, r.year, r.report_id
+        SELECT r.report_id, r.agency_key, r.year, r.d, r.agency_name, r.source_path FROM r JOIN g USING (agency_key, year)
+        ORDER BY r.agency_key, r.year, r.source_path, r.report_id
     """).fetchall()
     groups: dict[tuple, list] = {}
-    for rid, key, year, d in rows:
-        groups.setdefault((key, year), []).append((rid, d))
+    for rid, key, year, d, name, path in rows:
+        groups.setdefault((key, year), []).append((rid, d, name, path))
     out = []
     for (key, year), members in groups.items():
-        for rid, d in members:
+        for rid, d, name, path in members:
             others = [o for o in members if o[0] != rid]
-            same = words.MSG_DUPLICATE_SAME if all(o[1] == d for o in others) else words.MSG_DUPLICATE_DIFFERENT
-            ids = "、".join(o[0][:12] for o in others[:3]) + ("…" if len(others) > 3 else "")
-            message = words.MSG_DUPLICATE.format(year=year, count=len(others), ids=ids, same=same)
-            out.append(_finding(rid, len(out), DUPLICATE, message, None, None, others[0][0]))
+            same = (lazy("; their tables are identical") if all(o[1] == d for o in others)
+                    else lazy("; their tables differ"))
+            files = "、".join(f"{o[3]}（{o[2] or key}）" for o in others[:3]) + ("…" if len(others) > 3 else "")
+            message = lazy("{agency} has {count} other report(s) for {year} in the store: {files}{same}",
+                           agency=name or key, count=len(others), year=year, files=files, same=same)
+            out.append(_finding(rid, len(out), DUPLICATE, message, None, lazy("this file: {path}", path=path),
+                                others[0][0]))
     return out
 
 

@@ -16,6 +16,7 @@ import time
 from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator, Optional
 
+from ..i18n import _
 from .prepare import Prepared, failure, prepare_file
 
 # (file to read, mtime_ns, source: the URL a cached body stands for, or None)
@@ -154,9 +155,9 @@ class Pool:
                 if dead and not w.ready:
                     # died before taking any file: the environment is broken (e.g. a script that
                     # starts an ingest without `if __name__ == "__main__":`), not this file
-                    raise PoolError(f"a parsing process exited while starting (exit status {w.process.exitcode}); "
-                                    "if you call ingest() from a script, guard it with "
-                                    "`if __name__ == \"__main__\":`")
+                    raise PoolError(_("a parsing process exited while starting (exit status {code}); if you call "
+                                      "ingest() from a script, guard it with `if __name__ == \"__main__\":`",
+                                      code=w.process.exitcode))
                 if dead or late:
                     path, mtime_ns, source = w.task
                     path = source or path
@@ -164,12 +165,13 @@ class Pool:
                     self.workers[i] = _Worker(self.ctx, self.check, self.func)
                     if dead:
                         code = w.process.exitcode
-                        how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-                        yield failure(path, f"the reader crashed ({how}) while reading this file", "crash",
-                                      mtime_ns=mtime_ns, checked=self.check)
+                        how = (_("signal {n}", n=-code) if code is not None and code < 0
+                               else _("exit status {n}", n=code))
+                        yield failure(path, _("the reader crashed ({how}) while reading this file", how=how),
+                                      "crash", mtime_ns=mtime_ns, checked=self.check)
                     else:
-                        yield failure(path, f"reading took longer than {self.timeout:g} s and was stopped",
-                                      "timeout", mtime_ns=mtime_ns, checked=self.check)
+                        yield failure(path, _("reading took longer than {seconds:g} s and was stopped",
+                                              seconds=self.timeout), "timeout", mtime_ns=mtime_ns, checked=self.check)
 
     def _wait_time(self, busy: list[_Worker]) -> Optional[float]:
         if self.timeout is None:
