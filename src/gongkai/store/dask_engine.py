@@ -101,7 +101,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
             except Exception as e:  # a worker lost while holding the task, or a bug
                 from ..i18n import _
 
-                results = [failure(name, _("the Dask task failed ({error})", error=f"{type(e).__name__}: {e}"),
+                results = [failure(name, _("the Dask task failed ({error})", error=type(e).__name__ + ": " + str(e)),
                                    "crash", mtime_ns=mtime_ns, checked=check) for name, mtime_ns in inputs]
             future.release()
             yield from results

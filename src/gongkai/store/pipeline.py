@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional
 
 from .prepare import Prepared, parser_version, prepare_file
-from .writer import DEFAULT_WAIT, Memo, Store
+from .writer import DEFAULT_WAIT, Memo, Store, StoreError
 
 # What the readers can take (gongkai.ingest.READERS: text, HTML, PDF, Word, PNG/JPEG scans); other
 # files in a folder are listed as skipped, not read and refused.
@@ -33,6 +33,14 @@ DEFAULT_EXCLUDES = ("README*", "readme*", "LICENSE*", "CHANGELOG*", "provenance.
 # kill loses at most the uncommitted batch, which the rerun redoes
 BATCH_SIZE = 1000
 BATCH_SECONDS = 2.0
+
+
+class NothingToIngest(StoreError):
+    """No report file and no URL among the inputs; `result` says what was found instead."""
+
+    def __init__(self, message: str, result: "IngestResult"):
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass
@@ -125,7 +133,7 @@ def discover(inputs: Iterable[str], *, excludes: Iterable[str] = DEFAULT_EXCLUDE
             passed[full] = _("excluded (matches {pattern})", pattern=pattern)
             return
         if not all_files and os.path.splitext(name)[1].lower() not in REPORT_EXTENSIONS:
-            passed[full] = _("not a report format (skipped)")
+            passed[full] = _("not a report format")
             return
         why = _not_regular(path)
         if why is not None:
@@ -283,8 +291,16 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
     started = time.monotonic()
     cpu_started = time.process_time()
     result = IngestResult()
+    inputs = list(inputs)
     paths, result.missing = discover(inputs, excludes=excludes, all_files=all_files, skipped=result.not_reports)
     urls = [u.strip() for u in urls if u.strip() and not u.strip().startswith("#")]
+    if not paths and not urls:
+        from ..i18n import _
+
+        result.inputs = len(result.not_reports) + len(result.missing)
+        given = ", ".join(list(inputs)[:3]) or "-"
+        raise NothingToIngest(_("nothing to ingest: no report files in {inputs} ({skipped} other files skipped)",
+                                inputs=given, skipped=len(result.not_reports)), result)
     with Store(db, wait=wait) as store:
         store.exclusive()
         memo = store.memo()

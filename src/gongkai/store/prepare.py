@@ -90,12 +90,12 @@ def prepare_bytes(data: bytes, path: str, check: bool, *, mtime_ns: Optional[int
     except ReadError as e:
         return failure(path, str(e), "read", **common)
     except Exception as e:  # a reader's bug must cost only this file
-        return failure(path, _("internal error while reading ({error})", error=f"{type(e).__name__}: {e}"),
+        return failure(path, _("internal error while reading ({error})", error=type(e).__name__ + ": " + str(e)),
                        "internal", **common)
     try:
         return rows_of(record, path, check, mtime_ns=mtime_ns, size=len(data))
     except Exception as e:
-        return failure(path, _("internal error while storing ({error})", error=f"{type(e).__name__}: {e}"),
+        return failure(path, _("internal error while storing ({error})", error=type(e).__name__ + ": " + str(e)),
                        "internal", **common)
 
 

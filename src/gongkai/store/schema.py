@@ -252,11 +252,11 @@ WHERE l.common_path IS NOT NULL;
 
 -- every version of every body's reports: current and superseded
 CREATE OR REPLACE VIEW report_versions AS
-SELECT report_id, agency_key, agency_name, year, source_path, ingested_at, keep_both,
+SELECT report_id, agency, agency_key, agency_name, year, source_path, ingested_at, keep_both,
        'current' AS state, NULL::VARCHAR AS superseded_by, NULL::TIMESTAMP AS superseded_at
 FROM reports
 UNION ALL
-SELECT report_id, agency_key, agency_name, year, source_path, ingested_at, keep_both,
+SELECT report_id, agency, agency_key, agency_name, year, source_path, ingested_at, keep_both,
        'superseded' AS state, superseded_by, superseded_at
 FROM reports_history;
 """
