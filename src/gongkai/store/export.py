@@ -272,6 +272,13 @@ def export(db: str, to: str, *, form: str = "wide", filters: Optional[Filters] =
 def _export(db, to, *, form, filters, fmt, compression, with_dictionary, wait) -> int:
     if form not in FORMS:
         raise ExportError(_("unknown form {form!r} ({forms})", form=form, forms=", ".join(FORMS)))
+    folder = os.path.dirname(os.path.abspath(to))
+    if not os.path.isdir(folder):
+        raise ExportError(_("{path}: the folder {folder} does not exist", path=to, folder=folder))
+    if os.path.isdir(to):
+        raise ExportError(_("{path} is a folder; give a file name", path=to))
+    if not os.access(folder, os.W_OK):
+        raise ExportError(_("{path}: the folder {folder} cannot be written", path=to, folder=folder))
     stem, ext = _split_ext(to)
     fmt = fmt or ext
     if fmt not in FORMATS:
@@ -281,13 +288,6 @@ def _export(db, to, *, form, filters, fmt, compression, with_dictionary, wait) -
         raise ExportError(_("--compression applies to csv only (parquet is compressed already, xlsx is a zip)"))
     if compression and compression not in COMPRESSIONS:
         raise ExportError(_("unknown compression {name!r} ({names})", name=compression, names=", ".join(COMPRESSIONS)))
-    folder = os.path.dirname(os.path.abspath(to))
-    if not os.path.isdir(folder):
-        raise ExportError(_("{path}: the folder {folder} does not exist", path=to, folder=folder))
-    if os.path.isdir(to):
-        raise ExportError(_("{path} is a folder; give a file name", path=to))
-    if not os.access(folder, os.W_OK):
-        raise ExportError(_("{path}: the folder {folder} cannot be written", path=to, folder=folder))
     kwargs = {"wait": wait} if wait is not None else {}
     with Store(db, read_only=True, **kwargs) as store:
         con = store.con

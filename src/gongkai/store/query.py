@@ -26,7 +26,7 @@ def run_query(db: str, sql: str, params: Optional[list] = None, *, limit: Option
         try:
             cursor = con.execute(sql, params or [])
         except duckdb.Error as e:
-            raise StoreError(str(e).strip()) from None
+            raise StoreError(str(e).strip().splitlines()[0]) from None
         if cursor.description is None:
             return Result([], [])
         columns = [d[0] for d in cursor.description]
