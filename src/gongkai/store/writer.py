@@ -185,7 +185,14 @@ class Store:
         if self.con is not None:
             return
         if not self.read_only:
-            Path(writer_file(self.path)).write_text(f"{os.getpid()}\n")
+            parent = os.path.dirname(os.path.abspath(self.path))
+            if not os.path.isdir(parent):
+                raise StoreError(_("{path}: the folder {folder} does not exist", path=self.path, folder=parent))
+            try:
+                Path(writer_file(self.path)).write_text(f"{os.getpid()}\n")
+            except OSError as e:
+                raise StoreError(_("{path}: cannot be opened ({reason})", path=self.path,
+                                   reason=e.strerror or str(e))) from None
         try:
             self.con = connect(self.path, read_only=self.read_only, wait=self.wait)
         except BaseException:
