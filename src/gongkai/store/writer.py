@@ -204,7 +204,11 @@ class Store:
         if self.con is None:
             return
         try:
-            self.con.close()
+            self.con.close()  # a writer's checkpoint happens here: it can meet a full disk
+        except Exception as e:
+            if _is_duckdb_error(e) and not self.read_only:
+                raise store_error(self.path, e) from None
+            raise
         finally:
             self.con = None
             self._drop_writer_file()
