@@ -19,7 +19,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from .writer import DEFAULT_WAIT, Store, writer_waiting
+from .writer import DEFAULT_WAIT, Store, announce_reader, writer_waiting
 
 WATCH_INTERVAL = 0.05
 
@@ -56,6 +56,8 @@ class LiveStore:
             while writer_waiting(self.path) is not None and time.monotonic() < deadline:
                 if self._users == 0:
                     self._close_store()
+                if self._store is None:
+                    announce_reader(self.path)  # a writer holding the store lets go after its commit
                 self._cond.wait(WATCH_INTERVAL)
             if self._store is None:
                 self._store = Store(self.path, read_only=True, wait=max(0.0, deadline - time.monotonic()))

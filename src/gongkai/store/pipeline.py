@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional
 
 from .prepare import Prepared, parser_version, prepare_file
-from .writer import DEFAULT_WAIT, Memo, Store, StoreError
+from .writer import DEFAULT_WAIT, Memo, Store, StoreError, reader_waiting
 
 # What the readers can take (gongkai.ingest.READERS: text, HTML, PDF, Word, PNG/JPEG scans); other
 # files in a folder are listed as skipped, not read and refused.
@@ -28,11 +28,14 @@ REPORT_EXTENSIONS = frozenset({
 # Files corpora carry beside the reports; skipped in folders and globs (named files are always read).
 DEFAULT_EXCLUDES = ("README*", "readme*", "LICENSE*", "CHANGELOG*", "provenance.txt", "*.gold.*", ".*")
 
-# the writer commits every BATCH_SECONDS (or BATCH_SIZE inputs), holding the store only then: a
-# commit costs a few tens of milliseconds (opening, checkpointing) however little it holds, and a
-# kill loses at most the uncommitted batch, which the rerun redoes
+# the writer commits every BATCH_SECONDS (or BATCH_SIZE inputs): a commit costs some 40 ms of the
+# owner's CPU however little it holds (7 bulk inserts, the commit), so big batches keep the owner's
+# cost per file small; a kill loses at most the uncommitted batch, which the rerun redoes. When a
+# reader waits for the store, the batch is committed at once and the store let go (writer.py).
 BATCH_SIZE = 1000
-BATCH_SECONDS = 2.0
+BATCH_SECONDS = 10.0
+# ... or sooner when a reader (gongkai serve, query) waits for the store: checked this often
+READER_CHECK_SECONDS = 0.25
 
 
 class NothingToIngest(StoreError):
@@ -73,6 +76,7 @@ class IngestResult:
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
     owner_cpu: float = 0.0  # CPU seconds of this process while reading (benchmarks)
+    owner_cpu_startup: float = 0.0  # of which before the first result arrived (imports, opening, memo)
     worker_cpu: float = 0.0  # CPU seconds the workers reported for their files
 
     @property
@@ -290,7 +294,7 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
     require_cpca()
     started = time.monotonic()
     cpu_started = time.process_time()
-    result = IngestResult()
+    result = IngestResult(owner_cpu_startup=cpu_started)
     inputs = list(inputs)
     paths, result.missing = discover(inputs, excludes=excludes, all_files=all_files, skipped=result.not_reports)
     urls = [u.strip() for u in urls if u.strip() and not u.strip().startswith("#")]
@@ -306,7 +310,7 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
         memo = store.memo()
         memo.force = force
         store.record_skipped(result.not_reports)
-        store.release()
+        store.release()  # the workers take a moment to start: let readers in meanwhile
         todo, result.skipped, result.known_failures, result.removed_before = plan(
             paths, memo, check=check, retry_failed=retry_failed)
         url_todo = []
@@ -361,6 +365,7 @@ def _write_all(store: Store, memo: Memo, results: Iterator[Prepared], result: In
                keep_both: bool = False) -> None:
     batch: list[Prepared] = []
     last = time.monotonic()
+    checked_readers = last
     committed = 0
 
     def flush() -> None:
@@ -374,11 +379,16 @@ def _write_all(store: Store, memo: Memo, results: Iterator[Prepared], result: In
             result.superseded += done.superseded
             committed += len(batch)
             bar.committed(committed)
+            store.yield_to_readers()
         batch = []
         last = time.monotonic()
 
+    first = True
     try:
         for p in results:
+            if first:
+                result.owner_cpu_startup = time.process_time() - result.owner_cpu_startup
+                first = False
             batch.append(p)
             result.worker_cpu += p.cpu_seconds
             if p.ok:
@@ -387,8 +397,13 @@ def _write_all(store: Store, memo: Memo, results: Iterator[Prepared], result: In
                 result.failed += 1
                 result.failures.append((p.path, p.reason or ""))
             bar.advance(p.ok)
-            if len(batch) >= BATCH_SIZE or time.monotonic() - last >= BATCH_SECONDS:
+            now = time.monotonic()
+            if len(batch) >= BATCH_SIZE or now - last >= BATCH_SECONDS:
                 flush()
+            elif now - checked_readers >= READER_CHECK_SECONDS:
+                checked_readers = now
+                if reader_waiting(store.path) is not None:
+                    flush()
     except KeyboardInterrupt:
         # an interrupt keeps what is complete: the prepared results are whole reports
         flush()

@@ -49,7 +49,9 @@ class Prepared:
     reason: Optional[str] = None
     kind: Optional[str] = None  # read | internal | crash | timeout | fetch
     report: dict[str, Any] = field(default_factory=dict)  # the reports row (small: the owner reads it)
-    batches: dict[str, Any] = field(default_factory=dict)  # table -> pyarrow.RecordBatch
+    # table -> its rows as one Arrow record batch, serialized (an IPC message): the owner joins the
+    # messages of a whole commit into one stream and never builds a Python object per row
+    batches: dict[str, bytes] = field(default_factory=dict)
     cpu_seconds: float = 0.0  # CPU the worker spent on this input (benchmarks)
 
 
@@ -220,7 +222,8 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
     }
     return Prepared(
         path=path, size=size, mtime_ns=mtime_ns, sha256=rid, parser_version=report["parser_version"],
-        checked=check, ok=True, report=report, batches={t: to_batch(t, r) for t, r in rows.items() if r},
+        checked=check, ok=True, report=report,
+        batches={t: to_batch(t, r).serialize().to_pybytes() for t, r in rows.items() if r},
     )
 
 
@@ -251,6 +254,15 @@ def arrow_schema(table: str):
         cols = {c.name: c for c in schema.BY_NAME[table].columns}
         _SCHEMAS[table] = pa.schema([(name, _arrow_type(cols[name].type)) for name in arrow_columns(table)])
     return _SCHEMAS[table]
+
+
+def table_of(table: str, messages: list[bytes]):
+    """Serialized record batches of one table (from many inputs) -> one Arrow table."""
+    import pyarrow as pa
+
+    sch = arrow_schema(table)
+    # each message is read where it lies (zero-copy): no joined copy of the batch's megabytes
+    return pa.Table.from_batches([pa.ipc.read_record_batch(pa.py_buffer(m), sch) for m in messages], sch)
 
 
 def to_batch(table: str, rows: list[tuple]):

@@ -29,7 +29,7 @@ from ..i18n import Message, _
 from ..record import CellSource, Finding, Record, Section, Source
 from . import schema
 from .labels import labels
-from .prepare import Prepared, arrow_columns
+from .prepare import Prepared, arrow_columns, table_of
 
 DEFAULT_PATH = "gongkai.duckdb"
 # how long a reader or writer waits for the other side before giving up
@@ -97,6 +97,35 @@ def writer_waiting(path: str | os.PathLike) -> Optional[int]:
     return pid
 
 
+def reader_file(path: str | os.PathLike) -> str:
+    return f"{path}.readers"
+
+
+def announce_reader(path: str | os.PathLike) -> None:
+    """Tell a writer holding the store that a reader waits (it lets go after its next commit)."""
+    try:
+        Path(reader_file(path)).write_text(f"{os.getpid()}\n")
+    except OSError:
+        pass  # a read-only folder: the reader waits for the ingest's end instead
+
+
+def reader_waiting(path: str | os.PathLike) -> Optional[int]:
+    """The PID of a live reader waiting for the store, else None."""
+    try:
+        pid = int(Path(reader_file(path)).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if pid != os.getpid() and _pid_alive(pid) else None
+
+
+def _reader_done(path: str | os.PathLike) -> None:
+    try:
+        if Path(reader_file(path)).read_text().split()[0] == str(os.getpid()):
+            os.unlink(reader_file(path))
+    except (OSError, IndexError):
+        pass
+
+
 _LOCK_HOLDER_RE = re.compile(r"held in (.*?) \(PID (\d+)\)")
 
 
@@ -123,8 +152,11 @@ def connect(path: str | os.PathLike, *, read_only: bool = False, wait: float = D
             raise StoreError(_("{path}: the folder {folder} does not exist", path=path, folder=parent))
     started = time.monotonic()
     deadline = started + wait
+    waited = False
     while True:
         if read_only and writer_waiting(path) is not None and time.monotonic() < deadline:
+            announce_reader(path)
+            waited = True
             time.sleep(_POLL)
             continue
         try:
@@ -136,17 +168,26 @@ def connect(path: str | os.PathLike, *, read_only: bool = False, wait: float = D
                 raise StoreError(_("{path}: cannot be opened ({reason})", path=path,
                                    reason=msg.splitlines()[0])) from None
             if time.monotonic() >= deadline:
+                if waited:
+                    _reader_done(path)
                 raise StoreBusy(_busy_message(path, msg, wait)) from None
+            if read_only:
+                announce_reader(path)
+                waited = True
             time.sleep(_POLL * 2)
         except duckdb.Error as e:
             raise StoreError(_("{path}: not a gongkai store ({reason})", path=path,
                                reason=str(e).splitlines()[0])) from None
+    if waited:
+        _reader_done(path)
     # The owner's memory is bounded, not constant: DuckDB keeps the store's blocks it has touched in
     # its buffer pool (growing with the store, up to memory_limit), and committed rows wait in memory
     # until a checkpoint, done every 4 MB of WAL rather than 16 MB so the peaks stay low.
     con.execute("SET memory_limit = '512MB'")
     if not read_only:
-        con.execute("SET checkpoint_threshold = '4MB'")
+        con.execute("SET checkpoint_threshold = '16MB'")
+        # the parsing workers have the cores; one DuckDB thread inserts a batch with less overhead
+        con.execute("SET threads = 1")
     con.execute("SET enable_progress_bar = false")  # DuckDB would draw on stdout, which is the user's
     con.execute("SET preserve_insertion_order = false")
     return con
@@ -221,6 +262,11 @@ class Store:
                 os.unlink(writer_file(self.path))
         except OSError:
             pass
+
+    def yield_to_readers(self) -> None:
+        """A writer between two batches: let go of the store if a reader waits for it."""
+        if self.con is not None and not self.read_only and reader_waiting(self.path) is not None:
+            self.release()
 
     @contextmanager
     def holding(self) -> Iterator["Store"]:
@@ -357,24 +403,27 @@ class Store:
         paths: dict[str, Prepared] = {}
         for p in batch:
             paths[p.path] = p  # the last word on a path within one batch wins
-        with self.holding():
-            con = self.con
+        self.acquire()  # kept after the commit, until a reader asks (yield_to_readers) or close
+        con = self.con
+        try:
+            con.execute("BEGIN")
+            self._write_reports(reports, current, history, memo, keep_both, now)
+            if moves:
+                self._supersede(moves, now)
+            self._write_files(paths, memo, now)
+            con.execute("COMMIT")
+        except BaseException as e:
             try:
-                con.execute("BEGIN")
-                self._write_reports(reports, current, history, memo, keep_both, now)
-                if moves:
-                    self._supersede(moves, now)
-                self._write_files(paths, memo, now)
-                con.execute("COMMIT")
-            except BaseException as e:
+                con.execute("ROLLBACK")
+            except Exception:
+                pass
+            if isinstance(e, Exception) and _is_duckdb_error(e):
                 try:
-                    con.execute("ROLLBACK")
-                except Exception:
-                    pass
-                if isinstance(e, Exception) and _is_duckdb_error(e):
                     self.release()
-                    raise store_error(self.path, e) from None
-                raise
+                except Exception:
+                    self.con = None  # a connection DuckDB invalidated: nothing more to close
+                raise store_error(self.path, e) from None
+            raise
         memo.written.update(reports)
         for sha, p in reports.items():
             if sha in memo.history:
@@ -426,10 +475,10 @@ class Store:
             for table in ("reports", "cells", "findings", "sections", "narratives", "narrative_bands"):
                 if suffix and table.startswith("narrative"):
                     continue
-                batches = [p.batches[table] for p in group if table in p.batches]
-                if not batches:
+                messages = [p.batches[table] for p in group if table in p.batches]
+                if not messages:
                     continue
-                data = pa.Table.from_batches(batches)
+                data = table_of(table, messages)
                 if table == "reports":
                     flags = [keep_both and p.sha256 not in memo.reports or p.sha256 in memo.keep_both
                              for p in group]
