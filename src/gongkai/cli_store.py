@@ -187,7 +187,7 @@ def ingest_command(paths, db, urls_file, workers, engine, scheduler, no_check, n
                                    "to resume"), err=True)
         sys.exit(130)
     except NothingToIngest as e:
-        _list(e.result.missing, e.result.not_reports)
+        _list(e.result.missing, [x for x in e.result.not_reports if x[0] not in e.result.excluded])
         raise CommandError(str(e)) from None
     except (StoreError, PoolError) as e:
         raise CommandError(str(e)) from None
@@ -210,7 +210,12 @@ def _report(result, db: str) -> None:
     _list(result.failures)
     if len(result.failures) > LISTED:
         click.echo("gongkai: " + _("all failures: gongkai query \"SELECT path, reason FROM failures\""), err=True)
-    _list([(p, _("skipped: {why}", why=why)) for p, why in result.not_reports])
+    # files excluded by a pattern (corpus sidecars, --exclude) were meant to be left: counted, not listed
+    _list([(p, _("skipped: {why}", why=why)) for p, why in result.not_reports if p not in result.excluded])
+    if result.excluded:
+        click.echo("gongkai: " + _("{n} files excluded by pattern (README*, *.gold.*, --exclude …): gongkai query "
+                                   "\"SELECT path, reason FROM files WHERE status = 'skipped'\"",
+                                   n=len(result.excluded)), err=True)
     _list([(p, _("the same document as {first} (stored once)", first=first)) for p, first in result.duplicate_of])
     _list([(new_path, _("a new version of the report in {old}: that one is kept as history "
                         "(gongkai history; --keep-both keeps both)", old=old_path or old_id[:12]))

@@ -50,9 +50,11 @@ SIMILAR = CrossRule(
     "year's report of the same body: copied text, perhaps with only the numbers changed.")
 DUPLICATE = CrossRule(
     "GK904", "duplicate-report", "info", "source",
-    "the store holds more than one report of the same body for the same year",
-    "Two different files (different bytes) are both the 2023 report of one body: a re-publication, "
-    "a corrected version, or a copy in another format. Says whether their tables agree.")
+    "the store holds more than one current report of the same body for the same year",
+    "Two different files (different bytes) are both kept as the 2023 report of one body (`gongkai ingest "
+    "--keep-both`; otherwise the later version supersedes the earlier, which is kept as history): a "
+    "re-publication, a corrected version, or a copy in another format. Names the other files and the body, "
+    "and says whether their tables agree.")
 CROSS_RULES: tuple[CrossRule, ...] = (CARRYOVER, IN_FORCE, SIMILAR, DUPLICATE)
 
 SIMILARITY_THRESHOLD = 0.85

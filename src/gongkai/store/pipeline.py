@@ -26,7 +26,7 @@ REPORT_EXTENSIONS = frozenset({
     ".png", ".jpg", ".jpeg",
 })
 # Files corpora carry beside the reports; skipped in folders and globs (named files are always read).
-DEFAULT_EXCLUDES = ("README*", "readme*", "LICENSE*", "CHANGELOG*", "provenance.txt", "*.gold.*", ".*")
+DEFAULT_EXCLUDES = ("README*", "readme*", "LICENSE*", "CHANGELOG*", "provenance.txt", "*.gold.*", "gold.json", ".*")
 
 # the writer commits every BATCH_SECONDS (or BATCH_SIZE inputs): a commit costs some 40 ms of the
 # owner's CPU however little it holds (7 bulk inserts, the commit), so big batches keep the owner's
@@ -71,6 +71,7 @@ class IngestResult:
     known_failures: int = 0  # skipped: failed before with the same parser version
     removed_before: int = 0  # skipped: removed with `gongkai remove`, unchanged since
     not_reports: list[tuple[str, str]] = field(default_factory=list)  # (path, why it was not read)
+    excluded: set = field(default_factory=set)  # of those, the paths excluded by a pattern (--exclude)
     missing: list[tuple[str, str]] = field(default_factory=list)  # inputs that do not exist
     cross_findings: int = 0
     seconds: float = 0.0
@@ -115,8 +116,8 @@ def _not_regular(path: str) -> Optional[str]:
 
 
 def discover(inputs: Iterable[str], *, excludes: Iterable[str] = DEFAULT_EXCLUDES,
-             all_files: bool = False, skipped: Optional[list[tuple[str, str]]] = None
-             ) -> tuple[list[str], list[tuple[str, str]]]:
+             all_files: bool = False, skipped: Optional[list[tuple[str, str]]] = None,
+             excluded: Optional[set] = None) -> tuple[list[str], list[tuple[str, str]]]:
     """Files named, found in folders (recursively) or matched by globs, absolute, sorted, once each;
     and the inputs that matched nothing, with why. Every other path met on the way goes to
     `skipped` with the reason (not a report format, excluded, not a regular file, a hidden folder)."""
@@ -135,6 +136,8 @@ def discover(inputs: Iterable[str], *, excludes: Iterable[str] = DEFAULT_EXCLUDE
         pattern = next((p for p in excludes if fnmatch.fnmatchcase(name, p)), None)
         if pattern is not None:
             passed[full] = _("excluded (matches {pattern})", pattern=pattern)
+            if excluded is not None:
+                excluded.add(full)
             return
         if not all_files and os.path.splitext(name)[1].lower() not in REPORT_EXTENSIONS:
             passed[full] = _("not a report format")
@@ -296,7 +299,8 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
     cpu_started = time.process_time()
     result = IngestResult(owner_cpu_startup=cpu_started)
     inputs = list(inputs)
-    paths, result.missing = discover(inputs, excludes=excludes, all_files=all_files, skipped=result.not_reports)
+    paths, result.missing = discover(inputs, excludes=excludes, all_files=all_files, skipped=result.not_reports,
+                                     excluded=result.excluded)
     urls = [u.strip() for u in urls if u.strip() and not u.strip().startswith("#")]
     if not paths and not urls:
         from ..i18n import _
