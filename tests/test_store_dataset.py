@@ -196,3 +196,22 @@ def test_open_store_frames(store):
         assert str(wide["requests.total.total"].dtype) == "Int64"
         polars = pytest.importorskip("polars")
         assert isinstance(s.reports(frame="polars"), polars.DataFrame)
+
+
+def test_the_web_download_keeps_formula_like_text_as_text():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from gongkai.i18n import use_language
+    from gongkai.web.export import record_xlsx
+
+    text = _edit(SEED.read_text(encoding="utf-8"), "2023年度上海市静安区", "2023年度=1+1上海市静安区")
+    record = parse(text.encode("utf-8")).to_dict()
+    assert record["agency"].startswith("=")
+    with use_language("zh"):
+        wb = load_workbook(BytesIO(record_xlsx(record)))
+    assert wb.sheetnames == ["报告", "单元格", "问题"]
+    title = wb["报告"]["A1"]
+    assert title.value.startswith("=1+1") and title.data_type == "s" and title.quotePrefix
+    assert [c.value for c in wb["问题"][1]] == ["规则", "级别", "来源", "位置", "说明", "依据"]

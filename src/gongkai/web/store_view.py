@@ -201,10 +201,14 @@ class StoreView:
                 record = store.record(report_id).to_dict()
             except KeyError:
                 return None
-        for f in self._rows("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id "
+        from ..store.writer import text_of  # stored messages, shown in the request's language
+
+        for f in self._rows("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id, "
+                            "message_data, evidence_data "
                             "FROM findings WHERE report_id = ? AND scope <> 'report' ORDER BY seq", [report_id]):
             record["findings"].append({"rule": f["rule"], "severity": f["severity"], "origin": f["origin"],
-                                       "message": f["message"], "where": f["where_path"], "evidence": f["evidence"],
+                                       "message": text_of(f["message"], f["message_data"]), "where": f["where_path"],
+                                       "evidence": text_of(f["evidence"], f["evidence_data"]),
                                        "scope": f["scope"], "other_report": f["other_report_id"]})
         r = self._rows("SELECT province, city, county, region_code, agency_key FROM reports WHERE report_id = ?",
                        [report_id])[0]
