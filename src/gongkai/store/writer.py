@@ -278,6 +278,29 @@ class Store:
             if not held:
                 self.release()
 
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """Hold the store for one transaction: committed whole, or rolled back with a DuckDB failure
+        (a full disk) turned into one StoreError line."""
+        with self.holding():
+            con = self.con
+            try:
+                con.execute("BEGIN")
+                yield con
+                con.execute("COMMIT")
+            except BaseException as e:
+                try:
+                    con.execute("ROLLBACK")
+                except Exception:
+                    pass
+                if isinstance(e, Exception) and _is_duckdb_error(e):
+                    try:  # the connection may be invalidated (a failed checkpoint): let it go
+                        self.release()
+                    except Exception:
+                        self.con = None
+                    raise store_error(self.path, e) from None
+                raise
+
     def exclusive(self) -> "Store":
         """Keep other writers (another ingest, remove) out until close: they fail at once, naming us."""
         import fcntl
@@ -404,26 +427,11 @@ class Store:
         for p in batch:
             paths[p.path] = p  # the last word on a path within one batch wins
         self.acquire()  # kept after the commit, until a reader asks (yield_to_readers) or close
-        con = self.con
-        try:
-            con.execute("BEGIN")
+        with self.transaction():
             self._write_reports(reports, current, history, memo, keep_both, now)
             if moves:
                 self._supersede(moves, now)
             self._write_files(paths, memo, now)
-            con.execute("COMMIT")
-        except BaseException as e:
-            try:
-                con.execute("ROLLBACK")
-            except Exception:
-                pass
-            if isinstance(e, Exception) and _is_duckdb_error(e):
-                try:
-                    self.release()
-                except Exception:
-                    self.con = None  # a connection DuckDB invalidated: nothing more to close
-                raise store_error(self.path, e) from None
-            raise
         memo.written.update(reports)
         for sha, p in reports.items():
             if sha in memo.history:
@@ -542,24 +550,15 @@ class Store:
         import pyarrow as pa
 
         now = _dt.datetime.now()
-        with self.holding():
-            con = self.con
-            try:
-                con.execute("BEGIN")
-                con.execute("DELETE FROM files WHERE path IN (SELECT unnest(?::VARCHAR[])) AND status = 'skipped'",
-                            [[p for p, _ in skipped]])
-                self._insert_arrow("files", pa.table({
-                    "path": [p for p, _ in skipped], "sha256": pa.array([None] * len(skipped), pa.string()),
-                    "size": pa.array([None] * len(skipped), pa.int64()),
-                    "mtime_ns": pa.array([None] * len(skipped), pa.int64()),
-                    "status": ["skipped"] * len(skipped), "reason": [r for _, r in skipped],
-                    "seen_at": pa.array([now] * len(skipped), pa.timestamp("us"))}), or_ignore=True)
-                con.execute("COMMIT")
-            except Exception as e:
-                con.execute("ROLLBACK")
-                if _is_duckdb_error(e):
-                    raise store_error(self.path, e) from None
-                raise
+        with self.transaction() as con:
+            con.execute("DELETE FROM files WHERE path IN (SELECT unnest(?::VARCHAR[])) AND status = 'skipped'",
+                        [[p for p, _ in skipped]])
+            self._insert_arrow("files", pa.table({
+                "path": [p for p, _ in skipped], "sha256": pa.array([None] * len(skipped), pa.string()),
+                "size": pa.array([None] * len(skipped), pa.int64()),
+                "mtime_ns": pa.array([None] * len(skipped), pa.int64()),
+                "status": ["skipped"] * len(skipped), "reason": [r for _, r in skipped],
+                "seen_at": pa.array([now] * len(skipped), pa.timestamp("us"))}), or_ignore=True)
 
     def _insert_arrow(self, table: str, data, *, or_ignore: bool = False) -> None:
         """Bulk insert of an Arrow table whose columns are named as the table's."""
@@ -578,35 +577,15 @@ class Store:
 
         from .prepare import to_batch
 
-        with self.holding():
-            con = self.con
-            try:
-                con.execute("BEGIN")
-                con.execute("DELETE FROM findings WHERE scope = 'cross'")
-                if rows:
-                    self._insert_arrow("findings", pa.Table.from_batches([to_batch("findings", rows)]))
-                self._recount()
-                con.execute("COMMIT")
-            except BaseException as e:
-                try:
-                    con.execute("ROLLBACK")
-                except Exception:
-                    pass
-                if isinstance(e, Exception) and _is_duckdb_error(e):
-                    raise store_error(self.path, e) from None
-                raise
+        with self.transaction() as con:
+            con.execute("DELETE FROM findings WHERE scope = 'cross'")
+            if rows:
+                self._insert_arrow("findings", pa.Table.from_batches([to_batch("findings", rows)]))
+            self._recount()
 
     def recount(self) -> None:
-        with self.holding():
-            try:
-                self.con.execute("BEGIN")
-                self._recount()
-                self.con.execute("COMMIT")
-            except Exception as e:
-                self.con.execute("ROLLBACK")
-                if _is_duckdb_error(e):
-                    raise store_error(self.path, e) from None
-                raise
+        with self.transaction():
+            self._recount()
 
     def _recount(self) -> None:
         """n_errors / n_warnings / n_infos count every finding on the report, its own and the
@@ -628,47 +607,35 @@ class Store:
         Returns (removed id, the id restored in its place or None)."""
         out = []
         now = _dt.datetime.now()
-        with self.holding():
-            con = self.con
-            try:
-                con.execute("BEGIN")
-                for rid in report_ids:
-                    restored = None
-                    is_current = con.execute("SELECT count(*) FROM reports WHERE report_id = ?", [rid]).fetchone()[0]
-                    if is_current:
-                        row = con.execute("SELECT report_id FROM reports_history WHERE superseded_by = ? "
-                                          "ORDER BY superseded_at DESC, ingested_at DESC LIMIT 1", [rid]).fetchone()
-                        restored = row[0] if row else None
-                    for t in ("cells", "findings", "sections", "narratives", "narrative_bands", "reports"):
-                        con.execute(f"DELETE FROM {t} WHERE report_id = ?", [rid])
-                    con.execute("DELETE FROM findings WHERE other_report_id = ? AND scope = 'cross'", [rid])
-                    for t in schema.REPORT_TABLES:
-                        con.execute(f"DELETE FROM {t.name}_history WHERE report_id = ?", [rid])
-                    if restored:
-                        cols = ", ".join(schema.REPORTS.names)
-                        con.execute(f"INSERT INTO reports ({cols}) SELECT {cols} FROM reports_history "
-                                    "WHERE report_id = ?", [restored])
-                        for t in ("cells", "findings", "sections"):
-                            con.execute(f"INSERT INTO {t} SELECT * FROM {t}_history WHERE report_id = ?", [restored])
-                            con.execute(f"DELETE FROM {t}_history WHERE report_id = ?", [restored])
-                        con.execute("DELETE FROM reports_history WHERE report_id = ?", [restored])
-                        # versions superseded by the removed one now point at the restored one
-                        con.execute("UPDATE reports_history SET superseded_by = ? WHERE superseded_by = ?",
-                                    [restored, rid])
-                    else:
-                        con.execute("UPDATE reports_history SET superseded_by = NULL WHERE superseded_by = ?", [rid])
-                    con.execute("UPDATE files SET status = 'removed', reason = ?, seen_at = ? WHERE sha256 = ? "
-                                "AND status = 'report'", [reason, now, rid])
-                    out.append((rid, restored))
-                con.execute("COMMIT")
-            except BaseException as e:
-                try:
-                    con.execute("ROLLBACK")
-                except Exception:
-                    pass
-                if isinstance(e, Exception) and _is_duckdb_error(e):
-                    raise store_error(self.path, e) from None
-                raise
+        with self.transaction() as con:
+            for rid in report_ids:
+                restored = None
+                is_current = con.execute("SELECT count(*) FROM reports WHERE report_id = ?", [rid]).fetchone()[0]
+                if is_current:
+                    row = con.execute("SELECT report_id FROM reports_history WHERE superseded_by = ? "
+                                      "ORDER BY superseded_at DESC, ingested_at DESC LIMIT 1", [rid]).fetchone()
+                    restored = row[0] if row else None
+                for t in ("cells", "findings", "sections", "narratives", "narrative_bands", "reports"):
+                    con.execute(f"DELETE FROM {t} WHERE report_id = ?", [rid])
+                con.execute("DELETE FROM findings WHERE other_report_id = ? AND scope = 'cross'", [rid])
+                for t in schema.REPORT_TABLES:
+                    con.execute(f"DELETE FROM {t.name}_history WHERE report_id = ?", [rid])
+                if restored:
+                    cols = ", ".join(schema.REPORTS.names)
+                    con.execute(f"INSERT INTO reports ({cols}) SELECT {cols} FROM reports_history "
+                                "WHERE report_id = ?", [restored])
+                    for t in ("cells", "findings", "sections"):
+                        con.execute(f"INSERT INTO {t} SELECT * FROM {t}_history WHERE report_id = ?", [restored])
+                        con.execute(f"DELETE FROM {t}_history WHERE report_id = ?", [restored])
+                    con.execute("DELETE FROM reports_history WHERE report_id = ?", [restored])
+                    # versions superseded by the removed one now point at the restored one
+                    con.execute("UPDATE reports_history SET superseded_by = ? WHERE superseded_by = ?",
+                                [restored, rid])
+                else:
+                    con.execute("UPDATE reports_history SET superseded_by = NULL WHERE superseded_by = ?", [rid])
+                con.execute("UPDATE files SET status = 'removed', reason = ?, seen_at = ? WHERE sha256 = ? "
+                            "AND status = 'report'", [reason, now, rid])
+                out.append((rid, restored))
         return out
 
     # -- reading --------------------------------------------------------------------------------
