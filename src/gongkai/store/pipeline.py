@@ -33,7 +33,7 @@ DEFAULT_EXCLUDES = ("README*", "readme*", "LICENSE*", "CHANGELOG*", "provenance.
 # cost per file small; a kill loses at most the uncommitted batch, which the rerun redoes. When a
 # reader waits for the store, the batch is committed at once and the store let go (writer.py).
 BATCH_SIZE = 1000
-BATCH_SECONDS = 10.0
+BATCH_SECONDS = 30.0
 # ... or sooner when a reader (gongkai serve, query) waits for the store: checked this often
 READER_CHECK_SECONDS = 0.25
 
