@@ -111,6 +111,9 @@ def test_remove_by_id_and_by_agency_and_year(docs, tmp_path):
         assert s.query("SELECT count(*) FROM reports_history") == [(0,)]
         assert s.query("SELECT count(*) FROM cells WHERE report_id = ?", [new_id]) == [(0,)]
         assert s.query("SELECT status FROM files WHERE sha256 = ?", [new_id]) == [("removed",)]
+        # the restored version is whole again, its narrative signature included (GK903 compares it)
+        assert s.query("SELECT count(*) FROM narrative_bands WHERE report_id = ?", [old_id])[0][0] > 0
+        assert s.query("SELECT count(*) FROM narrative_bands WHERE report_id = ?", [new_id]) == [(0,)]
     # by id prefix; the next ingest of the same folder does not bring it back
     r = _cli("remove", other_id[:10], "--db", db)
     assert r.exit_code == 0, r.output

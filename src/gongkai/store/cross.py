@@ -180,7 +180,9 @@ def _similar(con) -> list[tuple]:
     import numpy as np
 
     candidates = con.execute(f"""
-        WITH sizes AS (SELECT band, bucket, count(*) AS n, min(report_id) AS first_id
+        WITH narrative_bands AS (  -- current reports only: superseded versions keep theirs for a restore
+            SELECT * FROM main.narrative_bands WHERE report_id IN (SELECT report_id FROM reports)),
+        sizes AS (SELECT band, bucket, count(*) AS n, min(report_id) AS first_id
                        FROM narrative_bands GROUP BY band, bucket HAVING count(*) > 1),
         small AS (
             SELECT a.report_id AS a, b.report_id AS b

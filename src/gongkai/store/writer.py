@@ -514,7 +514,9 @@ class Store:
             cond = " AND scope = 'report'" if t == "findings" else ""
             con.execute(f"INSERT INTO {t}_history SELECT * FROM {t} "
                         f"WHERE report_id IN (SELECT unnest(?::VARCHAR[])){cond}", [olds])
-        for t in ("cells", "findings", "sections", "narratives", "narrative_bands", "reports"):
+        # the narrative signature stays (GK903 compares current reports only: it joins `reports`), so
+        # a version brought back by `gongkai remove` is compared again
+        for t in ("cells", "findings", "sections", "reports"):
             con.execute(f"DELETE FROM {t} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [olds])
 
     def _write_files(self, paths: dict[str, Prepared], memo: Memo, now) -> None:
