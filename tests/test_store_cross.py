@@ -115,3 +115,21 @@ def test_same_text_from_another_body_and_a_duplicate_of_the_same_year(tmp_path):
 def test_different_bodies_with_different_text_are_not_similar(tmp_path):
     with _store(tmp_path, {"transport-2022.txt": TRANSPORT_2022.read_text(encoding="utf-8")}) as s:
         assert _cross(s) == []
+
+
+def test_report_counts_and_the_web_page_count_the_same_findings(tmp_path):
+    """reports.n_errors/n_warnings/n_infos count the record's own findings and the cross-report
+    ones, as the web page does: a report with a GK903 warning shows it in both."""
+    from fastapi.testclient import TestClient
+
+    from gongkai.web.app import create_app
+
+    text = POLICE_2024.read_text(encoding="utf-8")
+    with _store(tmp_path, {"police-2023.txt": _previous_year(text)}) as s:
+        counts = {rid: (e, w, i) for rid, e, w, i in s.query("SELECT report_id, n_errors, n_warnings, n_infos FROM reports")}
+        own = dict(s.query("SELECT report_id, count(*) FROM findings WHERE scope = 'report' AND severity = 'warning' "
+                           "GROUP BY ALL"))
+    assert any(w > own.get(rid, 0) for rid, (_, w, _) in counts.items())  # the cross-report warnings are counted
+    with TestClient(create_app(tmp_path / "s.duckdb")) as client:
+        items = client.get("/api/reports").json()["items"]
+    assert {it["id"]: (it["counts"]["error"], it["counts"]["warning"], it["counts"]["info"]) for it in items} == counts
