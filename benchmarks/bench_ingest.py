@@ -1,21 +1,34 @@
-"""Ingest speed and memory: reports/s with 1 and 2 local workers and the Dask engine on 2 workers;
-peak memory against the number of files.
+"""Ingest and export at scale: does the store's owner keep up with its workers, and do exports
+stay within bounded memory?
 
-Usage: python benchmarks/bench_ingest.py [--files 2000] [--sizes 500,1000,2000,4000] [--no-check]
-                                         [--pdfs] [--corpus ../shared/corpus] [--json]
+Usage: python benchmarks/bench_ingest.py [--files 5000] [--export-reports 20000] [--no-dask]
+                                         [--no-check] [--corpus ../shared/corpus] [--json]
 
-The corpus is made from the shared corpus's real reports (gongkai.store.synth: renamed,
-re-encoded copies plus 1 % broken files). Each run is a fresh process ingesting into a fresh
-store, so its numbers include process start, imports and the cross-report checks, as a user sees
-them. Memory is the peak RSS of the owner (the writer, from getrusage), of its largest descendant
-process (a parsing worker; for Dask a LocalCluster worker) and of the whole process tree, the
-last two sampled every 0.1 s with psutil (a dependency of dask.distributed).
+Ingest: a corpus of `--files` files made from the shared corpus's real reports
+(gongkai.store.synth: renamed, re-encoded copies plus 1 % broken files) is ingested into a fresh
+store by the local engine (2 worker processes) and by the Dask engine (a scheduler and 2
+single-threaded workers started as separate processes, as on a cluster, reading the files from
+the shared file system). Each run is a fresh process. Copies of one report are kept as separate
+reports (--keep-both), as distinct reports of a national year would be. Reported per engine:
+files_per_s; owner_cpu_ms_per_file (the ingest process's CPU, all its threads, DuckDB's included,
+during the ingest, the cross-report checks excluded and reported apart); worker_cpu_ms_per_file
+(the CPU the workers report for their files); owner_share (the first over the second: the target
+is at most 5 %); the same without the owner's one-off start (imports, opening the store, loading
+what it holds: `owner_startup_cpu_s`), which a national year's 100,000 files make negligible;
+peak RSS of the owner and of the largest worker.
+
+Export: a store of `--export-reports` reports (made the same way, checks off to save time) is
+exported in every form and format, each export in a fresh process; reported: seconds, output
+bytes, peak RSS of the exporting process.
+
+Ratios, not wall-clock targets: the machine is shared and its speed varies from run to run.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,107 +37,190 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-RUNNER = r"""
-import json, resource, sys, threading, time
-import psutil
+INGEST = r"""
+import json, resource, sys, time
 from gongkai.store.pipeline import ingest
 args = json.loads(sys.argv[1])
-peak = {"child": 0, "tree": 0}
-
-def sample():
-    # the parsing workers are children of the fork server (or of Dask's nannies), which getrusage
-    # does not see: sample the whole process tree instead
-    me = psutil.Process()
-    while True:
-        total, biggest = me.memory_info().rss, 0
-        for child in me.children(recursive=True):
-            try:
-                rss = child.memory_info().rss
-            except psutil.Error:
-                continue
-            total += rss
-            biggest = max(biggest, rss)
-        peak["child"] = max(peak["child"], biggest)
-        peak["tree"] = max(peak["tree"], total)
-        time.sleep(0.1)
 
 if __name__ == "__main__":
-    threading.Thread(target=sample, daemon=True).start()
-    cluster = None
-    if args["engine"] == "dask":
-        from distributed import LocalCluster
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-        args["scheduler"] = cluster.scheduler_address
     t0 = time.perf_counter()
-    c0 = resource.getrusage(resource.RUSAGE_SELF)
     r = ingest([args["corpus"]], args["db"], workers=args["workers"], engine=args["engine"],
-               scheduler=args.get("scheduler"), check=args["check"])
+               scheduler=args.get("scheduler"), check=args["check"], keep_both=True, cross=False,
+               shared_fs=args.get("shared_fs"))
     wall = time.perf_counter() - t0
-    if cluster is not None:
-        cluster.close()
+    c0 = time.process_time()
+    t1 = time.perf_counter()
+    from gongkai.store.writer import Store
+    from gongkai.store.cross import check_and_store
+    with Store(args["db"]) as s:
+        cross = check_and_store(s)
+    cross_wall = time.perf_counter() - t1
+    cross_cpu = time.process_time() - c0
     me = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"wall": wall, "read": r.read, "failed": r.failed, "new": r.new_reports,
-                      "cross": r.cross_findings,
-                      "owner_cpu": me.ru_utime + me.ru_stime - c0.ru_utime - c0.ru_stime,
-                      "owner_rss_mb": me.ru_maxrss / 1024, "child_rss_mb": peak["child"] / 2**20,
-                      "tree_rss_mb": peak["tree"] / 2**20}))
+    done = r.read + r.failed
+    print(json.dumps({"files": done, "read": r.read, "failed": r.failed, "new": r.new_reports, "wall_s": wall,
+                      "files_per_s": done / wall, "owner_cpu_s": r.owner_cpu, "worker_cpu_s": r.worker_cpu,
+                      "owner_cpu_ms_per_file": 1000 * r.owner_cpu / done,
+                      "owner_startup_cpu_s": r.owner_cpu_startup,
+                      "owner_steady_cpu_ms_per_file": 1000 * (r.owner_cpu - r.owner_cpu_startup) / done,
+                      "worker_cpu_ms_per_file": 1000 * r.worker_cpu / done,
+                      "owner_share": r.owner_cpu / r.worker_cpu if r.worker_cpu else None,
+                      "owner_steady_share": (r.owner_cpu - r.owner_cpu_startup) / r.worker_cpu if r.worker_cpu else None,
+                      "owner_peak_rss_mb": me.ru_maxrss / 1024,
+                      "cross_findings": cross, "cross_wall_s": cross_wall, "cross_cpu_s": cross_cpu}))
+"""
+
+EXPORT = r"""
+import json, resource, sys, time
+from gongkai.store.export import export
+args = json.loads(sys.argv[1])
+if __name__ == "__main__":
+    t0 = time.perf_counter()
+    n = export(args["db"], args["to"], form=args["form"], compression=args.get("compression"))
+    wall = time.perf_counter() - t0
+    print(json.dumps({"rows": n, "wall_s": wall, "bytes": __import__("os").path.getsize(args["to"]),
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def run(corpus: Path, *, workers: int, engine: str, check: bool) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        args = {"corpus": str(corpus), "db": os.path.join(tmp, "bench.duckdb"), "workers": workers,
-                "engine": engine, "check": check}
-        t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", RUNNER, json.dumps(args)], capture_output=True, text=True,
-                             check=True)
-        total = time.perf_counter() - t0
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["process_wall"] = total
-    result["files_per_s"] = (result["read"] + result["failed"]) / result["wall"]
+def _python(code: str, args: dict, worker_pids: tuple = ()) -> dict:
+    """Run `code` in a fresh process; sample (from here, so the sampling costs the measured process
+    nothing) the peak RSS of its descendants and of `worker_pids`: the parsing workers."""
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-c", code, json.dumps(args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    peak = 0
+    watched = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            others = [psutil.Process(p) for p in worker_pids]
+            for p in watched.children(recursive=True) + others:
+                try:
+                    peak = max(peak, p.memory_info().rss)
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(err)
+    result = json.loads(out.strip().splitlines()[-1])
+    result["worker_peak_rss_mb"] = peak / 2**20
     return result
 
 
+def _dask_cluster(tmp: Path, workers: int = 2):
+    """A scheduler and `workers` single-threaded workers as separate processes (a cluster on one
+    machine); returns (address, worker pids, processes)."""
+    dask = shutil.which("dask", path=os.path.dirname(sys.executable)) or "dask"
+    info = tmp / "scheduler.json"
+    procs = [subprocess.Popen([dask, "scheduler", "--scheduler-file", str(info), "--port", "0",
+                               "--dashboard-address", ":0", "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    deadline = time.monotonic() + 60
+    while not info.exists():
+        if time.monotonic() > deadline:
+            raise SystemExit("the Dask scheduler did not start")
+        time.sleep(0.2)
+    for _ in range(workers):
+        procs.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(info), "--nthreads", "1",
+                                       "--nworkers", "1", "--no-nanny", "--no-dashboard"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    from distributed import Client
+
+    address = json.loads(info.read_text())["address"]
+    with Client(address) as client:
+        client.wait_for_workers(workers, timeout=120)
+    return address, [p.pid for p in procs[1:]], procs
+
+
+def bench_ingest(sources, n: int, check: bool, dask: bool) -> dict:
+    from gongkai.store.synth import make_corpus
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        corpus = tmp / "corpus"
+        make_corpus(sources, corpus, n=n)
+        base = {"corpus": str(corpus), "check": check}
+        results["local"] = _python(INGEST, {**base, "db": str(tmp / "local.duckdb"), "workers": 2,
+                                            "engine": "local"})
+        if dask:
+            address, pids, procs = _dask_cluster(tmp)
+            try:
+                results["dask"] = _python(INGEST, {**base, "db": str(tmp / "dask.duckdb"), "workers": 2,
+                                                   "engine": "dask", "scheduler": address, "shared_fs": True},
+                                          worker_pids=tuple(pids))
+            finally:
+                for p in reversed(procs):  # workers first, then the scheduler
+                    p.terminate()
+                for p in procs:
+                    try:
+                        p.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+    return results
+
+
+def bench_export(sources, n: int) -> dict:
+    from gongkai.store.synth import make_corpus
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        corpus = tmp / "corpus"
+        make_corpus(sources, corpus, n=n, corrupt=0.0)
+        db = tmp / "big.duckdb"
+        store = _python(INGEST, {"corpus": str(corpus), "db": str(db), "workers": 2, "engine": "local",
+                                 "check": False})
+        out["store"] = {"reports": store["new"], "bytes": os.path.getsize(db), "ingest_files_per_s": store["files_per_s"]}
+        shutil.rmtree(corpus)
+        for form, name, compression in (("wide", "wide.parquet", None), ("wide", "wide.csv", None),
+                                        ("common", "common.parquet", None), ("long", "long.parquet", None),
+                                        ("long", "long.csv", None), ("long", "long.csv.gz", "gzip"),
+                                        ("findings", "findings.csv", None), ("wide", "wide.xlsx", None)):
+            r = _python(EXPORT, {"db": str(db), "to": str(tmp / name), "form": form, "compression": compression})
+            out[name] = r
+            os.unlink(tmp / name)
+    return out
+
+
 def main() -> None:
-    from gongkai.store.synth import make_corpus, real_sources
+    from gongkai.store.synth import real_sources
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--files", type=int, default=2000)
-    ap.add_argument("--sizes", default="500,1000,2000,4000", help="corpus sizes for the memory runs")
+    ap.add_argument("--files", type=int, default=5000)
+    ap.add_argument("--export-reports", type=int, default=20000, help="0: skip the export runs")
     ap.add_argument("--no-check", action="store_true", help="ingest without the per-report checks")
-    ap.add_argument("--pdfs", action="store_true", help="include copies of the corpus's PDFs (slower)")
     ap.add_argument("--no-dask", action="store_true")
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
-    ap.add_argument("--json", action="store_true", help="print the results as JSON too")
+    ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args()
-    check = not args.no_check
-    sources = real_sources(args.corpus, pdfs=args.pdfs)
-    results: dict = {"cores": os.cpu_count(), "check": check, "pdfs": args.pdfs, "speed": {}, "memory": {}}
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        make_corpus(sources, corpus, n=args.files)
-        runs = [("local, 1 worker", 1, "local"), ("local, 2 workers", 2, "local")]
-        if not args.no_dask:
-            runs.append(("dask, 2 workers", 2, "dask"))
-        print(f"{args.files} files ({'with' if check else 'without'} checks), {os.cpu_count()} cores, "
-              f"load average {os.getloadavg()[0]:.1f}")
-        print(f"{'engine':<18} {'files/s':>8} {'wall s':>7} {'owner CPU s':>11} {'owner MB':>9} "
-              f"{'worker MB':>9} {'total MB':>9}")
-        for label, workers, engine in runs:
-            r = run(corpus, workers=workers, engine=engine, check=check)
-            results["speed"][label] = r
-            print(f"{label:<18} {r['files_per_s']:8.1f} {r['wall']:7.1f} {r['owner_cpu']:11.1f} "
-                  f"{r['owner_rss_mb']:9.0f} {r['child_rss_mb']:9.0f} {r['tree_rss_mb']:9.0f}")
-    print("\npeak memory against the number of files (local, 2 workers)")
-    print(f"{'files':>6} {'files/s':>8} {'owner MB':>9} {'worker MB':>9} {'total MB':>9}")
-    for n in [int(x) for x in args.sizes.split(",") if x.strip()]:
-        with tempfile.TemporaryDirectory() as tmp:
-            corpus = Path(tmp) / "corpus"
-            make_corpus(sources, corpus, n=n)
-            r = run(corpus, workers=2, engine="local", check=check)
-        results["memory"][n] = r
-        print(f"{n:>6} {r['files_per_s']:8.1f} {r['owner_rss_mb']:9.0f} {r['child_rss_mb']:9.0f} "
-              f"{r['tree_rss_mb']:9.0f}")
+    sources = real_sources(args.corpus)
+    results: dict = {"cores": os.cpu_count(), "load_average": os.getloadavg()[0], "files": args.files,
+                     "check": not args.no_check}
+    results["ingest"] = bench_ingest(sources, args.files, not args.no_check, not args.no_dask)
+    if not args.json:
+        print(f"ingest of {args.files} files, {os.cpu_count()} cores, load average {results['load_average']:.1f}")
+        print(f"{'engine':<8} {'files/s':>8} {'owner ms/file':>14} {'worker ms/file':>15} {'owner share':>12} "
+              f"{'w/o start':>10} {'owner MB':>9} {'worker MB':>10}")
+        for engine, r in results["ingest"].items():
+            print(f"{engine:<8} {r['files_per_s']:8.1f} {r['owner_cpu_ms_per_file']:14.2f} "
+                  f"{r['worker_cpu_ms_per_file']:15.2f} {100 * r['owner_share']:11.1f}% "
+                  f"{100 * r['owner_steady_share']:9.1f}% {r['owner_peak_rss_mb']:9.0f} {r['worker_peak_rss_mb']:10.0f}")
+    if args.export_reports:
+        results["export"] = bench_export(sources, args.export_reports)
+        if not args.json:
+            store = results["export"]["store"]
+            print(f"\nexports of {store['reports']} reports ({store['bytes'] / 2**20:.0f} MB store)")
+            print(f"{'file':<16} {'rows':>10} {'seconds':>8} {'MB':>8} {'peak RSS MB':>12}")
+            for name, r in results["export"].items():
+                if name != "store":
+                    print(f"{name:<16} {r['rows']:>10} {r['wall_s']:8.1f} {r['bytes'] / 2**20:8.1f} "
+                          f"{r['peak_rss_mb']:12.0f}")
     if args.json:
         print(json.dumps(results, indent=2))
 

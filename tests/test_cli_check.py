@@ -185,13 +185,13 @@ def test_check_a_folder_skips_what_is_no_report(tmp_path, changed):
     (folder / "sub").mkdir(parents=True)
     (folder / "sub" / "a.txt").write_bytes(SEED.read_bytes())
     (folder / "b.txt").write_bytes(changed.read_bytes())
-    (folder / "table.xlsx").write_bytes(b"PK\x03\x04 not a report")
+    (folder / "table.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     (folder / "b.gold.json").write_text("{}")
     r = invoke("check", "--format", "jsonl", str(folder))
     assert r.exit_code == 1
     assert {json.loads(x)["file"] for x in r.stdout.splitlines()} == {os.path.relpath(folder / "b.txt")}
-    assert "跳过 2 个非报告文件" in r.stderr and "table.xlsx" in r.stderr
-    assert "table.xlsx" not in invoke("check", "-q", str(folder)).stderr
+    assert "跳过 2 个不属于可读取报告的路径" in r.stderr and "table.csv（不是报告格式）" in r.stderr
+    assert "table.csv" not in invoke("check", "-q", str(folder)).stderr
 
 
 def test_standard_input(changed):

@@ -54,17 +54,22 @@ def test_one_report_per_document(corpus_store):
     readable = {os.path.abspath(p) for p, r in records.items() if not isinstance(r, Exception)}
     unreadable = {os.path.abspath(p) for p, r in records.items() if isinstance(r, Exception)}
     with Store(db, read_only=True) as s:
-        files = dict(s.query("SELECT path, status FROM files"))
+        files = dict(s.query("SELECT path, status FROM files WHERE status <> 'skipped'"))
+        skipped = dict(s.query("SELECT path, reason FROM files WHERE status = 'skipped'"))
         reports = {path: rid for rid, path in s.query("SELECT report_id, source_path FROM reports")}
         failures = dict(s.query("SELECT path, reason FROM failures"))
     assert set(files) == {os.path.abspath(p) for p in DOCUMENTS}
+    # every other file of the corpus is accounted for: skipped, with why
+    everything = {os.path.abspath(os.path.join(root, n)) for root, _, names in os.walk(CORPUS) for n in names}
+    assert set(skipped) == everything - set(files) and all(skipped.values())
+    assert result.inputs == len(everything) and sorted(result.not_reports) == sorted(skipped.items())
     assert set(reports) == readable
     assert len(set(reports.values())) == len(readable)
     # a document no reader can take (a reader not installed) is a failure with the parser's reason
     assert set(failures) == unreadable
     for path in unreadable:
         assert failures[path] == str(records[Path(path)] if Path(path) in records else "")
-    assert result.inputs == len(DOCUMENTS) and result.new_reports == len(readable)
+    assert result.found == len(DOCUMENTS) and result.new_reports == len(readable)
 
 
 def test_cells_equal_the_records(corpus_store):
@@ -172,14 +177,15 @@ def test_a_bad_file_is_recorded_and_does_not_stop_the_batch(tmp_path):
     (docs / "c.txt").write_bytes(b"")
     shutil.copy(SEEDS[1], docs / "d.txt")
     db = str(tmp_path / "s.duckdb")
-    result = ingest([str(docs)], db, workers=1)
+    from gongkai.i18n import use_language
+
+    with use_language("en"):  # the reasons are stored in the language of the ingest
+        result = ingest([str(docs)], db, workers=1)
     assert (result.new_reports, result.failed) == (2, 2)
     with Store(db, read_only=True) as s:
         failures = dict(s.query("SELECT path, reason FROM failures"))
     assert set(failures) == {str(docs / "b.pdf"), str(docs / "c.txt")}
-    # reasons are stored as the ingest said them, in its language (Chinese unless GONGKAI_LANG says otherwise)
-    from gongkai.i18n import _
-    assert failures[str(docs / "c.txt")] == _("the file is empty")
+    assert failures[str(docs / "c.txt")] == "the file is empty"  # as the ingest said it, in its language
     # known failures are not retried with the same parser, and a fixed file replaces its failure
     again = ingest([str(docs)], db, workers=1)
     assert (again.known_failures, again.failed) == (2, 0)
@@ -192,34 +198,39 @@ def test_a_bad_file_is_recorded_and_does_not_stop_the_batch(tmp_path):
 
 
 # --- exports ---------------------------------------------------------------------------------------
-def test_xlsx_wide_export_reads_back_with_chinese_headers(corpus_store, tmp_path):
+def test_xlsx_wide_export_reads_back_with_record_paths_and_chinese_headers(corpus_store, tmp_path):
     from openpyxl import load_workbook
+
+    from gongkai.store.labels import header as header_of
 
     db, _, records = corpus_store
     out = tmp_path / "reports.xlsx"
-    n = export(str(db), str(out))
+    n = export(str(db), str(out), lang="zh")
     readable = [r for r in records.values() if not isinstance(r, Exception)]
     assert n == len(readable)
     wb = load_workbook(out, read_only=True)
-    ws = wb["报告"]
-    rows = list(ws.iter_rows(values_only=True))
-    header = rows[0]
-    for name in ("机关名称", "年度", "省", "市", "县（区）", "区划代码", "依申请公开｜（七）总计｜总计",
-                 "依申请公开｜一、本年新收政府信息公开申请数量｜自然人", "主动公开｜行政规范性文件｜现行有效件数",
-                 "复议诉讼｜行政复议｜结果维持"):
-        assert name in header, name
-    assert len(set(header)) == len(header)
-    assert len(rows) == 1 + len(readable)
-    col = {name: i for i, name in enumerate(header)}
+    assert wb.sheetnames == ["报告", "数据字典"]
+    rows = list(wb["报告"].iter_rows(values_only=True))
+    names, chinese = rows[0], rows[1]
+    assert len(set(names)) == len(names) and all(name.isascii() for name in names)
+    col = {name: i for i, name in enumerate(names)}
+    for name in ("agency", "year", "province", "region_code", "requests.total.total",
+                 "requests.new_received.natural_person", "active.normative_documents.in_force",
+                 "appeals.reconsideration.upheld"):
+        assert name in col, name
+    assert chinese[col["agency"]] == "机关名称" and chinese[col["year"]] == "年度"
+    assert chinese[col["requests.total.total"]] == header_of("requests.total.total") == "依申请公开｜（七）总计｜总计"
+    assert len(rows) == 2 + len(readable)
     # a row whose last cells are empty comes back shorter (the blank template has no numbers at all)
-    by_agency_year = {(r[col["机关名称"]], r[col["年度"]]): r + (None,) * (len(header) - len(r)) for r in rows[1:]}
+    by_agency_year = {(r[col["agency"]], r[col["year"]]): r + (None,) * (len(names) - len(r)) for r in rows[2:]}
     for record in readable:
         row = by_agency_year[(record.agency, record.year)]
         for path, value in record.cells():
-            from gongkai.store.labels import header as header_of
-
-            got = row[col[header_of(path)]]
+            got = row[col[path]]
             assert got == value and type(got) is type(value) or (value is None and got is None), (record.agency, path)
+    dictionary = {r[0]: r for r in wb["数据字典"].iter_rows(values_only=True)}
+    assert dictionary["requests.total.total"][1:3] == ("依申请公开｜（七）总计｜总计", "BIGINT")
+    assert dictionary["active.fees.amount"][2] == "DECIMAL(18,4)"
 
 
 def test_csv_long_and_findings_forms(corpus_store, tmp_path):
@@ -229,8 +240,8 @@ def test_csv_long_and_findings_forms(corpus_store, tmp_path):
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8 Chinese
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
-    assert rows[0][:3] == ["报告编号（SHA-256）", "机关名称", "机关标识"]
-    assert "标题" in rows[0] and "数值" in rows[0] and "原文" in rows[0]
+    assert rows[0][:3] == ["report_id", "agency", "agency_key"]
+    assert {"path", "label", "value", "amount", "status", "status_rule", "raw", "location"} <= set(rows[0])
     assert n == len(rows) - 1 == sum(len(r.cells()) for r in records.values() if not isinstance(r, Exception))
     findings = tmp_path / "findings.csv"
     n = export(str(db), str(findings), form="findings")
@@ -279,13 +290,16 @@ def test_query_is_read_only(corpus_store, tmp_path):
         with pytest.raises(StoreError):
             run_query(str(db), sql)
     assert run_query(str(db), "SELECT count(*) FROM reports").rows == result.rows
-    with pytest.raises(StoreError, match="no such store"):
+    with pytest.raises(StoreError, match="数据库不存在"):
         run_query(str(tmp_path / "missing.duckdb"), "SELECT 1")
 
 
 def test_stats_by_year_and_region(corpus_store):
     db, _, records = corpus_store
-    result = stats(str(db))
+    from gongkai.i18n import use_language
+
+    with use_language("zh"):
+        result = stats(str(db))
     assert result.columns[:4] == ["年度", "地区", "报告", "机关"]
     assert sum(r[2] for r in result.rows) == sum(1 for r in records.values() if not isinstance(r, Exception))
     fujian_2024 = [r for r in result.rows if r[0] == 2024 and r[1] == "福建省"]
@@ -309,20 +323,21 @@ def test_cli_ingest_query_export_stats(tmp_path):
     for p in SEEDS[:2]:
         shutil.copy(p, docs / p.name)
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 nothing")
-    r = runner.invoke(main, ["ingest", str(docs), "--db", db, "--workers", "1", "--progress", "none"])
+    en = {"GONGKAI_LANG": "en"}
+    r = runner.invoke(main, ["ingest", str(docs), "--db", db, "--workers", "1", "--progress", "none"], env=en)
     assert r.exit_code == 2, r.output  # one input failed
-    assert "2 new reports" in r.stderr and "1 failed" in r.stderr and "broken.pdf" in r.stderr
+    assert "2 new reports" in r.stderr and "1 unreadable" in r.stderr and "broken.pdf" in r.stderr
     r = runner.invoke(main, ["query", "--db", db, "--format", "csv", "SELECT agency, year FROM reports ORDER BY year"])
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines() == ["agency,year", "上海市静安区人力资源和社会保障局,2023", "上海市人力资源和社会保障局,2024"]
     r = runner.invoke(main, ["query", "--db", db, "DELETE FROM reports"])
-    assert r.exit_code == 1 and "read-only" in r.output.lower()
+    assert r.exit_code == 2 and "read-only" in r.output.lower() and "Traceback" not in r.output
     out = tmp_path / "x.xlsx"
-    r = runner.invoke(main, ["export", "--db", db, "--to", str(out), "--year", "2023-2024"])
+    r = runner.invoke(main, ["export", "--db", db, "--to", str(out), "--year", "2023-2024"], env=en)
     assert r.exit_code == 0 and out.exists() and "2 rows" in r.stderr
-    r = runner.invoke(main, ["stats", "--db", db, "--format", "csv"])
+    r = runner.invoke(main, ["stats", "--db", db, "--format", "csv"], env={"GONGKAI_LANG": "zh"})
     assert r.exit_code == 0 and r.stdout.splitlines()[0].startswith("年度,地区,报告")
-    r = runner.invoke(main, ["ingest", str(tmp_path / "nothing-here"), "--db", db, "--progress", "none"])
+    r = runner.invoke(main, ["ingest", str(tmp_path / "nothing-here"), "--db", db, "--progress", "none"], env=en)
     assert r.exit_code == 2 and "no such file or folder" in r.stderr
 
 

@@ -85,12 +85,13 @@ def test_fixing_the_report_clears_the_finding_on_the_next_ingest(tmp_path):
 
 def test_same_text_from_another_body_and_a_duplicate_of_the_same_year(tmp_path):
     """Another body publishing the 公安局's text (a copy with the body's name replaced) is 内容雷同
-    across bodies; a second, re-encoded copy of the 2024 report itself is a duplicate, not 雷同."""
+    across bodies; a second, re-encoded copy of the 2024 report itself, kept beside the first with
+    --keep-both, is a duplicate (GK904, naming the files and the body), not 雷同."""
     text = POLICE_2024.read_text(encoding="utf-8")
     other_body = text.replace("平潭综合实验区公安局", "平潭综合实验区市场监督管理局").replace("区公安局", "区市场监管局")
     with _store(tmp_path, {"market-2024.txt": other_body}) as s:
         (tmp_path / "docs" / "police-2024-gbk.txt").write_bytes(text.encode("gb18030"))
-    ingest([str(tmp_path / "docs")], str(tmp_path / "s.duckdb"), workers=1)
+    ingest([str(tmp_path / "docs")], str(tmp_path / "s.duckdb"), workers=1, keep_both=True)
     with Store(tmp_path / "s.duckdb", read_only=True) as s:
         found = s.query("""
             SELECT r.agency_name, r.size, f.rule, f.message FROM findings f JOIN reports r USING (report_id)
@@ -100,6 +101,9 @@ def test_same_text_from_another_body_and_a_duplicate_of_the_same_year(tmp_path):
     assert {a for a, _ in similar} == {"平潭综合实验区公安局", "平潭综合实验区市场监督管理局"}
     assert any("平潭综合实验区公安局2024年报告雷同" in m for _, m in similar)
     assert len(duplicate) == 2 and all("另有 1 份报告" in m and "表格数据完全相同" in m for _, m in duplicate)
+    # the files and the body are named, not hashes
+    assert all("平潭综合实验区公安局" in m for _, m in duplicate)
+    assert any("police-2024-gbk.txt" in m for _, m in duplicate) and any("police-2024.txt（" in m for _, m in duplicate)
 
 
 def test_different_bodies_with_different_text_are_not_similar(tmp_path):
@@ -178,3 +182,21 @@ def test_gk905_to_gk908_are_silent_on_the_corpus(tmp_path):
     with Store(tmp_path / "c.duckdb", read_only=True) as s:
         assert s.query("SELECT count(*) FROM year_links") == [(1,)]
         assert s.query("SELECT rule, message FROM findings WHERE rule IN ('GK905', 'GK906', 'GK907', 'GK908')") == []
+
+
+def test_report_counts_and_the_web_page_count_the_same_findings(tmp_path):
+    """reports.n_errors/n_warnings/n_infos count the record's own findings and the cross-report
+    ones, as the web page does: a report with a GK903 warning shows it in both."""
+    from fastapi.testclient import TestClient
+
+    from gongkai.web.app import create_app
+
+    text = POLICE_2024.read_text(encoding="utf-8")
+    with _store(tmp_path, {"police-2023.txt": _previous_year(text)}) as s:
+        counts = {rid: (e, w, i) for rid, e, w, i in s.query("SELECT report_id, n_errors, n_warnings, n_infos FROM reports")}
+        own = dict(s.query("SELECT report_id, count(*) FROM findings WHERE scope = 'report' AND severity = 'warning' "
+                           "GROUP BY ALL"))
+    assert any(w > own.get(rid, 0) for rid, (_, w, _) in counts.items())  # the cross-report warnings are counted
+    with TestClient(create_app(tmp_path / "s.duckdb")) as client:
+        items = client.get("/api/reports").json()["items"]
+    assert {it["id"]: (it["counts"]["error"], it["counts"]["warning"], it["counts"]["info"]) for it in items} == counts

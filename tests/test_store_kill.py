@@ -33,9 +33,10 @@ def test_kill_midway_then_resume(tmp_path):
     corpus = make_corpus(real_sources(CORPUS), tmp_path / "corpus", n=N)
     assert len(corpus.bad) == 20 and len(corpus.good) == 1980
     db = tmp_path / "kill.duckdb"
+    # the corpus is copies of a few real reports: --keep-both stores every copy as a report of its own
     cmd = CLI + ["ingest", str(corpus.root), "--db", str(db), "--workers", "2", "--no-check", "--no-cross",
-                 "--progress", "plain"]
-    env = {**os.environ, "GONGKAI_PROGRESS_COMMITS": "1", "GONGKAI_LANG": "en"}  # the summary read below
+                 "--progress", "plain", "--keep-both"]
+    env = {**os.environ, "GONGKAI_PROGRESS_COMMITS": "1", "GONGKAI_LANG": "en"}
 
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
                             start_new_session=True)
@@ -71,6 +72,7 @@ def test_kill_midway_then_resume(tmp_path):
     # the rerun resumed: what the killed run committed was not read again
     assert f"{stored - stored_failed} unchanged" in summary, summary
     assert f"(+{stored_failed} failed before)" in summary or stored_failed == 0, summary
+    assert f"{N} inputs:" in summary, summary
 
     good = {str(p) for p in corpus.good}
     bad = {str(p) for p in corpus.bad}

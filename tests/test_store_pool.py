@@ -20,9 +20,11 @@ def fragile_reader(path, mtime_ns, check, source=None) -> Prepared:
 
 
 def test_crash_and_hang_cost_only_their_file():
+    from gongkai.i18n import use_language
+
     names = ["a", "crash-1", "b", "hang-1", "c", "crash-2", "d", "e"]
     started = time.monotonic()
-    with Pool(2, True, timeout=2.0, func=fragile_reader) as pool:
+    with use_language("en"), Pool(2, True, timeout=2.0, func=fragile_reader) as pool:
         results = {os.path.basename(r.path): r for r in pool.map((f"/x/{n}", None, None) for n in names)}
     assert set(results) == set(names)  # one result per input, the pool went on
     assert time.monotonic() - started < 30

@@ -118,9 +118,9 @@ def test_get_check_and_downloads(client):
     assert x.status_code == 200 and x.headers["content-type"].startswith("application/vnd.openxmlformats")
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.load_workbook(io.BytesIO(x.content))
-    assert wb.sheetnames == ["tables", "cells", "findings"]
-    assert len(wb["tables"].merged_cells.ranges) > 20  # the template's merged cells
-    cells = {row[0].value: row[1].value for row in wb["cells"].iter_rows(min_row=2)}
+    assert wb.sheetnames == ["报告", "单元格", "问题"]  # Chinese by default
+    assert len(wb["报告"].merged_cells.ranges) > 20  # the template's merged cells
+    cells = {row[0].value: row[1].value for row in wb["单元格"].iter_rows(min_row=2)}
     assert cells["requests.new_received.total"] == 15
 
 
@@ -282,8 +282,8 @@ def test_health_with_store(sclient, store_db):
 def test_store_is_opened_read_only(sclient):
     import duckdb
 
-    with pytest.raises(duckdb.Error):
-        sclient.app.state.store._con.execute("CREATE TABLE intruder (i INTEGER)")
+    with pytest.raises(duckdb.Error), sclient.app.state.store._live.reading() as store:
+        store.con.execute("CREATE TABLE intruder (i INTEGER)")
 
 
 def test_facets(sclient):

@@ -10,4 +10,14 @@ from .api import parse, parse_bytes
 from .record import Finding, Record, Section, Source
 
 __version__ = "0.1.0"
-__all__ = ["parse", "parse_bytes", "Record", "Finding", "Section", "Source", "__version__"]
+
+
+def open_store(path, **kwargs):
+    """A store (from `gongkai ingest`) as pandas/polars frames: `reports()`, `cells(long=True)`,
+    `findings()`. See gongkai.store.dataset (needs the store extra)."""
+    from .store.dataset import open_store as _open
+
+    return _open(path, **kwargs)
+
+
+__all__ = ["parse", "parse_bytes", "open_store", "Record", "Finding", "Section", "Source", "__version__"]

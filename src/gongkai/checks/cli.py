@@ -171,7 +171,7 @@ def _inputs(inputs: tuple[str, ...], quiet: bool) -> tuple[list[str], list[tuple
     """Report files to check (folders searched, `-` kept) and the inputs that do not exist."""
     from ..inputs import discover
 
-    skipped: list[str] = []
+    skipped: list[tuple[str, str]] = []  # (path, why it is no report to read)
     paths: list[str] = []
     missing: list[tuple[str, str]] = []
     for item in inputs:
@@ -183,9 +183,10 @@ def _inputs(inputs: tuple[str, ...], quiet: bool) -> tuple[list[str], list[tuple
         paths.extend([item] if os.path.isfile(item) else [os.path.relpath(p) for p in found])
         missing.extend(gone)
     if skipped and not quiet:
-        shown = listing(os.path.relpath(p) for p in skipped[:5])
+        shown = listing(f"{os.path.relpath(p)}（{why}）" if language() == "zh" else f"{os.path.relpath(p)} ({why})"
+                        for p, why in skipped[:5])
         more = _(" and {n} more", n=len(skipped) - 5) if len(skipped) > 5 else ""
-        click.echo("gongkai: " + _("skipped {n} files that are not reports (by their extension or name): {files}{more}",
+        click.echo("gongkai: " + _("skipped {n} paths that are no report to read: {files}{more}",
                                    n=len(skipped), files=shown, more=more), err=True)
     return paths, missing
 

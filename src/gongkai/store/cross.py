@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .. import vocabulary as v
-from ..i18n import N_, gettext, lazy
-from . import narrative, words
+from ..i18n import Message, N_, gettext, lazy
+from . import narrative
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,11 @@ SIMILAR = CrossRule(
     "years of one body are GK908's, which lists the sentences.")
 DUPLICATE = CrossRule(
     "GK904", "duplicate-report", "info", "source",
-    N_("the store holds more than one report of the same body for the same year"),
-    "Two different files (different bytes) are both the 2023 report of one body: a re-publication, "
-    "a corrected version, or a copy in another format. Says whether their tables agree.")
+    N_("the store holds more than one current report of the same body for the same year"),
+    "Two different files (different bytes) are both kept as the 2023 report of one body (`gongkai ingest "
+    "--keep-both`; otherwise the later version supersedes the earlier, which is kept as history): a "
+    "re-publication, a corrected version, or a copy in another format. Names the other files and the body, "
+    "and says whether their tables agree.")
 JUMP = CrossRule(
     "GK905", "year-over-year-jump", "warning", "source",
     N_("a total five times last year's, or a fifth of it, on enough volume"),
@@ -121,15 +123,31 @@ def check_and_store(store) -> int:
     return len(rows)
 
 
-def _finding(report_id: str, seq: int, rule: CrossRule, message: str, where: Optional[str],
-             evidence: Optional[str], other: Optional[str]) -> tuple:
-    return (report_id, seq, rule.code, rule.severity, rule.origin, message, where, evidence, "cross", other)
+def _finding(report_id: str, seq: int, rule: CrossRule, message: Message, where: Optional[str],
+             evidence: Optional[Message], other: Optional[str]) -> tuple:
+    """A findings-table row: the message rendered now, and its data so it can be shown in either language."""
+    import json
+
+    def data(m):
+        return json.dumps(m.to_data(), ensure_ascii=False, default=str) if isinstance(m, Message) else None
+
+    return (report_id, seq, rule.code, rule.severity, rule.origin, str(message), where,
+            str(evidence) if evidence is not None else None, "cross", other, data(message), data(evidence))
 
 
-def _evidence(year, raw, location) -> Optional[str]:
+def _evidence(year, raw, location) -> Optional[Message]:
     if location is None:
         return None
-    return words.EVIDENCE_CELL.format(year=year, location=location, raw=raw)
+    return lazy("{year} report, {location}: “{raw}”", year=year, location=location, raw=raw)
+
+
+def _joined(parts) -> Optional[Message]:
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return lazy("{first}; {second}", first=parts[0], second=parts[1])
 
 
 def _carryover(con) -> list[tuple]:
@@ -152,10 +170,11 @@ def _carryover(con) -> list[tuple]:
             continue  # one of last year's reports agrees
         (_, prev_id, prev_year, year, prev_agency, _, prev_v, cur_v, p_raw, p_loc, c_raw, c_loc) = rows[0]
         column = v.APPLICANT_COLUMN_LABELS.get(field_key, field_key)
-        message = words.MSG_CARRYOVER.format(column=column, cur=_num(cur_v), prev_year=prev_year, prev=_num(prev_v),
-                                             agency=prev_agency)
-        evidence = "; ".join(e for e in (_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)) if e)
-        out.append(_finding(rid, len(out), CARRYOVER, message, f"requests.carried_over.{field_key}", evidence or None,
+        message = lazy("上年结转 ({column}) is {cur}, but the {prev_year} report's 结转下年度继续办理 is {prev} "
+                       "({agency})", column=column, cur=_num(cur_v), prev_year=prev_year, prev=_num(prev_v),
+                       agency=prev_agency or "")
+        evidence = _joined((_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)))
+        out.append(_finding(rid, len(out), CARRYOVER, message, f"requests.carried_over.{field_key}", evidence,
                             prev_id))
     return out
 
@@ -190,11 +209,12 @@ def _in_force(con) -> list[tuple]:
             continue
         (_, prev_id, prev_year, year, _, prev_in_force, issued, repealed, in_force, p_raw, p_loc, c_raw, c_loc) = rows[0]
         expected = prev_in_force + issued - repealed
-        message = words.MSG_IN_FORCE.format(row=_DOC_ROWS.get(row_key, row_key), cur=_num(in_force), prev_year=prev_year,
-                                            prev_in_force=_num(prev_in_force), issued=_num(issued),
-                                            repealed=_num(repealed), expected=_num(expected))
-        evidence = "; ".join(e for e in (_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)) if e)
-        out.append(_finding(rid, len(out), IN_FORCE, message, f"active.{row_key}.in_force", evidence or None, prev_id))
+        message = lazy("{row} 现行有效件数 is {cur}; from {prev_year}'s 现行有效 {prev_in_force} + 本年制发 {issued} − "
+                       "本年废止 {repealed} it should be {expected}", row=_DOC_ROWS.get(row_key, row_key),
+                       cur=_num(in_force), prev_year=prev_year, prev_in_force=_num(prev_in_force),
+                       issued=_num(issued), repealed=_num(repealed), expected=_num(expected))
+        evidence = _joined((_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)))
+        out.append(_finding(rid, len(out), IN_FORCE, message, f"active.{row_key}.in_force", evidence, prev_id))
     return out
 
 
@@ -202,7 +222,9 @@ def _similar(con) -> list[tuple]:
     import numpy as np
 
     candidates = con.execute(f"""
-        WITH sizes AS (SELECT band, bucket, count(*) AS n, min(report_id) AS first_id
+        WITH narrative_bands AS (  -- current reports only: superseded versions keep theirs for a restore
+            SELECT * FROM main.narrative_bands WHERE report_id IN (SELECT report_id FROM reports)),
+        sizes AS (SELECT band, bucket, count(*) AS n, min(report_id) AS first_id
                        FROM narrative_bands GROUP BY band, bucket HAVING count(*) > 1),
         small AS (
             SELECT a.report_id AS a, b.report_id AS b
@@ -250,37 +272,44 @@ def _similar(con) -> list[tuple]:
         sim, other, count = best[rid]
         key, _, _ = meta[rid]
         okey, oyear, oname = meta[other]
-        more = words.MSG_SIMILAR_MORE.format(count=count - 1) if count > 1 else ""
+        more = lazy("; {count} more reports are nearly identical to it", count=count - 1) if count > 1 else ""
         if key is not None and key == okey:
-            message = words.MSG_SIMILAR_OTHER_YEAR.format(other_year=oyear, similarity=sim, more=more)
+            message = lazy("the narrative is nearly identical to this body's {other_year} report (similarity "
+                           "{similarity:.0%}){more}", other_year=oyear, similarity=sim, more=more)
         else:
-            message = words.MSG_SIMILAR_OTHER_BODY.format(other_agency=oname or "", other_year=oyear or "",
-                                                          similarity=sim, more=more)
+            message = lazy("the narrative is nearly identical to the {other_year} report of {other_agency} "
+                           "(similarity {similarity:.0%}){more}", other_agency=oname or "", other_year=oyear or "",
+                           similarity=sim, more=more)
         out.append(_finding(rid, len(out), SIMILAR, message, "sections",
-                            words.EVIDENCE_SIMILAR.format(path=paths.get(other)), other))
+                            lazy("compared with: {path}", path=paths.get(other)), other))
     return out
 
 
 def _duplicates(con) -> list[tuple]:
+    """Two current reports of one body and year: only when one was stored with --keep-both (a later
+    version otherwise supersedes the earlier), or both arrived in a way no order decides."""
     rows = con.execute("""
         WITH r AS (
-            SELECT report_id, agency_key, year, coalesce(cells_digest, '') AS d
+            SELECT report_id, agency_key, year, coalesce(cells_digest, '') AS d, agency_name, source_path
             FROM reports WHERE agency_key IS NOT NULL AND agency_key NOT LIKE '?%' AND year IS NOT NULL),
         g AS (SELECT agency_key, year FROM r GROUP BY agency_key, year HAVING count(*) > 1)
-        SELECT r.report_id, r.agency_key, r.year, r.d FROM r JOIN g USING (agency_key, year)
-        ORDER BY r.agency_key, r.year, r.report_id
+        SELECT r.report_id, r.agency_key, r.year, r.d, r.agency_name, r.source_path FROM r JOIN g USING (agency_key, year)
+        ORDER BY r.agency_key, r.year, r.source_path, r.report_id
     """).fetchall()
     groups: dict[tuple, list] = {}
-    for rid, key, year, d in rows:
-        groups.setdefault((key, year), []).append((rid, d))
+    for rid, key, year, d, name, path in rows:
+        groups.setdefault((key, year), []).append((rid, d, name, path))
     out = []
     for (key, year), members in groups.items():
-        for rid, d in members:
+        for rid, d, name, path in members:
             others = [o for o in members if o[0] != rid]
-            same = words.MSG_DUPLICATE_SAME if all(o[1] == d for o in others) else words.MSG_DUPLICATE_DIFFERENT
-            ids = "、".join(o[0][:12] for o in others[:3]) + ("…" if len(others) > 3 else "")
-            message = words.MSG_DUPLICATE.format(year=year, count=len(others), ids=ids, same=same)
-            out.append(_finding(rid, len(out), DUPLICATE, message, None, None, others[0][0]))
+            same = (lazy("; their tables are identical") if all(o[1] == d for o in others)
+                    else lazy("; their tables differ"))
+            files = "、".join(f"{o[3]}（{o[2] or key}）" for o in others[:3]) + ("…" if len(others) > 3 else "")
+            message = lazy("{agency} has {count} other report(s) for {year} in the store: {files}{same}",
+                           agency=name or key, count=len(others), year=year, files=files, same=same)
+            out.append(_finding(rid, len(out), DUPLICATE, message, None, lazy("this file: {path}", path=path),
+                                others[0][0]))
     return out
 
 
@@ -329,8 +358,8 @@ def _jumps(con) -> list[tuple]:
         seen.add((rid, path))
         message = lazy("{cell} went from {prev} in {prev_year} to {cur} in {year}: check both reports' figures",
                        cell=_label(path), prev=_num(prev), prev_year=prev_year, cur=_num(cur), year=year)
-        evidence = "; ".join(e for e in (_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)) if e)
-        out.append(_finding(rid, len(out), JUMP, str(message), path, evidence or None, prev_id))
+        evidence = _joined([_evidence(year, c_raw, c_loc), _evidence(prev_year, p_raw, p_loc)])
+        out.append(_finding(rid, len(out), JUMP, message, path, evidence, prev_id))
     return out
 
 
@@ -354,7 +383,7 @@ def _all_zero(con) -> list[tuple]:
         seen.add(rid)
         message = lazy("every number of the {year} request table is 0, but {prev_year}'s report counted {prev} new "
                        "requests: check the table was filled in", year=year, prev_year=prev_year, prev=_num(prev))
-        out.append(_finding(rid, len(out), ALL_ZERO, str(message), "requests", None, prev_id))
+        out.append(_finding(rid, len(out), ALL_ZERO, message, "requests", None, prev_id))
     return out
 
 
@@ -398,7 +427,7 @@ def _parent_vs_departments(con) -> list[tuple]:
         message = lazy("the report counts {value} requests for its whole area, but the {n} reports of its departments "
                        "for {year} in the store count {departments} new requests together", value=_num(value), n=n,
                        year=year, departments=_num(departments))
-        out.append(_finding(rid, len(out), PARENT, str(message), "requests.new_received.total",
+        out.append(_finding(rid, len(out), PARENT, message, "requests.new_received.total",
                             str(lazy("part {part}: “{sentence}”", part="一", sentence=sentence[:160])), None))
     return out
 
@@ -444,5 +473,5 @@ def _copied(con) -> list[tuple]:
         listed = "；".join(f"“{s[:60]}{'…' if len(s) > 60 else ''}”" for s in same[:5])
         evidence = lazy("the same sentences: {sentences}{more}", sentences=listed,
                         more=lazy(" (and {n} more)", n=len(same) - 5) if len(same) > 5 else "")
-        out.append(_finding(rid, len(out), COPIED, str(message), "sections", str(evidence), prev_id))
+        out.append(_finding(rid, len(out), COPIED, message, "sections", evidence, prev_id))
     return out

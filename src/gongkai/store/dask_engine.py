@@ -1,27 +1,44 @@
 """The Dask engine: parse on a dask.distributed cluster, write through the single store owner.
 
-The owner (the process running `gongkai ingest`) reads each input's bytes and submits
-`prepare_bytes` with them (a few files per task), so workers need no shared file system, only
-gongkai installed. Results stream back as they complete and go through the same writer as the
-local engine's; at most `window` tasks are in flight, so memory does not grow with the number of
-files.
+By default the owner (the process running `gongkai ingest`) reads each input's bytes and submits
+them with the task (a few files per task), so workers need no shared file system, only gongkai
+installed; with `shared_fs` (always for a cluster the engine starts itself on this machine) it
+sends paths and the workers read the files. Workers return each file's rows as Arrow record
+batches (see prepare.py), which the owner hands to DuckDB's bulk insert without touching a row.
+Results stream back as they complete and go through the same writer as the local engine's; at
+most `window` tasks are in flight and each is released once written, so neither side's memory
+grows with the number of files.
 """
 from __future__ import annotations
 
 from typing import Iterable, Iterator, Optional, Union
 
 from ..i18n import language, use_language
-from .prepare import Prepared, failure, prepare_bytes
+from .prepare import Prepared, failure, prepare_bytes, prepare_file
 
 
-def _prepare_chunk(items: list[tuple[bytes, str, Optional[int]]], check: bool,
-                   lang: Optional[str] = None) -> list[Prepared]:
-    with use_language(lang):  # the owner's language, whatever the worker's environment says
-        return [prepare_bytes(data, name, check, mtime_ns=mtime_ns) for data, name, mtime_ns in items]
+def _prepare_chunk(items: list[tuple], check: bool, lang: Optional[str] = None) -> list[Prepared]:
+    """Runs on a worker: (bytes, name, mtime_ns) items, or (None, name, mtime_ns, path) to read; in the
+    owner's language, whatever the worker's environment says."""
+    import time
+
+    out = []
+    with use_language(lang):
+        for item in items:
+            started = time.process_time()
+            data, name, mtime_ns = item[:3]
+            if data is None:
+                p = prepare_file(item[3], mtime_ns, check, source=name if name != item[3] else None)
+            else:
+                p = prepare_bytes(data, name, check, mtime_ns=mtime_ns)
+            p.cpu_seconds = time.process_time() - started
+            out.append(p)
+    return out
 
 
 def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional[str], check: bool,
-                 window: Optional[int] = None, chunk: int = 8) -> Iterator[Prepared]:
+                 window: Optional[int] = None, chunk: int = 16, shared_fs: Optional[bool] = None
+                 ) -> Iterator[Prepared]:
     """Prepared results as the cluster finishes them. Files travel in chunks of `chunk` per task:
     a Dask task costs about a millisecond of scheduling and a round trip, as much as parsing a
     short text report."""
@@ -30,6 +47,8 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
     except ImportError as e:  # pragma: no cover - depends on the installation
         raise RuntimeError("the Dask engine needs dask.distributed: pip install 'dask[distributed]'") from e
 
+    if shared_fs is None:
+        shared_fs = scheduler is None  # a cluster started here runs on this machine
     client = Client(scheduler) if scheduler else Client(processes=True)
     try:
         if window is None:
@@ -53,20 +72,25 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                         continue
                     path, mtime_ns, source = task
                     name = source or path
-                    try:
-                        with open(path, "rb") as f:
-                            items.append((f.read(), name, mtime_ns))
-                    except OSError as e:
-                        yield failure(name, f"cannot be opened ({e.strerror or e})", "read", mtime_ns=mtime_ns,
-                                      checked=check)
-                        continue
+                    if shared_fs:
+                        items.append((None, name, mtime_ns, path))
+                    else:
+                        try:
+                            with open(path, "rb") as f:
+                                items.append((f.read(), name, mtime_ns))
+                        except OSError as e:
+                            from ..i18n import _
+
+                            yield failure(name, _("cannot be opened ({reason})", reason=e.strerror or str(e)),
+                                          "read", mtime_ns=mtime_ns, checked=check)
+                            continue
                     if len(items) >= chunk:
                         break
                 else:
                     exhausted = True
                 if items:
                     future = client.submit(_prepare_chunk, items, check, language(), pure=False)
-                    names[future.key] = [(name, mtime_ns) for _, name, mtime_ns in items]
+                    names[future.key] = [(item[1], item[2]) for item in items]
                     futures.add(future)
                     in_flight += 1
 
@@ -78,8 +102,10 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
             try:
                 results = future.result()
             except Exception as e:  # a worker lost while holding the task, or a bug
-                results = [failure(name, f"the Dask task failed ({type(e).__name__}: {e})", "crash",
-                                   mtime_ns=mtime_ns, checked=check) for name, mtime_ns in inputs]
+                from ..i18n import _
+
+                results = [failure(name, _("the Dask task failed ({error})", error=type(e).__name__ + ": " + str(e)),
+                                   "crash", mtime_ns=mtime_ns, checked=check) for name, mtime_ns in inputs]
             future.release()
             yield from results
             yield from fill()

@@ -1,25 +1,41 @@
-"""Exports: xlsx, csv, parquet; wide (one row per report), long (one row per cell), findings.
+"""Exports: xlsx, csv, parquet; wide (one row per report), common (the 2019/2021 common view, one
+row per report), long (one row per cell), findings (one row per finding).
 
-The wide form has one column per cell with a readable Chinese header (`依申请公开｜（七）总计｜商业企业`,
-see labels.py), in template order, for the cells the selected reports have. CSV is written with a
-byte-order mark so Excel opens the Chinese correctly; xlsx is streamed (openpyxl write-only), so
-memory stays flat however many reports; parquet goes through DuckDB's COPY.
+A dataset researchers can trust:
+- column names are ASCII and equal to the record's paths (`requests.new_received.total`), so a
+  column means what the JSON contract says; xlsx adds a second header row with the Chinese
+  headers and a data dictionary sheet, csv and parquet a `NAME.dictionary.csv` beside the file;
+- counts are integers (BIGINT), money (万元) is DECIMAL(18,4); nothing is a float;
+- the long form gives every cell's status (read, inferred, unreadable, blank, corrected) and the
+  finding that explains it.
+
+Everything streams: DuckDB runs the query and hands Arrow record batches of `BATCH_ROWS` rows to
+the writer (pyarrow's CSV and Parquet writers, openpyxl's write-only mode), so memory stays
+bounded by a batch however large the store. The long form keeps the store's insertion order (a
+report's cells together, in template order) instead of sorting millions of rows.
+
+Text cells that a spreadsheet would take for a formula (starting with = + - @, a tab or a carriage
+return) are written as text in csv and xlsx: prefixed with an apostrophe in csv, as a string cell
+with Excel's quote prefix in xlsx.
 """
 from __future__ import annotations
 
-import csv
+import json
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
-from . import words
-from .labels import by_path, header
-from .writer import Store
+from ..i18n import N_, _, Message, use_language
+from .labels import by_path, labels
+from .writer import Store, StoreError, text_of
 
-FORMS = ("wide", "long", "findings")
+FORMS = ("wide", "common", "long", "findings")
 FORMATS = ("xlsx", "csv", "parquet")
+COMPRESSIONS = ("gzip", "bz2", "zstd", "lz4")
 XLSX_MAX_ROWS = 1_048_576
 XLSX_MAX_COLUMNS = 16_384
+BATCH_ROWS = 50_000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(Exception):
@@ -96,160 +112,405 @@ def _ident(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-# --- the queries -------------------------------------------------------------------------------
-_REPORT_COLUMNS = ("report_id", "agency", "agency_key", "province", "city", "county", "region_code", "year",
-                   "template", "source_path", "media_type")
+# --- columns: name, Chinese header (msgid), type, description (msgid) -----------------------------
+@dataclass(frozen=True)
+class Col:
+    name: str
+    sql: str  # expression
+    label: str  # msgid (translated at export) or template label (data)
+    type: str
+    doc: str  # msgid
+    translate: bool = True
 
 
-def _report_select(alias: str = "r") -> list[str]:
-    cols = [f"{alias}.{c} AS {_ident(words.REPORT_HEADERS[c])}" for c in _REPORT_COLUMNS if c != "agency"]
-    cols.insert(1, f"{alias}.agency_name AS {_ident(words.REPORT_HEADERS['agency'])}")
-    return cols
+REPORT_COLS: tuple[Col, ...] = (
+    Col("report_id", "r.report_id", N_("Report ID (SHA-256)"), "VARCHAR", N_("SHA-256 of the source file's bytes")),
+    Col("agency", "r.agency_name", N_("Body"), "VARCHAR", N_("the reporting body's name, normalised")),
+    Col("agency_key", "r.agency_key", N_("Body key"), "VARCHAR",
+        N_("links one body's reports across years: region code and body")),
+    Col("province", "r.province", N_("Province"), "VARCHAR", N_("province-level division")),
+    Col("city", "r.city", N_("City"), "VARCHAR", N_("prefecture-level division")),
+    Col("county", "r.county", N_("County (district)"), "VARCHAR", N_("county-level division")),
+    Col("region_code", "r.region_code", N_("Region code"), "VARCHAR", N_("GB/T 2260 code of the deepest level found")),
+    Col("year", "r.year", N_("Year"), "INTEGER", N_("the statistical year the report covers")),
+    Col("template", "r.template", N_("Template"), "VARCHAR", N_("2021 or 2019: the national template of its tables")),
+    Col("source_path", "r.source_path", N_("File"), "VARCHAR", N_("the path or URL it was read from")),
+    Col("media_type", "r.media_type", N_("File type"), "VARCHAR", N_("the format of the file")),
+)
+COUNT_COLS: tuple[Col, ...] = (
+    Col("n_errors", "r.n_errors", N_("Errors"), "INTEGER", N_("findings of severity error (the report's own and "
+                                                               "the cross-report ones)")),
+    Col("n_warnings", "r.n_warnings", N_("Warnings"), "INTEGER", N_("findings of severity warning")),
+    Col("n_infos", "r.n_infos", N_("Notes"), "INTEGER", N_("findings of severity info")),
+)
+SEVERITY_TEXT = {"error": N_("error"), "warning": N_("warning"), "info": N_("note")}
+ORIGIN_TEXT = {"source": N_("the report"), "extraction": N_("the reading")}
+STATUS_TEXT = {"read": N_("read"), "inferred": N_("inferred"), "unreadable": N_("unreadable"), "blank": N_("blank"),
+               "corrected": N_("corrected")}
 
 
-def wide_sql(store: Store, filters: Filters) -> str:
-    where = filters.where("r")
-    paths = [p for (p,) in store.query(
-        f"SELECT DISTINCT c.path FROM cells c JOIN reports r USING (report_id) WHERE {where}")]
+def _case(column: str, mapping: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN {_q(k)} THEN {_q(_(v))}" for k, v in mapping.items())
+    return f"CASE {column} {whens} ELSE {column} END"
+
+
+def _cell_col(path: str, source: str) -> Col:
+    label = by_path().get(path)
+    money = label.money if label else False
+    expr = (f"CAST({source} AS DECIMAL(18,4))" if money
+            else f"CASE WHEN {source} = trunc({source}) THEN CAST({source} AS BIGINT) END")
+    header = label.header if label else path
+    doc = (f"{label.table_label}｜{label.row_label}｜{label.field_label}" + ("（万元）" if money else "")
+           if label else path)
+    return Col(path, expr, header, "DECIMAL(18,4)" if money else "BIGINT", doc, translate=False)
+
+
+def _present_paths(store: Store, filters: Filters, common: bool) -> list[str]:
+    table = "common_cells" if common else "cells"
+    paths = [p for (p,) in store.con.execute(
+        f"SELECT DISTINCT c.path FROM {table} c JOIN reports r USING (report_id) WHERE {filters.where('r')}").fetchall()]
     known = by_path()
     paths.sort(key=lambda p: (known[p].order if p in known else len(known), p))
-    if len(paths) + len(_REPORT_COLUMNS) + 2 > XLSX_MAX_COLUMNS:
-        raise ExportError("too many distinct cells for one sheet")
-    counts = (f"(SELECT count(*) FROM findings f WHERE f.report_id = r.report_id AND f.severity = 'error') "
-              f"AS {_ident(words.REPORT_HEADERS['n_errors'])}",
-              f"(SELECT count(*) FROM findings f WHERE f.report_id = r.report_id AND f.severity = 'warning') "
-              f"AS {_ident(words.REPORT_HEADERS['n_warnings'])}")
+    return paths
+
+
+def wide_query(store: Store, filters: Filters, *, common: bool = False) -> tuple[str, list[Col]]:
+    where = filters.where("r")
+    paths = _present_paths(store, filters, common)
+    cols = list(REPORT_COLS + COUNT_COLS)
     order = "ORDER BY r.year, r.province, r.city, r.county, r.agency_name, r.report_id"
     if not paths:
-        return f"SELECT {', '.join(_report_select() + list(counts))} FROM reports r WHERE {where} {order}"
+        return f"SELECT {_select(cols)} FROM reports r WHERE {where} {order}", cols
+    table = "common_cells" if common else "cells"
     # PIVOT, not one FILTER aggregate per column: 15x faster with ~230 columns
-    pivot = (f"PIVOT (SELECT c.report_id, c.path, c.value FROM cells c JOIN reports r USING (report_id) "
+    pivot = (f"PIVOT (SELECT c.report_id, c.path, c.value FROM {table} c JOIN reports r USING (report_id) "
              f"WHERE {where}) ON path IN ({', '.join(_q(p) for p in paths)}) USING max(value) GROUP BY report_id")
-    cells = [f"p.{_ident(p)} AS {_ident(header(p))}" for p in paths]
-    return (f"WITH p AS ({pivot}) SELECT {', '.join(_report_select() + list(counts) + cells)} "
-            f"FROM reports r LEFT JOIN p USING (report_id) WHERE {where} {order}")
+    cols += [_cell_col(p, f"p.{_ident(p)}") for p in paths]
+    return (f"WITH p AS ({pivot}) SELECT {_select(cols)} FROM reports r LEFT JOIN p USING (report_id) "
+            f"WHERE {where} {order}"), cols
 
 
-def long_sql(filters: Filters) -> str:
-    h = words.CELL_HEADERS
-    cols = _report_select() + [
-        f"c.path AS {_ident(h['path'])}",
-        f"coalesce(l.table_label, c.table_key) AS {_ident(h['table_label'])}",
-        f"coalesce(l.row_label, c.row_key) AS {_ident(h['row_label'])}",
-        f"coalesce(l.field_label, c.field_key) AS {_ident(h['field_label'])}",
-        f"coalesce(l.header, c.path) AS {_ident(h['header'])}",
-        f"c.value AS {_ident(h['value'])}",
-        f"c.raw AS {_ident(h['raw'])}",
-        f"c.location AS {_ident(h['location'])}",
+def long_query(filters: Filters) -> tuple[str, list[Col]]:
+    cols = [c for c in REPORT_COLS if c.name in ("report_id", "agency", "agency_key", "province", "city", "county",
+                                                  "region_code", "year", "template")]
+    cols += [
+        Col("path", "c.path", N_("Cell"), "VARCHAR", N_("the record path of the cell")),
+        Col("label", "coalesce(l.header, c.path)", N_("Header"), "VARCHAR",
+            N_("the cell's table, row and column in the template's words")),
+        Col("value", "CASE WHEN NOT coalesce(l.money, false) AND c.value = trunc(c.value) "
+                     "THEN CAST(c.value AS BIGINT) END", N_("Count"), "BIGINT",
+            N_("the number as read, for counts (NULL: see status)")),
+        Col("amount", "CASE WHEN l.money THEN CAST(c.value AS DECIMAL(18,4)) END", N_("Amount (10,000 yuan)"),
+            "DECIMAL(18,4)", N_("the number as read, for money cells (万元)")),
+        Col("status", "CASE WHEN k.report_id IS NOT NULL THEN 'corrected' ELSE c.status END", N_("Status"),
+            "VARCHAR", N_("read | inferred | unreadable | blank | corrected")),
+        Col("status_text", _case("CASE WHEN k.report_id IS NOT NULL THEN 'corrected' ELSE c.status END",
+                                 STATUS_TEXT), N_("Status (text)"), "VARCHAR", N_("the status in words")),
+        Col("corrected_value", "k.value", N_("Corrected value"), "DOUBLE",
+            N_("a reviewer's correction (the value as read stays in value/amount)")),
+        Col("status_rule", "c.status_rule", N_("Status rule"), "VARCHAR",
+            N_("the rule of the finding that explains an inferred or unreadable cell")),
+        Col("status_message", "f.message", N_("Status explanation"), "VARCHAR", N_("that finding's message")),
+        Col("raw", "c.raw", N_("Source text"), "VARCHAR",
+            N_("the text the value was read from (NULL where it could not be read)")),
+        Col("location", "c.location", N_("Location"), "VARCHAR", N_("where it stands in the source")),
     ]
-    return (f"SELECT {', '.join(cols)} FROM reports r JOIN cells c USING (report_id) "
-            f"LEFT JOIN labels l ON l.path = c.path WHERE {filters.where('r')} "
-            f"ORDER BY r.year, r.province, r.agency_name, r.report_id, c.ord")
+    sql = (f"SELECT {_select(cols)}, f.message_data AS status_message__data FROM reports r "
+           f"JOIN cells c USING (report_id) LEFT JOIN labels l ON l.path = c.path "
+           f"LEFT JOIN findings f ON f.report_id = c.report_id AND f.scope = 'report' AND f.seq = c.status_seq "
+           f"LEFT JOIN (SELECT report_id, path, arg_max(value, corrected_at) AS value FROM corrections "
+           f"GROUP BY ALL) k ON k.report_id = c.report_id AND k.path = c.path "
+           f"WHERE {filters.where('r')}")
+    return sql, cols
 
 
-def findings_sql(filters: Filters) -> str:
-    h = words.FINDING_HEADERS
-    cols = _report_select() + [f"f.{c} AS {_ident(h[c])}" for c in h]
+def findings_query(filters: Filters) -> tuple[str, list[Col]]:
+    cols = [c for c in REPORT_COLS if c.name in ("report_id", "agency", "agency_key", "province", "city", "county",
+                                                  "region_code", "year", "template", "source_path")]
+    cols += [
+        Col("rule", "f.rule", N_("Rule"), "VARCHAR", N_("the rule id")),
+        Col("severity", "f.severity", N_("Severity"), "VARCHAR", N_("error | warning | info")),
+        Col("severity_text", _case("f.severity", SEVERITY_TEXT), N_("Severity (text)"), "VARCHAR",
+            N_("the severity in words")),
+        Col("origin", "f.origin", N_("Origin"), "VARCHAR",
+            N_("source: the report is wrong; extraction: the reading is unsure")),
+        Col("origin_text", _case("f.origin", ORIGIN_TEXT), N_("Origin (text)"), "VARCHAR", N_("the origin in words")),
+        Col("message", "f.message", N_("Message"), "VARCHAR", N_("what is wrong")),
+        Col("where_path", "f.where_path", N_("Where"), "VARCHAR", N_("the cell, row or table concerned")),
+        Col("evidence", "f.evidence", N_("Evidence"), "VARCHAR", N_("where it stands in the source, and the text")),
+        Col("scope", "f.scope", N_("Scope"), "VARCHAR", N_("report: the report's own; cross: across reports")),
+        Col("other_report_id", "f.other_report_id", N_("Other report"), "VARCHAR",
+            N_("cross-report findings: the report compared")),
+    ]
     only = f" AND {rule_condition(filters.rules, 'f')}" if filters.rules else ""
-    return (f"SELECT {', '.join(cols)} FROM reports r JOIN findings f USING (report_id) "
-            f"WHERE {filters.where('r')}{only} "
-            f"ORDER BY r.year, r.province, r.agency_name, r.report_id, f.scope DESC, f.seq")
+    sql = (f"SELECT {_select(cols)}, f.message_data AS message__data, f.evidence_data AS evidence__data "
+           f"FROM reports r JOIN findings f USING (report_id) WHERE {filters.where('r')}{only} "
+           f"ORDER BY r.year, r.province, r.agency_name, r.report_id, f.scope DESC, f.seq")
+    return sql, cols
+
+
+def _select(cols: list[Col]) -> str:
+    return ", ".join(f"{c.sql} AS {_ident(c.name)}" for c in cols)
+
+
+def dictionary(cols: list[Col]) -> list[tuple[str, str, str, str]]:
+    """(column, Chinese header, type, description) per column, in the current language."""
+    return [(c.name, _(c.label) if c.translate else c.label, c.type, _(c.doc) if c.translate else c.doc)
+            for c in cols]
 
 
 # --- writing -----------------------------------------------------------------------------------
 def export(db: str, to: str, *, form: str = "wide", filters: Optional[Filters] = None,
-           fmt: Optional[str] = None) -> int:
+           fmt: Optional[str] = None, compression: Optional[str] = None, lang: Optional[str] = None,
+           with_dictionary: bool = True, wait: Optional[float] = None) -> int:
     """Write the selected reports to `to`; returns the number of data rows written."""
-    filters = filters or Filters()
+    with use_language(lang):
+        return _export(db, to, form=form, filters=filters or Filters(), fmt=fmt, compression=compression,
+                       with_dictionary=with_dictionary, wait=wait)
+
+
+def _export(db, to, *, form, filters, fmt, compression, with_dictionary, wait) -> int:
     if form not in FORMS:
-        raise ExportError(f"unknown form {form!r} ({', '.join(FORMS)})")
-    fmt = fmt or os.path.splitext(to)[1].lower().lstrip(".")
+        raise ExportError(_("unknown form {form!r} ({forms})", form=form, forms=", ".join(FORMS)))
+    folder = os.path.dirname(os.path.abspath(to))
+    if not os.path.isdir(folder):
+        raise ExportError(_("{path}: the folder {folder} does not exist", path=to, folder=folder))
+    if os.path.isdir(to):
+        raise ExportError(_("{path} is a folder; give a file name", path=to))
+    if not os.access(folder, os.W_OK):
+        raise ExportError(_("{path}: the folder {folder} cannot be written", path=to, folder=folder))
+    stem, ext = _split_ext(to)
+    fmt = fmt or ext
     if fmt not in FORMATS:
-        raise ExportError(f"cannot tell the format from {to!r}: use .xlsx, .csv or .parquet (or --format)")
-    with Store(db, read_only=True) as store:
-        if form == "wide":
-            sql = wide_sql(store, filters)
+        raise ExportError(_("cannot tell the format from {path!r}: use .xlsx, .csv or .parquet (or --format)",
+                            path=to))
+    if compression and fmt != "csv":
+        raise ExportError(_("--compression applies to csv only (parquet is compressed already, xlsx is a zip)"))
+    if compression and compression not in COMPRESSIONS:
+        raise ExportError(_("unknown compression {name!r} ({names})", name=compression, names=", ".join(COMPRESSIONS)))
+    kwargs = {"wait": wait} if wait is not None else {}
+    with Store(db, read_only=True, **kwargs) as store:
+        con = store.con
+        con.execute("SET preserve_insertion_order = true")  # the long form's order is the store's
+        if form in ("wide", "common"):
+            sql, cols = wide_query(store, filters, common=form == "common")
         elif form == "long":
-            sql = long_sql(filters)
+            sql, cols = long_query(filters)
         else:
-            sql = findings_sql(filters)
-        if fmt == "parquet":
-            store.con.execute(f"COPY ({sql}) TO {_q(to)} (FORMAT parquet)")
-            return store.con.execute(f"SELECT count(*) FROM read_parquet({_q(to)})").fetchone()[0]
-        cursor = store.con.execute(sql)
-        columns = [d[0] for d in cursor.description]
-        rows = _rows(cursor)
-        if fmt == "csv":
-            return _write_csv(to, columns, rows)
-        return _write_xlsx(to, columns, rows, words.SHEET_NAMES[form])
-
-
-def _rows(cursor, size: int = 2000) -> Iterator[tuple]:
-    while True:
-        chunk = cursor.fetchmany(size)
-        if not chunk:
-            return
-        for row in chunk:
-            yield tuple(_cell(v) for v in row)
-
-
-def _cell(value):
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # counts are stored as DOUBLE beside money; show them as the report does
-    return value
-
-
-def _write_csv(to: str, columns: list[str], rows: Iterable[tuple]) -> int:
-    n = 0
-    tmp = to + ".part"
-    with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(columns)
-        for row in rows:
-            w.writerow(["" if v is None else v for v in row])
-            n += 1
-    os.replace(tmp, to)
+            sql, cols = findings_query(filters)
+        if fmt == "xlsx" and len(cols) > XLSX_MAX_COLUMNS:
+            raise ExportError(_("{n} columns do not fit in an xlsx sheet; use csv or parquet", n=len(cols)))
+        try:
+            reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
+        except Exception as e:
+            raise StoreError(str(e).splitlines()[0]) from None
+        batches = _localized(reader)
+        tmp = to + ".part"
+        try:
+            if fmt == "csv":
+                n = _write_csv(tmp, cols, batches, compression)
+            elif fmt == "parquet":
+                n = _write_parquet(tmp, cols, batches)
+            else:
+                n = _write_xlsx(tmp, cols, batches, _(SHEET_NAMES[form]))
+            os.replace(tmp, to)
+        except OSError as e:
+            raise ExportError(_("{path}: cannot be written ({reason})", path=to, reason=e.strerror or str(e))) from None
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    if with_dictionary and fmt != "xlsx":
+        _write_dictionary(dictionary_path(to), cols)
     return n
 
 
-def _write_xlsx(to: str, columns: list[str], rows: Iterable[tuple], sheet: str) -> int:
+SHEET_NAMES = {"wide": N_("reports"), "common": N_("reports (common view)"), "long": N_("cells"),
+               "findings": N_("findings")}
+
+
+def _split_ext(path: str) -> tuple[str, str]:
+    base, ext = os.path.splitext(path)
+    if ext.lower() in (".gz", ".bz2", ".zst", ".lz4"):
+        base, inner = os.path.splitext(base)
+        return base, inner.lower().lstrip(".")
+    return base, ext.lower().lstrip(".")
+
+
+def dictionary_path(to: str) -> str:
+    """reports.csv.gz -> reports.dictionary.csv"""
+    return _split_ext(to)[0] + ".dictionary.csv"
+
+
+def _localized(reader) -> Iterator[Any]:
+    """Record batches with messages rendered in the export language from their stored data (the
+    `<col>__data` companions, then dropped)."""
+    import pyarrow as pa
+
+    cache: dict[str, Optional[str]] = {}
+    for batch in reader:
+        names = batch.schema.names
+        data_cols = [n for n in names if n.endswith("__data")]
+        if not data_cols:
+            yield batch
+            continue
+        arrays = {n: batch.column(n) for n in names}
+        for dn in data_cols:
+            target = dn[: -len("__data")]
+            texts = arrays[target].to_pylist()
+            datas = arrays[dn].to_pylist()
+            out = []
+            for text, data in zip(texts, datas):
+                if data is None:
+                    out.append(text)
+                    continue
+                if data not in cache:
+                    cache[data] = text_of(text, data)
+                out.append(cache[data])
+            arrays[target] = pa.array(out, pa.string())
+        keep = [n for n in names if not n.endswith("__data")]
+        yield pa.RecordBatch.from_arrays([arrays[n] for n in keep], names=keep)
+
+
+def _safe_text(value: str) -> str:
+    """A text cell a spreadsheet must not take for a formula gets an apostrophe in front."""
+    return "'" + value if value and value.startswith(FORMULA_START) else value
+
+
+def _defused(batch):
+    """The batch with every text column made safe for a spreadsheet (formula injection)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = []
+    for col, f in zip(batch.columns, batch.schema):
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+            risky = pc.match_substring_regex(col, r"^[=+\-@\t\r]")
+            col = pc.if_else(risky, pc.binary_join_element_wise("'", col, ""), col)
+        arrays.append(col)
+    return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)
+
+
+def _write_csv(path: str, cols: list[Col], batches, compression: Optional[str]) -> int:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    n = 0
+    raw = pa.OSFile(path, "wb")
+    sink = pa.CompressedOutputStream(raw, compression) if compression else raw
+    try:
+        sink.write(b"\xef\xbb\xbf")  # Excel needs the byte-order mark to read UTF-8 Chinese
+        writer = None
+        for batch in batches:
+            batch = _defused(batch)
+            if writer is None:
+                writer = pacsv.CSVWriter(sink, batch.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
+            writer.write_batch(batch)
+            n += batch.num_rows
+        if writer is None:  # no rows: the header alone
+            sink.write((",".join(c.name for c in cols) + "\n").encode("utf-8"))
+        else:
+            writer.close()
+    finally:
+        sink.close()
+        if sink is not raw:
+            raw.close()
+    return n
+
+
+def _write_parquet(path: str, cols: list[Col], batches) -> int:
+    import pyarrow.parquet as pq
+
+    n = 0
+    writer = None
+    try:
+        for batch in batches:
+            if writer is None:
+                writer = pq.ParquetWriter(path, batch.schema, compression="zstd")
+            writer.write_batch(batch)
+            n += batch.num_rows
+        if writer is None:
+            import pyarrow as pa
+
+            pq.write_table(pa.table({c.name: pa.array([], pa.string()) for c in cols}), path)
+    finally:
+        if writer is not None:
+            writer.close()
+    return n
+
+
+def _write_xlsx(path: str, cols: list[Col], batches, sheet: str) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    if len(columns) > XLSX_MAX_COLUMNS:
-        raise ExportError(f"{len(columns)} columns do not fit in an xlsx sheet; use csv or parquet")
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
-    ws.freeze_panes = "C2"
-    for i, name in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(name) * 1.6))
+    ws.freeze_panes = "C3"
+    headers = dictionary(cols)
+    for i, (name, label, _type, _doc) in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(label) * 1.6, len(name) * 0.9))
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    head = []
-    for name in columns:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = bold
-        cell.alignment = wrap
-        head.append(cell)
-    ws.append(head)
+    for row in ([h[0] for h in headers], [h[1] for h in headers]):  # ASCII names, then the Chinese headers
+        cells = []
+        for value in row:
+            cell = _text_cell(ws, value, WriteOnlyCell)
+            cell.font = bold
+            cell.alignment = wrap
+            cells.append(cell)
+        ws.append(cells)
     n = 0
-    for row in rows:
-        n += 1
-        if n >= XLSX_MAX_ROWS:
-            raise ExportError(f"more than {XLSX_MAX_ROWS - 1} rows do not fit in an xlsx sheet; "
-                              "use csv or parquet, or filter (--year, --region)")
-        ws.append([_xlsx_value(v) for v in row])
-    tmp = to + ".part.xlsx"
-    wb.save(tmp)
-    os.replace(tmp, to)
+    for batch in batches:
+        for row in batch.to_pylist():
+            n += 1
+            if n >= XLSX_MAX_ROWS - 1:
+                raise ExportError(_("more than {n} rows do not fit in an xlsx sheet; use csv or parquet, or filter "
+                                    "(--year, --region)", n=XLSX_MAX_ROWS - 2))
+            ws.append([_xlsx_value(ws, v, WriteOnlyCell) for v in row.values()])
+    info = wb.create_sheet(_("data dictionary"))
+    info.append([_text_cell(info, _(t), WriteOnlyCell) for t in (N_("Column"), N_("Header"), N_("Type"),
+                                                                  N_("Description"))])
+    for entry in headers:
+        info.append([_text_cell(info, t, WriteOnlyCell) for t in entry])
+    for letter, width in zip("ABCD", (36, 40, 14, 80)):
+        info.column_dimensions[letter].width = width
+    wb.save(path)
     return n
 
 
-def _xlsx_value(value):
+def _text_cell(ws, value: str, cell_class):
+    """A string cell that stays a string: never a formula, shown as typed (Excel's quote prefix)."""
+    cell = cell_class(ws, value=value)
+    cell.data_type = "s"
+    if value and value.startswith(FORMULA_START):
+        cell.quotePrefix = True
+    return cell
+
+
+def _xlsx_value(ws, value, cell_class):
+    import decimal
+
+    if isinstance(value, str):
+        return _text_cell(ws, value, cell_class)
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
     if isinstance(value, (list, tuple, dict)):
-        return str(value)
+        return _text_cell(ws, json.dumps(value, ensure_ascii=False, default=str), cell_class)
     if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
         return value.replace(tzinfo=None)
     return value
+
+
+def _write_dictionary(path: str, cols: list[Col]) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["column", _("Header"), "type", _("Description")])
+        for name, label, typ, doc in dictionary(cols):
+            w.writerow([_safe_text(name), _safe_text(label), typ, _safe_text(doc)])
+
+
+__all__ = ["export", "Filters", "ExportError", "FORMS", "FORMATS", "COMPRESSIONS", "wide_query", "long_query",
+           "findings_query", "dictionary", "dictionary_path", "Message"]

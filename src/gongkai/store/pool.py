@@ -2,10 +2,12 @@
 
 Not `concurrent.futures.ProcessPoolExecutor`: when a reader crashes its process (a native PDF
 library can) the executor breaks and every pending file fails with it, and a file that hangs a
-reader cannot be stopped. Here each worker takes one file at a time over its own pipe, so the
-pool knows which file a dead or stuck worker held: that file is recorded as failed (`crash`,
-`timeout`), the worker is replaced, and the batch goes on. Workers are also replaced after
-`recycle` files, so a reader that leaks cannot grow memory with the number of files.
+reader cannot be stopped. Here each worker takes a few files at a time (`chunk`: one message each
+way per chunk, so the owner's cost per file stays small) over its own pipe, so the pool knows
+which files a dead or stuck worker held: they are read again one by one in fresh workers, and
+the file that crashes or hangs alone is recorded as failed (`crash`, `timeout`); the batch goes
+on. Workers are also replaced after `recycle` files, so a reader that leaks cannot grow memory
+with the number of files.
 """
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import multiprocessing as mp
 import os
 import signal
 import time
+from collections import deque
 from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator, Optional
 
-from ..i18n import language, set_language
+from ..i18n import _, language, set_language
 from .prepare import Prepared, failure, prepare_file
 
 # (file to read, mtime_ns, source: the URL a cached body stands for, or None)
@@ -47,8 +50,7 @@ def _worker_main(conn, check: bool, func: Callable = prepare_file, lang: Optiona
                 return  # the owner is gone
             if task is None:
                 return
-            path, mtime_ns, source = task
-            conn.send(func(path, mtime_ns, check, source))
+            conn.send([func(path, mtime_ns, check, source) for path, mtime_ns, source in task])
     except KeyboardInterrupt:
         return
 
@@ -59,12 +61,12 @@ class _Worker:
         self.process = ctx.Process(target=_worker_main, args=(child, check, func, language()), daemon=True)
         self.process.start()
         child.close()
-        self.task: Optional[Task] = None
+        self.task: Optional[list[Task]] = None
         self.started = 0.0
         self.done = 0
         self.ready = False
 
-    def send(self, task: Task) -> None:
+    def send(self, task: list[Task]) -> None:
         self.task = task
         self.started = time.monotonic()
         self.conn.send(task)
@@ -86,7 +88,7 @@ class _Worker:
 
 class Pool:
     def __init__(self, workers: int, check: bool, *, timeout: Optional[float] = None, recycle: int = 500,
-                 func: Callable = prepare_file):
+                 func: Callable = prepare_file, chunk: int = 8):
         """`func(path, mtime_ns, check, source) -> Prepared` runs in the workers (a module-level
         function, so the workers can import it)."""
         self.func = func
@@ -94,6 +96,7 @@ class Pool:
         self.check = check
         self.timeout = timeout
         self.recycle = recycle
+        self.chunk = max(1, chunk)
         self.ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
         if os.name == "posix":
             # workers start from a clean server that has already imported the parsers
@@ -115,19 +118,29 @@ class Pool:
         """Prepared results in completion order; every task yields exactly one result. A task that is
         already a `Prepared` (an input that failed before parsing, e.g. a download) passes through."""
         pending = iter(tasks)
+        alone: deque = deque()  # files of a chunk that crashed or hung: read again one by one
         exhausted = False
         while len(self.workers) < self.size:
             self.workers.append(_Worker(self.ctx, self.check, self.func))
         while True:
             for w in self.workers:
-                while w.task is None and not exhausted:
+                if w.task is not None:
+                    continue
+                if alone:
+                    w.send([alone.popleft()])
+                    continue
+                take: list = []
+                room = max(1, min(self.chunk, self.recycle - w.done))
+                while len(take) < room and not exhausted:
                     task = next(pending, None)
                     if task is None:
                         exhausted = True
                     elif isinstance(task, Prepared):
                         yield task
                     else:
-                        w.send(task)
+                        take.append(task)
+                if take:
+                    w.send(take)
             busy = [w for w in self.workers if w.task is not None]
             if not busy:
                 return
@@ -145,37 +158,42 @@ class Pool:
                         w.ready = True
                         continue
                 if result is not None:
+                    w.done += len(w.task)
                     w.task = None
-                    w.done += 1
                     if w.done >= self.recycle:
                         w.stop()
                         self.workers[i] = _Worker(self.ctx, self.check, self.func)
-                    yield result
+                    yield from result
                     continue
                 dead = not w.process.is_alive()
-                late = self.timeout is not None and time.monotonic() - w.started > self.timeout
+                late = self.timeout is not None and time.monotonic() - w.started > self.timeout * len(w.task)
                 if dead and not w.ready:
                     # died before taking any file: the environment is broken (e.g. a script that
                     # starts an ingest without `if __name__ == "__main__":`), not this file
-                    raise PoolError(f"a parsing process exited while starting (exit status {w.process.exitcode}); "
-                                    "if you call ingest() from a script, guard it with "
-                                    "`if __name__ == \"__main__\":`")
+                    raise PoolError(_("a parsing process exited while starting (exit status {code}); if you call "
+                                      "ingest() from a script, guard it with `if __name__ == \"__main__\":`",
+                                      code=w.process.exitcode))
                 if dead or late:
-                    path, mtime_ns, source = w.task
-                    path = source or path
+                    held = w.task
                     w.stop(kill=True)
                     self.workers[i] = _Worker(self.ctx, self.check, self.func)
+                    if len(held) > 1:
+                        alone.extend(held)  # which of them did it is found by reading each alone
+                        continue
+                    path, mtime_ns, source = held[0]
+                    path = source or path
                     if dead:
                         code = w.process.exitcode
-                        how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-                        yield failure(path, f"the reader crashed ({how}) while reading this file", "crash",
-                                      mtime_ns=mtime_ns, checked=self.check)
+                        how = (_("signal {n}", n=-code) if code is not None and code < 0
+                               else _("exit status {n}", n=code))
+                        yield failure(path, _("the reader crashed ({how}) while reading this file", how=how),
+                                      "crash", mtime_ns=mtime_ns, checked=self.check)
                     else:
-                        yield failure(path, f"reading took longer than {self.timeout:g} s and was stopped",
-                                      "timeout", mtime_ns=mtime_ns, checked=self.check)
+                        yield failure(path, _("reading took longer than {seconds:g} s and was stopped",
+                                              seconds=self.timeout), "timeout", mtime_ns=mtime_ns, checked=self.check)
 
     def _wait_time(self, busy: list[_Worker]) -> Optional[float]:
         if self.timeout is None:
             return None
         now = time.monotonic()
-        return max(0.0, min(w.started + self.timeout - now for w in busy)) + 0.01
+        return max(0.0, min(w.started + self.timeout * len(w.task) - now for w in busy)) + 0.01

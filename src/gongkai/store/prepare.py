@@ -1,8 +1,13 @@
-"""One input -> the rows the store will hold for it. Runs in the parsing processes (local pool or
-Dask workers), so the single writer only inserts. Both engines call `prepare_bytes`, which is why
-their results are identical.
+"""One input -> the rows the store will hold for it, as Arrow record batches.
+
+Runs in the parsing processes (local pool or Dask workers), so the store's owner does no per-row
+work: it receives a few Arrow batches per file (cheap to pickle, no Python object per value) and
+hands them to DuckDB's bulk insert. Both engines call `prepare_bytes`, which is why their stores
+are identical.
 """
 from __future__ import annotations
+
+import datetime
 
 import dataclasses
 import hashlib
@@ -12,12 +17,16 @@ from typing import Any, Optional
 
 from ..ingest import ReadError
 from ..record import Record
-from . import narrative
+from . import narrative, schema
 from .agencies import normalise
-
 
 # CellSource fields with a column of their own; any other goes to the JSON column `extra`
 STORED_PROVENANCE = frozenset({"raw", "at", "line", "page", "dom_path", "bbox", "confidence", "char", "label"})
+# extraction findings that mean a cell's value was inferred rather than printed as one number
+INFERRED_RULES = frozenset({"split-inferred"})
+UNREADABLE_CHAR = "\ufffd"
+# columns the owner fills when it stores the rows
+OWNER_COLUMNS = {"reports": ("keep_both", "ingested_at")}
 
 
 def parser_version() -> str:
@@ -41,12 +50,11 @@ class Prepared:
     ok: bool = False
     reason: Optional[str] = None
     kind: Optional[str] = None  # read | internal | crash | timeout | fetch
-    report: dict[str, Any] = field(default_factory=dict)
-    cells: list[tuple] = field(default_factory=list)
-    findings: list[tuple] = field(default_factory=list)
-    sections: list[tuple] = field(default_factory=list)
-    signature: Optional[list[int]] = None
-    bands: list[int] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)  # the reports row (small: the owner reads it)
+    # table -> its rows as one Arrow record batch, serialized (an IPC message): the owner joins the
+    # messages of a whole commit into one stream and never builds a Python object per row
+    batches: dict[str, bytes] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # CPU the worker spent on this input (benchmarks)
 
 
 def failure(path: str, reason: str, kind: str, *, size=None, mtime_ns=None, sha256=None, checked=True) -> Prepared:
@@ -57,18 +65,27 @@ def failure(path: str, reason: str, kind: str, *, size=None, mtime_ns=None, sha2
 def prepare_file(path: str, mtime_ns: Optional[int], check: bool, source: Optional[str] = None) -> Prepared:
     """Read and prepare the file at `path`; `source` (a URL whose body was cached at `path`) is what
     the store records as the input."""
+    import time
+
+    from ..i18n import _
+
+    started = time.process_time()
     name = source or path
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
-        return failure(name, f"cannot be opened ({e.strerror or e})", "read", mtime_ns=mtime_ns, checked=check)
-    return prepare_bytes(data, name, check, mtime_ns=mtime_ns)
+        return failure(name, _("cannot be opened ({reason})", reason=e.strerror or str(e)), "read",
+                       mtime_ns=mtime_ns, checked=check)
+    out = prepare_bytes(data, name, check, mtime_ns=mtime_ns)
+    out.cpu_seconds = time.process_time() - started
+    return out
 
 
 def prepare_bytes(data: bytes, path: str, check: bool, *, mtime_ns: Optional[int] = None) -> Prepared:
     """Parse (and check) the bytes of one input (`path`: its file path or URL); never raises."""
     from ..api import parse_bytes
+    from ..i18n import _
 
     sha = hashlib.sha256(data).hexdigest()
     common = dict(size=len(data), mtime_ns=mtime_ns, sha256=sha, checked=check)
@@ -77,11 +94,54 @@ def prepare_bytes(data: bytes, path: str, check: bool, *, mtime_ns: Optional[int
     except ReadError as e:
         return failure(path, str(e), "read", **common)
     except Exception as e:  # a reader's bug must cost only this file
-        return failure(path, f"internal error while reading ({type(e).__name__}: {e})", "internal", **common)
+        return failure(path, _("internal error while reading ({error})", error=type(e).__name__ + ": " + str(e)),
+                       "internal", **common)
     try:
         return rows_of(record, path, check, mtime_ns=mtime_ns, size=len(data))
     except Exception as e:
-        return failure(path, f"internal error while storing ({type(e).__name__}: {e})", "internal", **common)
+        return failure(path, _("internal error while storing ({error})", error=type(e).__name__ + ": " + str(e)),
+                       "internal", **common)
+
+
+def cell_statuses(record: Record) -> dict[str, tuple[str, Optional[str], Optional[int]]]:
+    """Every cell's status (read, inferred, unreadable, blank) and the finding that explains it.
+
+    A value is `inferred` when an extraction finding on its cell, row or table says it was decided
+    (a glued run split by the identities); a null is `unreadable` when an extraction finding on the
+    cell says why, or one on its row or table left it unread, and `blank` when the report prints
+    nothing or a dash there. (`corrected` comes from reviewers' corrections: see the cell_status view.)
+    """
+    from ..vocabulary import NULL_MARKERS
+
+    cover: dict[str, list[tuple[int, Any]]] = {}
+    for seq, f in enumerate(record.findings):
+        if f.origin == "extraction" and f.where:
+            cover.setdefault(f.where, []).append((seq, f))
+    out = {}
+    for path, value in record.cells():
+        table, row, _field = path.split(".")
+        own = cover.get(path, [])
+        around = own + cover.get(f"{table}.{row}", []) + cover.get(table, [])
+        if value is not None:
+            hit = next(((s, f) for s, f in around if f.rule in INFERRED_RULES), None)
+            out[path] = ("inferred", hit[1].rule, hit[0]) if hit else ("read", None, None)
+            continue
+        src = record.provenance.get(path)
+        raw = (src.raw or "").strip() if src is not None else None
+        hit = next(((s, f) for s, f in own), None)
+        if hit is None and not (raw is not None and (not raw or raw in NULL_MARKERS)):
+            hit = next(((s, f) for s, f in around if f.severity in ("warning", "error")), None)
+        if hit is not None:
+            out[path] = ("unreadable", hit[1].rule, hit[0])
+        elif raw is None or not raw or raw in NULL_MARKERS or set(raw) <= set("-—―－─"):
+            out[path] = ("blank", None, None)
+        else:  # text that is no number and no finding about it: never call it blank
+            out[path] = ("unreadable", None, None)
+    return out
+
+
+def _data(message) -> Optional[str]:
+    return json.dumps(message.to_data(), ensure_ascii=False, default=str) if message is not None else None
 
 
 def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] = None,
@@ -91,6 +151,7 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
     hints = " ".join(text for _, text in sections[:2])
     agency = normalise(record.agency, hints)
     region = agency.region if agency else None
+    statuses = cell_statuses(record)
 
     cells = []
     n_null = 0
@@ -104,17 +165,24 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
         else:
             extra = {f.name: getattr(src, f.name) for f in dataclasses.fields(src)
                      if f.name not in STORED_PROVENANCE and getattr(src, f.name) is not None}
-            where = (src.raw, src.at, src.line, src.page, src.dom_path,
+            raw = src.raw
+            if raw is not None and UNREADABLE_CHAR in raw:
+                raw = None  # what could not be read is not text: the status and its finding say so
+            where = (raw, src.at, src.line, src.page, src.dom_path,
                      list(src.bbox) if src.bbox is not None else None, src.confidence,
                      getattr(src, "char", None), getattr(src, "label", None),
                      json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None)
-        cells.append((rid, ord_, cell_path, table, row, fld, None if value is None else float(value)) + where)
+        status, rule, seq = statuses[cell_path]
+        cells.append((rid, ord_, cell_path, table, row, fld, None if value is None else float(value)) + where
+                     + (status, rule, seq))
     findings = [
-        (rid, i, f.rule, f.severity, f.origin, f.message, f.where, f.evidence, "report", None)
+        (rid, i, f.rule, f.severity, f.origin, f.message, f.where, f.evidence, "report", None,
+         _data(f.text("message")), _data(f.text("evidence")))
         for i, f in enumerate(record.findings)
     ]
     text = narrative.narrative_text(sections)
     sig = narrative.signature(text)
+    severities = [f.severity for f in record.findings]
     report = {
         "report_id": rid,
         "source_path": record.source.path,
@@ -138,19 +206,74 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
         "n_cells": len(cells),
         "n_null_cells": n_null,
         "n_findings": len(findings),
-        "n_errors": sum(1 for f in record.findings if f.severity == "error"),
-        "n_warnings": sum(1 for f in record.findings if f.severity == "warning"),
+        "n_errors": severities.count("error"),
+        "n_warnings": severities.count("warning"),
+        "n_infos": severities.count("info"),
         "narrative_chars": len(text),
         "title": record.title,
         "preamble": record.preamble,
-        "published": record.published,
+        "published": datetime.date.fromisoformat(record.published) if record.published else None,
         "cells_digest": hashlib.sha1("\n".join(
             f"{c[2]}={'' if c[6] is None else repr(c[6])}" for c in sorted(cells, key=lambda c: c[2])
         ).encode("utf-8")).hexdigest(),
     }
+    rows = {
+        "reports": [tuple(report[c] for c in arrow_columns("reports"))],
+        "cells": cells,
+        "findings": findings,
+        "sections": [(rid, i, s.number, s.title, s.text) for i, s in enumerate(record.sections)],
+        "narratives": [(rid, sig)] if sig is not None else [],
+        "narrative_bands": [(rid, i, b) for i, b in enumerate(narrative.bands(sig))] if sig is not None else [],
+    }
     return Prepared(
         path=path, size=size, mtime_ns=mtime_ns, sha256=rid, parser_version=report["parser_version"],
-        checked=check, ok=True, report=report, cells=cells, findings=findings,
-        sections=[(rid, i, s.number, s.title, s.text) for i, s in enumerate(record.sections)],
-        signature=sig, bands=narrative.bands(sig) if sig is not None else [],
+        checked=check, ok=True, report=report,
+        batches={t: to_batch(t, r).serialize().to_pybytes() for t, r in rows.items() if r},
     )
+
+
+# --- Arrow ----------------------------------------------------------------------------------------
+def _arrow_type(duck: str):
+    import pyarrow as pa
+
+    if duck.endswith("[]"):
+        return pa.list_(_arrow_type(duck[:-2]))
+    return {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(),
+            "BOOLEAN": pa.bool_(), "TINYINT": pa.int8(), "UINTEGER": pa.uint32(),
+            "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32()}[duck]
+
+
+def arrow_columns(table: str) -> tuple[str, ...]:
+    """The columns the workers fill (all but the ones the owner sets when it stores the rows)."""
+    owner = OWNER_COLUMNS.get(table, ())
+    return tuple(c for c in schema.BY_NAME[table].names if c not in owner)
+
+
+_SCHEMAS: dict[str, Any] = {}
+
+
+def arrow_schema(table: str):
+    if table not in _SCHEMAS:
+        import pyarrow as pa
+
+        cols = {c.name: c for c in schema.BY_NAME[table].columns}
+        _SCHEMAS[table] = pa.schema([(name, _arrow_type(cols[name].type)) for name in arrow_columns(table)])
+    return _SCHEMAS[table]
+
+
+def table_of(table: str, messages: list[bytes]):
+    """Serialized record batches of one table (from many inputs) -> one Arrow table."""
+    import pyarrow as pa
+
+    sch = arrow_schema(table)
+    # each message is read where it lies (zero-copy): no joined copy of the batch's megabytes
+    return pa.Table.from_batches([pa.ipc.read_record_batch(pa.py_buffer(m), sch) for m in messages], sch)
+
+
+def to_batch(table: str, rows: list[tuple]):
+    """Rows (tuples in `arrow_columns(table)` order) -> one Arrow record batch of the table's schema."""
+    import pyarrow as pa
+
+    sch = arrow_schema(table)
+    columns = list(zip(*rows))
+    return pa.RecordBatch.from_arrays([pa.array(col, type=f.type) for col, f in zip(columns, sch)], schema=sch)

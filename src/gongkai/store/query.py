@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from . import words
-from .writer import Store, StoreError
+from ..i18n import N_, _
+from .writer import DEFAULT_WAIT, Store, StoreError
 
 
 @dataclass
@@ -14,18 +14,19 @@ class Result:
     rows: list[tuple]
 
 
-def run_query(db: str, sql: str, params: Optional[list] = None, *, limit: Optional[int] = None) -> Result:
+def run_query(db: str, sql: str, params: Optional[list] = None, *, limit: Optional[int] = None,
+              wait: float = DEFAULT_WAIT) -> Result:
     """Run one SQL statement on a read-only connection with no access to other files: a query can
-    read the store and nothing else, and change nothing."""
+    read the store and nothing else, and change nothing. While an ingest commits, it waits."""
     import duckdb
 
-    with Store(db, read_only=True) as store:
+    with Store(db, read_only=True, wait=wait) as store:
         con = store.con
         con.execute("SET enable_external_access = false")
         try:
             cursor = con.execute(sql, params or [])
         except duckdb.Error as e:
-            raise StoreError(str(e).strip()) from None
+            raise StoreError(str(e).strip().splitlines()[0]) from None
         if cursor.description is None:
             return Result([], [])
         columns = [d[0] for d in cursor.description]
@@ -34,13 +35,28 @@ def run_query(db: str, sql: str, params: Optional[list] = None, *, limit: Option
 
 
 LEVELS = ("province", "city", "county")
+STATS_HEADERS: dict[str, str] = {
+    "year": N_("year"),
+    "region": N_("region"),
+    "reports": N_("reports"),
+    "agencies": N_("bodies"),
+    "with_errors": N_("reports with errors"),
+    "errors": N_("errors"),
+    "warnings": N_("warnings"),
+    "cross_findings": N_("cross-report findings"),
+    "new_requests": N_("new requests"),
+    "reconsiderations": N_("administrative reconsiderations"),
+    "lawsuits": N_("lawsuits"),
+}
+UNKNOWN_REGION = N_("(region not recognised)")
 
 
 def stats(db: str, *, by: str = "province", years: Optional[list[int]] = None) -> Result:
     """Reports, bodies, findings and headline numbers per year and region."""
     if by not in LEVELS:
-        raise StoreError(f"--by must be one of {', '.join(LEVELS)}")
-    h = words.STATS_HEADERS
+        raise StoreError(_("--by must be one of {levels}", levels=", ".join(LEVELS)))
+    h = {k: _(v).replace('"', "'") for k, v in STATS_HEADERS.items()}
+    unknown = _(UNKNOWN_REGION).replace("'", "''")
     region = {"province": "r.province",
               "city": "concat_ws('', r.province, CASE WHEN r.city <> r.province THEN r.city END)",
               "county": "concat_ws('', r.province, CASE WHEN r.city <> r.province THEN r.city END, r.county)"}[by]
@@ -63,7 +79,7 @@ def stats(db: str, *, by: str = "province", years: Optional[list[int]] = None) -
                                       'appeals.litigation_after_reconsideration.total')
             GROUP BY report_id)
         SELECT r.year AS "{h['year']}",
-               coalesce(nullif({region}, ''), '{words.UNKNOWN_REGION}') AS "{h['region']}",
+               coalesce(nullif({region}, ''), '{unknown}') AS "{h['region']}",
                count(*) AS "{h['reports']}",
                count(DISTINCT r.agency_key) AS "{h['agencies']}",
                count(*) FILTER (WHERE coalesce(f.errors, 0) > 0) AS "{h['with_errors']}",
@@ -84,8 +100,10 @@ def stats(db: str, *, by: str = "province", years: Optional[list[int]] = None) -
 def summary(db: str) -> dict[str, Any]:
     """Totals for the footer of `gongkai stats`."""
     with Store(db, read_only=True) as store:
-        (reports, agencies, files, failures, cross) = store.con.execute("""
+        (reports, agencies, files, failures, cross, history) = store.con.execute("""
             SELECT (SELECT count(*) FROM reports), (SELECT count(DISTINCT agency_key) FROM reports),
                    (SELECT count(*) FROM files), (SELECT count(*) FROM failures),
-                   (SELECT count(*) FROM findings WHERE scope = 'cross')""").fetchone()
-    return {"reports": reports, "agencies": agencies, "files": files, "failures": failures, "cross": cross}
+                   (SELECT count(*) FROM findings WHERE scope = 'cross'),
+                   (SELECT count(*) FROM reports_history)""").fetchone()
+    return {"reports": reports, "agencies": agencies, "files": files, "failures": failures, "cross": cross,
+            "history": history}

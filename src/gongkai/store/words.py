@@ -1,5 +1,6 @@
-"""The store's Chinese words, as data: agency-name forms, export and stats headers, the messages of
-the cross-report checks. The template's own labels stay in `gongkai.vocabulary`.
+"""The store's Chinese words, as data: agency-name forms and the parts of the cells' Chinese
+headers. (Messages, export and stats headers are English msgids translated through gongkai.i18n;
+the template's own labels stay in `gongkai.vocabulary`.)
 """
 from __future__ import annotations
 
@@ -56,70 +57,3 @@ TABLE_LABELS: dict[str, str] = {"active": "主动公开", "requests": "依申请
 HEADER_SEPARATOR = "｜"
 # Long explanations inside the template's row labels, dropped from column headers.
 LABEL_TRIM_RE = re.compile(r"（区分处理的[^）]*）|、行政机关不再处理其政府信息公开申请|\s+")
-REPORT_HEADERS: dict[str, str] = {
-    "report_id": "报告编号（SHA-256）",
-    "agency": "机关名称",
-    "agency_key": "机关标识",
-    "province": "省",
-    "city": "市",
-    "county": "县（区）",
-    "region_code": "区划代码",
-    "year": "年度",
-    "template": "模板",
-    "source_path": "文件",
-    "media_type": "文件类型",
-    "n_errors": "错误数",
-    "n_warnings": "警告数",
-    "parser_version": "解析器版本",
-}
-CELL_HEADERS: dict[str, str] = {
-    "path": "单元格",
-    "table_label": "表",
-    "row_label": "行",
-    "field_label": "列",
-    "header": "标题",
-    "value": "数值",
-    "raw": "原文",
-    "location": "位置",
-}
-FINDING_HEADERS: dict[str, str] = {
-    "rule": "规则",
-    "severity": "级别",
-    "origin": "来源",
-    "message": "说明",
-    "where_path": "位置",
-    "evidence": "依据",
-    "scope": "范围",
-    "other_report_id": "相关报告",
-}
-SHEET_NAMES: dict[str, str] = {"wide": "报告", "long": "单元格", "findings": "问题"}
-
-# --- stats -----------------------------------------------------------------------------------------
-STATS_HEADERS: dict[str, str] = {
-    "year": "年度",
-    "region": "地区",
-    "reports": "报告",
-    "agencies": "机关",
-    "with_errors": "有错误的报告",
-    "errors": "错误",
-    "warnings": "警告",
-    "cross_findings": "跨报告问题",
-    "new_requests": "新收申请",
-    "reconsiderations": "行政复议",
-    "lawsuits": "行政诉讼",
-}
-UNKNOWN_REGION = "（未识别）"
-
-# --- cross-report findings -----------------------------------------------------------------------
-MSG_CARRYOVER = ("上年结转（{column}）为 {cur}，与{prev_year}年报告的结转下年度继续办理 {prev} 不一致"
-                 "（{agency}）")
-MSG_IN_FORCE = ("{row}现行有效件数为 {cur}，按{prev_year}年现行有效 {prev_in_force} + 本年制发 {issued} − "
-                "本年废止 {repealed} 应为 {expected}")
-MSG_SIMILAR_OTHER_BODY = "正文与{other_agency}{other_year}年报告雷同（相似度 {similarity:.0%}）{more}"
-MSG_SIMILAR_OTHER_YEAR = "正文与本机关{other_year}年报告雷同（相似度 {similarity:.0%}）{more}"
-MSG_SIMILAR_MORE = "，另有 {count} 份报告与之雷同"
-MSG_DUPLICATE = "本机关{year}年另有 {count} 份报告（{ids}）{same}"
-MSG_DUPLICATE_SAME = "，表格数据完全相同"
-MSG_DUPLICATE_DIFFERENT = "，表格数据不同"
-EVIDENCE_SIMILAR = "对照报告：{path}"
-EVIDENCE_CELL = "{year}年报告 {location}：“{raw}”"

@@ -1,10 +1,16 @@
-"""The store: one DuckDB file, one writer.
+"""The store: one DuckDB file, one writer at a time, readers in between.
+
+DuckDB lets one process open a file for writing, or any number of processes open it read-only,
+never both at once (its lock is per process, on the file). So that `gongkai serve` and
+`gongkai query` can read a store while `gongkai ingest` fills it, the writer holds the file only
+while it commits a batch: it announces itself in `<store>.writer` (its PID), waits until the
+readers have let go (they watch that file and close their connections), commits, checkpoints and
+closes. Readers wait while the writer holds the file, then open again and see the new reports.
+Another ingest is kept out for the whole run by an exclusive `flock` on the store file itself.
 
 Every batch of prepared inputs is written in one transaction, so a report is either entirely in
 the store (report, cells, findings, sections, file row) or not at all; a killed ingest keeps
-every committed batch and the next run skips what is there. Batches are small (the writer
-commits at least every quarter second) because a DuckDB commit costs a few milliseconds however
-little it holds, and one commit per report would make the writer the bottleneck.
+every committed batch and the next run skips what is there.
 """
 from __future__ import annotations
 
@@ -12,47 +18,31 @@ import dataclasses
 import datetime as _dt
 import json
 import os
+import re
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterator, Optional
 
+from ..i18n import Message, _
 from ..record import CellSource, Finding, Record, Section, Source
 from . import schema
 from .labels import labels
-from .prepare import Prepared
+from .prepare import Prepared, arrow_columns, table_of
 
 DEFAULT_PATH = "gongkai.duckdb"
-
-REPORT_COLUMNS = ("report_id", "source_path", "media_type", "size", "agency", "agency_name", "agency_body",
-                  "agency_key", "province", "city", "county", "region_code", "region_level", "region_note", "year",
-                  "template", "parser_version", "parser", "checked", "n_cells", "n_null_cells", "n_findings",
-                  "n_errors", "n_warnings", "narrative_chars", "cells_digest", "title", "preamble", "published")
-CELL_COLUMNS = ("report_id", "ord", "path", "table_key", "row_key", "field_key", "value", "raw", "location", "line",
-                "page", "dom_path", "bbox", "confidence", "char", "label", "extra")
-FINDING_COLUMNS = ("report_id", "seq", "rule", "severity", "origin", "message", "where_path", "evidence", "scope",
-                   "other_report_id")
-SECTION_COLUMNS = ("report_id", "seq", "number", "title", "text")
-
-_CASTS = {
-    "reports": {"size": "BIGINT", "year": "INTEGER", "checked": "BOOLEAN", "n_cells": "INTEGER",
-                "n_null_cells": "INTEGER", "n_findings": "INTEGER", "n_errors": "INTEGER", "n_warnings": "INTEGER",
-                "narrative_chars": "INTEGER", "ingested_at": "TIMESTAMP", "published": "DATE"},
-    "cells": {"ord": "INTEGER", "value": "DOUBLE", "line": "INTEGER", "page": "INTEGER", "bbox": "DOUBLE[]",
-              "confidence": "DOUBLE", "char": "INTEGER"},
-    "findings": {"seq": "INTEGER"},
-    "sections": {"seq": "INTEGER", "number": "INTEGER"},
-    "narratives": {"signature": "UINTEGER[]"},
-    "narrative_bands": {"band": "TINYINT", "bucket": "BIGINT"},
-    "files": {"size": "BIGINT", "mtime_ns": "BIGINT", "seen_at": "TIMESTAMP"},
-    "failures": {"failed_at": "TIMESTAMP"},
-}
-
-
-_LIST_COLUMNS = frozenset({"bbox", "signature"})
+# how long a reader or writer waits for the other side before giving up
+DEFAULT_WAIT = 60.0
+_POLL = 0.02
 
 
 class StoreError(Exception):
     """The store cannot be opened or used; the message says why."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the store for longer than we were willing to wait."""
 
 
 @dataclass
@@ -60,54 +50,277 @@ class Memo:
     """What the store already holds, loaded once per ingest so skipping costs no queries."""
 
     files: dict[str, tuple] = field(default_factory=dict)  # path -> (size, mtime_ns, sha256, status)
-    reports: dict[str, tuple] = field(default_factory=dict)  # sha256 -> (parser_version, checked)
+    reports: dict[str, tuple] = field(default_factory=dict)  # sha256 -> (parser_version, checked), current
+    history: dict[str, tuple] = field(default_factory=dict)  # sha256 -> (parser_version, checked), superseded
     failures: dict[str, tuple] = field(default_factory=dict)  # path -> (sha256, parser_version, kind)
+    sources: dict[str, str] = field(default_factory=dict)  # sha256 -> the path it was first read from
+    bodies: dict[tuple, list] = field(default_factory=dict)  # (agency_key, year) -> current report ids
+    keep_both: set = field(default_factory=set)  # reports stored with --keep-both
     force: bool = False  # rewrite every report once, whatever its version
     written: set = field(default_factory=set)  # reports written in this run
 
 
-def connect(path: str | os.PathLike, *, read_only: bool = False):
+@dataclass
+class Written:
+    """What one `Store.write` did."""
+
+    new: int = 0
+    rewritten: int = 0
+    duplicates: list = field(default_factory=list)  # (path, the path of the stored report it equals)
+    superseded: list = field(default_factory=list)  # (old report id, its source path, new report id, new path)
+
+
+# --- connections ----------------------------------------------------------------------------------
+def writer_file(path: str | os.PathLike) -> str:
+    return f"{path}.writer"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def writer_waiting(path: str | os.PathLike) -> Optional[int]:
+    """The PID of a live writer that wants or holds the store, else None."""
+    try:
+        text = Path(writer_file(path)).read_text().strip()
+        pid = int(text.split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    if pid == os.getpid() or not _pid_alive(pid):
+        return None
+    return pid
+
+
+def reader_file(path: str | os.PathLike) -> str:
+    return f"{path}.readers"
+
+
+def announce_reader(path: str | os.PathLike) -> None:
+    """Tell a writer holding the store that a reader waits (it lets go after its next commit)."""
+    try:
+        Path(reader_file(path)).write_text(f"{os.getpid()}\n")
+    except OSError:
+        pass  # a read-only folder: the reader waits for the ingest's end instead
+
+
+def reader_waiting(path: str | os.PathLike) -> Optional[int]:
+    """The PID of a live reader waiting for the store, else None."""
+    try:
+        pid = int(Path(reader_file(path)).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if pid != os.getpid() and _pid_alive(pid) else None
+
+
+def _reader_done(path: str | os.PathLike) -> None:
+    try:
+        if Path(reader_file(path)).read_text().split()[0] == str(os.getpid()):
+            os.unlink(reader_file(path))
+    except (OSError, IndexError):
+        pass
+
+
+_LOCK_HOLDER_RE = re.compile(r"held in (.*?) \(PID (\d+)\)")
+
+
+def _busy_message(path: str, error: str, waited: float) -> str:
+    m = _LOCK_HOLDER_RE.search(error)
+    if m:
+        return _("{path}: the store is in use by process {pid} ({program}) and was not released within "
+                 "{seconds:g} s", path=path, pid=m.group(2), program=os.path.basename(m.group(1)), seconds=waited)
+    return _("{path}: the store is in use by another process and was not released within {seconds:g} s",
+             path=path, seconds=waited)
+
+
+def connect(path: str | os.PathLike, *, read_only: bool = False, wait: float = DEFAULT_WAIT):
+    """A DuckDB connection to the store, waiting up to `wait` seconds while another process holds it
+    (a reader also waits while a writer has announced itself)."""
     import duckdb
 
     path = str(path)
     if read_only and not os.path.exists(path):
-        raise StoreError(f"{path}: no such store (run `gongkai ingest` first)")
-    try:
-        con = duckdb.connect(path, read_only=read_only)
-    except duckdb.IOException as e:
-        msg = str(e)
-        if "lock" in msg.lower():
-            raise StoreError(f"{path}: the store is in use by another process (an ingest still running?)") from None
-        raise StoreError(f"{path}: cannot be opened ({msg.splitlines()[0]})") from None
-    except duckdb.Error as e:
-        raise StoreError(f"{path}: not a gongkai store ({str(e).splitlines()[0]})") from None
+        raise StoreError(_("{path}: no such store (run `gongkai ingest` first)", path=path))
+    if not read_only:
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise StoreError(_("{path}: the folder {folder} does not exist", path=path, folder=parent))
+    started = time.monotonic()
+    deadline = started + wait
+    waited = False
+    while True:
+        if read_only and writer_waiting(path) is not None and time.monotonic() < deadline:
+            announce_reader(path)
+            waited = True
+            time.sleep(_POLL)
+            continue
+        try:
+            con = duckdb.connect(path, read_only=read_only)
+            break
+        except duckdb.IOException as e:
+            msg = str(e)
+            if "lock" not in msg.lower():
+                raise StoreError(_("{path}: cannot be opened ({reason})", path=path,
+                                   reason=msg.splitlines()[0])) from None
+            if time.monotonic() >= deadline:
+                if waited:
+                    _reader_done(path)
+                raise StoreBusy(_busy_message(path, msg, wait)) from None
+            if read_only:
+                announce_reader(path)
+                waited = True
+            time.sleep(_POLL * 2)
+        except duckdb.Error as e:
+            raise StoreError(_("{path}: not a gongkai store ({reason})", path=path,
+                               reason=str(e).splitlines()[0])) from None
+    if waited:
+        _reader_done(path)
     # The owner's memory is bounded, not constant: DuckDB keeps the store's blocks it has touched in
     # its buffer pool (growing with the store, up to memory_limit), and committed rows wait in memory
     # until a checkpoint, done every 4 MB of WAL rather than 16 MB so the peaks stay low.
     con.execute("SET memory_limit = '512MB'")
-    con.execute("SET checkpoint_threshold = '4MB'")
+    if not read_only:
+        con.execute("SET checkpoint_threshold = '16MB'")
+        # the parsing workers have the cores; one DuckDB thread inserts a batch with less overhead
+        con.execute("SET threads = 1")
     con.execute("SET enable_progress_bar = false")  # DuckDB would draw on stdout, which is the user's
     con.execute("SET preserve_insertion_order = false")
     return con
 
 
-class Store:
-    """A gongkai store. `Store(path)` opens (and creates) it for writing; `read_only=True` for queries."""
+def store_error(path: str, e: BaseException) -> StoreError:
+    """A DuckDB failure while using the store, as one line (a full disk, a damaged file)."""
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    if "No space left" in first or "disk is full" in first.lower() or "File too large" in first:
+        return StoreError(_("{path}: the disk is full; everything committed before is kept, free some space and "
+                            "run the same command again to resume ({reason})", path=path, reason=first))
+    return StoreError(_("{path}: the store could not be written ({reason})", path=path, reason=first))
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_PATH, *, read_only: bool = False):
+
+class Store:
+    """A gongkai store. `Store(path)` opens (and creates) it for writing; `read_only=True` for queries.
+
+    A writer may `release()` the file between batches and get it back (`acquire()`, or implicitly in
+    `write`); `with store.holding():` holds it for a block."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_PATH, *, read_only: bool = False,
+                 wait: float = DEFAULT_WAIT):
         self.path = str(path)
         self.read_only = read_only
-        self.con = connect(self.path, read_only=read_only)
+        self.wait = wait
+        self.con = None
+        self._exclusive = None  # the flock'd file object of an exclusive writer (ingest, remove)
+        self.acquire()
         if not read_only:
             self._init_schema()
         else:
             self._check_version()
 
     # -- lifecycle --------------------------------------------------------------------------------
-    def close(self) -> None:
+    def acquire(self) -> None:
         if self.con is not None:
-            self.con.close()
+            return
+        if not self.read_only:
+            parent = os.path.dirname(os.path.abspath(self.path))
+            if not os.path.isdir(parent):
+                raise StoreError(_("{path}: the folder {folder} does not exist", path=self.path, folder=parent))
+            try:
+                Path(writer_file(self.path)).write_text(f"{os.getpid()}\n")
+            except OSError as e:
+                raise StoreError(_("{path}: cannot be opened ({reason})", path=self.path,
+                                   reason=e.strerror or str(e))) from None
+        try:
+            self.con = connect(self.path, read_only=self.read_only, wait=self.wait)
+        except BaseException:
+            self._drop_writer_file()
+            raise
+
+    def release(self) -> None:
+        """Close the file so readers can open it (a writer checkpoints first)."""
+        if self.con is None:
+            return
+        try:
+            self.con.close()  # a writer's checkpoint happens here: it can meet a full disk
+        except Exception as e:
+            if _is_duckdb_error(e) and not self.read_only:
+                raise store_error(self.path, e) from None
+            raise
+        finally:
             self.con = None
+            self._drop_writer_file()
+
+    def _drop_writer_file(self) -> None:
+        if self.read_only:
+            return
+        try:
+            if writer_waiting(self.path) is None:  # ours (or stale), not another writer's
+                os.unlink(writer_file(self.path))
+        except OSError:
+            pass
+
+    def yield_to_readers(self) -> None:
+        """A writer between two batches: let go of the store if a reader waits for it."""
+        if self.con is not None and not self.read_only and reader_waiting(self.path) is not None:
+            self.release()
+
+    @contextmanager
+    def holding(self) -> Iterator["Store"]:
+        held = self.con is not None
+        self.acquire()
+        try:
+            yield self
+        finally:
+            if not held:
+                self.release()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """Hold the store for one transaction: committed whole, or rolled back with a DuckDB failure
+        (a full disk) turned into one StoreError line."""
+        with self.holding():
+            con = self.con
+            try:
+                con.execute("BEGIN")
+                yield con
+                con.execute("COMMIT")
+            except BaseException as e:
+                try:
+                    con.execute("ROLLBACK")
+                except Exception:
+                    pass
+                if isinstance(e, Exception) and _is_duckdb_error(e):
+                    try:  # the connection may be invalidated (a failed checkpoint): let it go
+                        self.release()
+                    except Exception:
+                        self.con = None
+                    raise store_error(self.path, e) from None
+                raise
+
+    def exclusive(self) -> "Store":
+        """Keep other writers (another ingest, remove) out until close: they fail at once, naming us."""
+        import fcntl
+
+        if self._exclusive is None:
+            f = open(self.path, "rb")
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                f.close()
+                raise StoreBusy(_("{path}: another ingest or removal is writing this store; wait for it to end",
+                                  path=self.path)) from None
+            self._exclusive = f
+        return self
+
+    def close(self) -> None:
+        self.release()
+        if self._exclusive is not None:
+            self._exclusive.close()
+            self._exclusive = None
 
     def __enter__(self) -> "Store":
         return self
@@ -119,10 +332,11 @@ class Store:
         try:
             row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except Exception:
-            raise StoreError(f"{self.path}: not a gongkai store (no meta table)") from None
+            raise StoreError(_("{path}: not a gongkai store (no meta table)", path=self.path)) from None
         if row is None or row[0] != schema.SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: store schema {row[0] if row else '?'} is not the supported "
-                             f"{schema.SCHEMA_VERSION}; re-ingest into a new store")
+            raise StoreError(_("{path}: store schema {found} is not the supported {supported}; re-ingest into a "
+                               "new store", path=self.path, found=row[0] if row else "?",
+                               supported=schema.SCHEMA_VERSION))
 
     def _init_schema(self) -> None:
         con = self.con
@@ -131,175 +345,381 @@ class Store:
             self._check_version()
         con.execute("BEGIN")
         con.execute(schema.DDL)
-        for column, kind in schema.ADDED_REPORT_COLUMNS:
-            con.execute(f"ALTER TABLE reports ADD COLUMN IF NOT EXISTS {column} {kind}")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [schema.SCHEMA_VERSION])
         con.execute("DELETE FROM labels")
+        import pyarrow as pa
+
         rows = [(lb.path, lb.table_key, lb.row_key, lb.field_key, lb.table_label, lb.row_label, lb.field_label,
-                 lb.header, lb.order) for lb in labels()]
-        self._insert("labels", ("path", "table_key", "row_key", "field_key", "table_label", "row_label",
-                                "field_label", "header", "ord"), rows)
+                 lb.header, lb.order, lb.money, lb.templates, lb.common_path) for lb in labels()]
+        names = schema.LABELS.names
+        self._insert_arrow("labels", pa.table({n: list(col) for n, col in zip(names, zip(*rows))}))
         con.execute(schema.VIEWS)
         con.execute("COMMIT")
 
     # -- memo -----------------------------------------------------------------------------------
     def memo(self) -> Memo:
         m = Memo()
-        for path, size, mtime, sha, status in self.con.execute(
-                "SELECT path, size, mtime_ns, sha256, status FROM files").fetchall():
-            m.files[path] = (size, mtime, sha, status)
-        for sha, version, checked in self.con.execute(
-                "SELECT report_id, parser_version, checked FROM reports").fetchall():
-            m.reports[sha] = (version, checked)
-        for path, sha, version, kind in self.con.execute(
-                "SELECT path, sha256, parser_version, kind FROM failures").fetchall():
-            m.failures[path] = (sha, version, kind)
+        with self.holding():
+            for path, size, mtime, sha, status in self.con.execute(
+                    "SELECT path, size, mtime_ns, sha256, status FROM files").fetchall():
+                m.files[path] = (size, mtime, sha, status)
+            for sha, version, checked, key, year, keep, source in self.con.execute(
+                    "SELECT report_id, parser_version, checked, agency_key, year, keep_both, source_path "
+                    "FROM reports").fetchall():
+                m.reports[sha] = (version, checked)
+                m.sources[sha] = source
+                if keep:
+                    m.keep_both.add(sha)
+                if _links(key, year):
+                    m.bodies.setdefault((key, year), []).append(sha)
+            for sha, version, checked, source in self.con.execute(
+                    "SELECT report_id, parser_version, checked, source_path FROM reports_history").fetchall():
+                m.history[sha] = (version, checked)
+                m.sources.setdefault(sha, source)
+            for path, sha, version, kind in self.con.execute(
+                    "SELECT path, sha256, parser_version, kind FROM failures").fetchall():
+                m.failures[path] = (sha, version, kind)
         return m
 
     # -- writing --------------------------------------------------------------------------------
-    def write(self, batch: list[Prepared], memo: Optional[Memo] = None) -> tuple[int, int, int]:
-        """Write prepared inputs in one transaction: (new reports, rewritten reports, inputs whose
-        report was already stored). A report already stored with the same parser version (and
-        checks at least as complete) is not rewritten, unless `memo.force` and not yet in this run."""
+    def write(self, batch: list[Prepared], memo: Optional[Memo] = None, *, keep_both: bool = False) -> Written:
+        """Write prepared inputs in one transaction. A report already stored with the same parser
+        version (and checks at least as complete) is not rewritten, unless `memo.force` and not yet
+        in this run. A new report of a body and year that has a current report supersedes it (the
+        old one moves to history), unless `keep_both`."""
+        out = Written()
         if not batch:
-            return 0, 0, 0
+            return out
+        memo = memo if memo is not None else self.memo()
         now = _dt.datetime.now()
         reports: dict[str, Prepared] = {}
-        already = 0
         for p in batch:
             if not p.ok:
                 continue
-            known = memo.reports.get(p.sha256) if memo is not None else None
+            known = memo.reports.get(p.sha256) or memo.history.get(p.sha256)
             fresh = (known is not None and known[0] == p.parser_version and (known[1] or not p.checked)
                      and (not memo.force or p.sha256 in memo.written))
             if p.sha256 in reports or fresh:
-                already += 1
+                first = reports[p.sha256].path if p.sha256 in reports else memo.sources.get(p.sha256)
+                if first != p.path:
+                    out.duplicates.append((p.path, first))
             else:
                 reports[p.sha256] = p
-        # rows of reports stored before (a parser upgrade, --force) are replaced; new ones only
-        # inserted, which spares a scan of the big tables per batch
-        stored = [sha for sha in reports if memo is None or sha in memo.reports]
-        con = self.con
-        con.execute("BEGIN")
-        try:
-            if reports:
-                if stored:
-                    for table in ("cells", "findings", "sections", "narratives", "narrative_bands"):
-                        con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [stored])
-                self._insert("reports", REPORT_COLUMNS + ("ingested_at",),
-                             [tuple(p.report[c] for c in REPORT_COLUMNS) + (now,) for p in reports.values()],
-                             replace=bool(stored))
-                self._insert("cells", CELL_COLUMNS, [c for p in reports.values() for c in p.cells])
-                self._insert("findings", FINDING_COLUMNS, [f for p in reports.values() for f in p.findings])
-                self._insert("sections", SECTION_COLUMNS, [s for p in reports.values() for s in p.sections])
-                self._insert("narratives", ("report_id", "signature"),
-                             [(p.sha256, p.signature) for p in reports.values() if p.signature is not None])
-                self._insert("narrative_bands", ("report_id", "band", "bucket"),
-                             [(p.sha256, i, b) for p in reports.values() for i, b in enumerate(p.bands)])
-            paths = {}
-            for p in batch:
-                paths[p.path] = p  # the last word on a path within one batch wins
-            known_paths = memo is None or any(path in memo.files or path in memo.failures for path in paths)
-            self._insert("files", ("path", "sha256", "size", "mtime_ns", "status", "seen_at"),
-                         [(p.path, p.sha256, p.size, p.mtime_ns, "report" if p.ok else "failed", now)
-                          for p in paths.values()], replace=known_paths)
-            ok_paths = [p.path for p in paths.values() if p.ok and (memo is None or p.path in memo.failures)]
-            if ok_paths:
-                con.execute("DELETE FROM failures WHERE path IN (SELECT unnest(?::VARCHAR[]))", [ok_paths])
-            self._insert("failures", ("path", "sha256", "reason", "kind", "parser_version", "failed_at"),
-                         [(p.path, p.sha256, p.reason, p.kind, p.parser_version, now)
-                          for p in paths.values() if not p.ok], replace=known_paths)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        if memo is not None:
-            memo.written.update(reports)
-            for p in reports.values():
-                memo.reports[p.sha256] = (p.parser_version, p.checked)
-            for p in paths.values():
-                memo.files[p.path] = (p.size, p.mtime_ns, p.sha256, "report" if p.ok else "failed")
-                if p.ok:
-                    memo.failures.pop(p.path, None)
-                else:
-                    memo.failures[p.path] = (p.sha256, p.parser_version, p.kind)
-        return len(reports) - len(stored), len(stored), already
-
-    def _insert(self, table: str, columns: Iterable[str], rows: list[tuple], *, replace: bool = False) -> None:
-        """Insert many rows with one statement, scanning a dict of NumPy object arrays (DuckDB's
-        executemany costs a round trip per row; pandas would cost a second of import)."""
-        if not rows:
-            return
-        import numpy as np
-
-        columns = tuple(columns)
-        frame = {}
-        for c, values in zip(columns, zip(*rows)):
-            if c in _LIST_COLUMNS:
-                arr = np.empty(len(values), dtype=object)  # list cells: filled one by one, or NumPy
-                for j, x in enumerate(values):             # would make a 2-D array of them
-                    arr[j] = x
+        current = [sha for sha in reports if sha in memo.reports]
+        history = [sha for sha in reports if sha in memo.history]
+        new = [sha for sha in reports if sha not in memo.reports and sha not in memo.history]
+        # what the new reports supersede: every current, not kept-both version of their body and year
+        bodies = {k: list(v) for k, v in memo.bodies.items()}
+        moves: list[tuple[str, str]] = []  # (old, new)
+        for sha in new:
+            rep = reports[sha].report
+            key = (rep["agency_key"], rep["year"])
+            if not _links(*key):
+                continue
+            olds = bodies.get(key, [])
+            if not keep_both:
+                for old in olds:
+                    if old not in memo.keep_both:
+                        moves.append((old, sha))
+                olds = [o for o in olds if o in memo.keep_both]
+            bodies[key] = olds + [sha]
+        paths: dict[str, Prepared] = {}
+        for p in batch:
+            paths[p.path] = p  # the last word on a path within one batch wins
+        self.acquire()  # kept after the commit, until a reader asks (yield_to_readers) or close
+        with self.transaction():
+            self._write_reports(reports, current, history, memo, keep_both, now)
+            if moves:
+                self._supersede(moves, now)
+            self._write_files(paths, memo, now)
+        memo.written.update(reports)
+        for sha, p in reports.items():
+            if sha in memo.history:
+                memo.history[sha] = (p.parser_version, p.checked)
             else:
-                arr = np.array(values, dtype=object)
-            frame[c] = arr
-        casts = _CASTS.get(table, {})
-        select = ", ".join(f'CAST("{c}" AS {casts.get(c, "VARCHAR")}) AS "{c}"' for c in columns)
-        verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
-        self.con.register("_batch", frame)
+                memo.reports[sha] = (p.parser_version, p.checked)
+            memo.sources.setdefault(sha, p.path)
+            if keep_both and sha in new:
+                memo.keep_both.add(sha)
+        for old, sha in moves:
+            memo.history[old] = memo.reports.pop(old)
+            out.superseded.append((old, memo.sources.get(old), sha, reports[sha].path))
+        memo.bodies = bodies
+        for p in paths.values():
+            memo.files[p.path] = (p.size, p.mtime_ns, p.sha256, "report" if p.ok else "failed")
+            if p.ok:
+                memo.failures.pop(p.path, None)
+            else:
+                memo.failures[p.path] = (p.sha256, p.parser_version, p.kind)
+        out.new = len(new)
+        out.rewritten = len(current) + len(history)
+        return out
+
+    def _write_reports(self, reports: dict[str, Prepared], current: list[str], history: list[str], memo: Memo,
+                       keep_both: bool, now) -> None:
+        import pyarrow as pa
+
+        con = self.con
+        if not reports:
+            return
+        if current:
+            for table in ("cells", "findings", "sections", "narratives", "narrative_bands", "reports"):
+                con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [current])
+        kept: dict[str, tuple] = {}
+        if history:
+            # a superseded version read again (a parser upgrade) stays history, with its successor
+            for sha, by, at in con.execute(
+                    "SELECT report_id, superseded_by, superseded_at FROM reports_history "
+                    "WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [history]).fetchall():
+                kept[sha] = (by, at)
+            for t in schema.REPORT_TABLES:
+                con.execute(f"DELETE FROM {t.name}_history WHERE report_id IN (SELECT unnest(?::VARCHAR[]))",
+                            [history])
+        live = [p for sha, p in reports.items() if sha not in kept]
+        old = [p for sha, p in reports.items() if sha in kept]
+        for group, suffix in ((live, ""), (old, "_history")):
+            if not group:
+                continue
+            for table in ("reports", "cells", "findings", "sections", "narratives", "narrative_bands"):
+                if suffix and table.startswith("narrative"):
+                    continue
+                messages = [p.batches[table] for p in group if table in p.batches]
+                if not messages:
+                    continue
+                data = table_of(table, messages)
+                if table == "reports":
+                    flags = [keep_both and p.sha256 not in memo.reports or p.sha256 in memo.keep_both
+                             for p in group]
+                    data = data.append_column("keep_both", pa.array(flags, pa.bool_()))
+                    data = data.append_column("ingested_at", pa.array([now] * len(group), pa.timestamp("us")))
+                    if suffix:
+                        data = data.append_column("superseded_by", pa.array([kept[p.sha256][0] for p in group]))
+                        data = data.append_column("superseded_at",
+                                                  pa.array([kept[p.sha256][1] for p in group], pa.timestamp("us")))
+                self._insert_arrow(table + suffix, data)
+
+    def _supersede(self, moves: list[tuple[str, str]], now) -> None:
+        """Move the old versions, whole, to the history tables (in this transaction)."""
+        con = self.con
+        olds = [o for o, _ in moves]
+        import pyarrow as pa
+
+        con.register("_moves", pa.table({"old": olds, "new": [n for _, n in moves]}))
         try:
-            self.con.execute(f"{verb} {table} ({', '.join(columns)}) SELECT {select} FROM _batch")
+            con.execute("INSERT INTO reports_history SELECT r.*, m.new, ? FROM reports r "
+                        "JOIN _moves m ON r.report_id = m.old", [now])
+        finally:
+            con.unregister("_moves")
+        for t in ("cells", "findings", "sections"):
+            cond = " AND scope = 'report'" if t == "findings" else ""
+            con.execute(f"INSERT INTO {t}_history SELECT * FROM {t} "
+                        f"WHERE report_id IN (SELECT unnest(?::VARCHAR[])){cond}", [olds])
+        # the narrative signature stays (GK903 compares current reports only: it joins `reports`), so
+        # a version brought back by `gongkai remove` is compared again
+        for t in ("cells", "findings", "sections", "reports"):
+            con.execute(f"DELETE FROM {t} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [olds])
+
+    def _write_files(self, paths: dict[str, Prepared], memo: Memo, now) -> None:
+        import pyarrow as pa
+
+        con = self.con
+        ps = list(paths.values())
+        known = [p.path for p in ps if p.path in memo.files or p.path in memo.failures]
+        if known:
+            con.execute("DELETE FROM files WHERE path IN (SELECT unnest(?::VARCHAR[]))", [known])
+        self._insert_arrow("files", pa.table({
+            "path": [p.path for p in ps], "sha256": [p.sha256 for p in ps],
+            "size": pa.array([p.size for p in ps], pa.int64()), "mtime_ns": pa.array([p.mtime_ns for p in ps], pa.int64()),
+            "status": ["report" if p.ok else "failed" for p in ps], "reason": pa.array([None] * len(ps), pa.string()),
+            "seen_at": pa.array([now] * len(ps), pa.timestamp("us"))}))
+        ok_paths = [p.path for p in ps if p.ok and p.path in memo.failures]
+        failed_known = [p.path for p in ps if not p.ok and p.path in memo.failures]
+        gone = ok_paths + failed_known
+        if gone:
+            con.execute("DELETE FROM failures WHERE path IN (SELECT unnest(?::VARCHAR[]))", [gone])
+        bad = [p for p in ps if not p.ok]
+        if bad:
+            self._insert_arrow("failures", pa.table({
+                "path": [p.path for p in bad], "sha256": pa.array([p.sha256 for p in bad], pa.string()),
+                "reason": [p.reason for p in bad], "kind": [p.kind for p in bad],
+                "parser_version": [p.parser_version for p in bad],
+                "failed_at": pa.array([now] * len(bad), pa.timestamp("us"))}))
+
+    def record_skipped(self, skipped: list[tuple[str, str]]) -> None:
+        """Account for inputs that were not read (not a report format, not a regular file, excluded)."""
+        if not skipped:
+            return
+        import pyarrow as pa
+
+        now = _dt.datetime.now()
+        with self.transaction() as con:
+            con.execute("DELETE FROM files WHERE path IN (SELECT unnest(?::VARCHAR[])) AND status = 'skipped'",
+                        [[p for p, _ in skipped]])
+            self._insert_arrow("files", pa.table({
+                "path": [p for p, _ in skipped], "sha256": pa.array([None] * len(skipped), pa.string()),
+                "size": pa.array([None] * len(skipped), pa.int64()),
+                "mtime_ns": pa.array([None] * len(skipped), pa.int64()),
+                "status": ["skipped"] * len(skipped), "reason": [r for _, r in skipped],
+                "seen_at": pa.array([now] * len(skipped), pa.timestamp("us"))}), or_ignore=True)
+
+    def _insert_arrow(self, table: str, data, *, or_ignore: bool = False) -> None:
+        """Bulk insert of an Arrow table whose columns are named as the table's."""
+        cols = ", ".join(data.column_names)
+        verb = "INSERT OR IGNORE INTO" if or_ignore else "INSERT INTO"
+        self.con.register("_batch", data)
+        try:
+            self.con.execute(f"{verb} {table} ({cols}) SELECT {cols} FROM _batch")
         finally:
             self.con.unregister("_batch")
 
     def replace_cross_findings(self, rows: list[tuple]) -> None:
-        """Swap the cross-report findings for a fresh set, atomically."""
-        con = self.con
-        con.execute("BEGIN")
-        try:
+        """Swap the cross-report findings for a fresh set and recount every report's findings,
+        atomically."""
+        import pyarrow as pa
+
+        from .prepare import to_batch
+
+        with self.transaction() as con:
             con.execute("DELETE FROM findings WHERE scope = 'cross'")
-            self._insert("findings", FINDING_COLUMNS, rows)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            if rows:
+                self._insert_arrow("findings", pa.Table.from_batches([to_batch("findings", rows)]))
+            self._recount()
+
+    def recount(self) -> None:
+        with self.transaction():
+            self._recount()
+
+    def _recount(self) -> None:
+        """n_errors / n_warnings / n_infos count every finding on the report, its own and the
+        cross-report ones: the same findings the web page lists."""
+        self.con.execute("""
+            UPDATE reports SET n_errors = coalesce(f.e, 0), n_warnings = coalesce(f.w, 0), n_infos = coalesce(f.i, 0)
+            FROM (SELECT r.report_id AS rid, count_if(x.severity = 'error') AS e, count_if(x.severity = 'warning') AS w,
+                         count_if(x.severity = 'info') AS i
+                  FROM reports r LEFT JOIN findings x USING (report_id) GROUP BY r.report_id) f
+            WHERE reports.report_id = f.rid
+              AND (reports.n_errors IS DISTINCT FROM coalesce(f.e, 0) OR reports.n_warnings IS DISTINCT FROM coalesce(f.w, 0)
+                   OR reports.n_infos IS DISTINCT FROM coalesce(f.i, 0))""")
+
+    # -- versions -------------------------------------------------------------------------------
+    def remove(self, report_ids: list[str], reason: str) -> list[tuple[str, Optional[str]]]:
+        """Remove reports (current or superseded) whole. A removed current report's latest earlier
+        version, if any, becomes current again. Its input files stay listed as `removed`, so the
+        next ingest of the same folder does not bring them back (unless they change, or --force).
+        Returns (removed id, the id restored in its place or None)."""
+        out = []
+        now = _dt.datetime.now()
+        with self.transaction() as con:
+            for rid in report_ids:
+                restored = None
+                is_current = con.execute("SELECT count(*) FROM reports WHERE report_id = ?", [rid]).fetchone()[0]
+                if is_current:
+                    row = con.execute("SELECT report_id FROM reports_history WHERE superseded_by = ? "
+                                      "ORDER BY superseded_at DESC, ingested_at DESC LIMIT 1", [rid]).fetchone()
+                    restored = row[0] if row else None
+                for t in ("cells", "findings", "sections", "narratives", "narrative_bands", "reports"):
+                    con.execute(f"DELETE FROM {t} WHERE report_id = ?", [rid])
+                con.execute("DELETE FROM findings WHERE other_report_id = ? AND scope = 'cross'", [rid])
+                for t in schema.REPORT_TABLES:
+                    con.execute(f"DELETE FROM {t.name}_history WHERE report_id = ?", [rid])
+                if restored:
+                    cols = ", ".join(schema.REPORTS.names)
+                    con.execute(f"INSERT INTO reports ({cols}) SELECT {cols} FROM reports_history "
+                                "WHERE report_id = ?", [restored])
+                    for t in ("cells", "findings", "sections"):
+                        con.execute(f"INSERT INTO {t} SELECT * FROM {t}_history WHERE report_id = ?", [restored])
+                        con.execute(f"DELETE FROM {t}_history WHERE report_id = ?", [restored])
+                    con.execute("DELETE FROM reports_history WHERE report_id = ?", [restored])
+                    # versions superseded by the removed one now point at the restored one
+                    con.execute("UPDATE reports_history SET superseded_by = ? WHERE superseded_by = ?",
+                                [restored, rid])
+                else:
+                    con.execute("UPDATE reports_history SET superseded_by = NULL WHERE superseded_by = ?", [rid])
+                con.execute("UPDATE files SET status = 'removed', reason = ?, seen_at = ? WHERE sha256 = ? "
+                            "AND status = 'report'", [reason, now, rid])
+                out.append((rid, restored))
+        return out
 
     # -- reading --------------------------------------------------------------------------------
     def query(self, sql: str, params: Optional[list] = None) -> list[tuple]:
-        return self.con.execute(sql, params or []).fetchall()
+        with self.holding():
+            return self.con.execute(sql, params or []).fetchall()
 
     def record(self, report_id: str) -> Record:
-        """The stored report as a `Record` (with the record's own findings, not the cross-report ones)."""
-        row = self.con.execute(
-            "SELECT source_path, media_type, agency, year, template, parser, title, preamble, "
-            "strftime(published, '%Y-%m-%d') FROM reports WHERE report_id = ?", [report_id]).fetchone()
-        if row is None:
-            raise KeyError(report_id)
-        source_path, media_type, agency, year, template, parser, title, preamble, published = row
-        tables: dict[str, dict[str, dict[str, Any]]] = {"active": {}, "requests": {}, "appeals": {}}
-        provenance = {}
-        for (path, table, row_key, fld, value, raw, location, line, page, dom_path, bbox, confidence, char, label,
-             extra) in self.con.execute(
-                "SELECT path, table_key, row_key, field_key, value, raw, location, line, page, dom_path, bbox, "
-                "confidence, char, label, extra FROM cells WHERE report_id = ? ORDER BY ord", [report_id]).fetchall():
-            if value is not None and float(value).is_integer():
-                value = int(value)  # counts are stored as DOUBLE beside money; the record has ints
-            tables[table].setdefault(row_key, {})[fld] = value
-            if location is not None:
-                fields = dict(raw=raw, at=location, line=line, page=page, dom_path=dom_path,
-                              bbox=tuple(bbox) if bbox is not None else None, confidence=confidence, char=char,
-                              label=label, **(json.loads(extra) if extra else {}))
-                known = {f.name for f in dataclasses.fields(CellSource)}
-                provenance[path] = CellSource(**{k: v for k, v in fields.items() if k in known})
-        findings = [Finding(rule=r, severity=s, origin=o, message=m, where=w, evidence=e)
-                    for r, s, o, m, w, e in self.con.execute(
-                        "SELECT rule, severity, origin, message, where_path, evidence FROM findings "
-                        "WHERE report_id = ? AND scope = 'report' ORDER BY seq", [report_id]).fetchall()]
-        sections = [Section(number=n, title=t, text=x) for n, t, x in self.con.execute(
-            "SELECT number, title, text FROM sections WHERE report_id = ? ORDER BY seq", [report_id]).fetchall()]
-        return Record(source=Source(path=source_path, sha256=report_id, media_type=media_type), agency=agency,
-                      year=year, template=template, title=title, preamble=preamble, published=published,
-                      findings=findings, sections=sections, provenance=provenance,
-                      parser=json.loads(parser) if parser else {}, **tables)
+        """The stored report as a `Record` (with the record's own findings, not the cross-report ones).
+        Findings stored with their message data are rebuilt as Messages, so `Finding.localized`
+        shows them in either language."""
+        with self.holding():
+            return _record(self.con, report_id)
+
+
+def _record(con, report_id: str) -> Record:
+    row = con.execute(
+        "SELECT source_path, media_type, agency, year, template, parser, title, preamble, "
+        "strftime(published, '%Y-%m-%d') FROM reports WHERE report_id = ?", [report_id]).fetchone()
+    if row is None:
+        raise KeyError(report_id)
+    source_path, media_type, agency, year, template, parser, title, preamble, published = row
+    tables: dict[str, dict[str, dict[str, Any]]] = {"active": {}, "requests": {}, "appeals": {}}
+    provenance = {}
+    known = {f.name for f in dataclasses.fields(CellSource)}
+    for (path, table, row_key, fld, value, raw, location, line, page, dom_path, bbox, confidence, char, label,
+         extra) in con.execute(
+            "SELECT path, table_key, row_key, field_key, value, raw, location, line, page, dom_path, bbox, "
+            "confidence, char, label, extra FROM cells WHERE report_id = ? ORDER BY ord", [report_id]).fetchall():
+        if value is not None and float(value).is_integer():
+            value = int(value)  # counts are stored as DOUBLE beside money; the record has ints
+        tables[table].setdefault(row_key, {})[fld] = value
+        if location is not None:
+            fields = dict(raw=raw, at=location, line=line, page=page, dom_path=dom_path,
+                          bbox=tuple(bbox) if bbox is not None else None, confidence=confidence, char=char,
+                          label=label, **(json.loads(extra) if extra else {}))
+            provenance[path] = CellSource(**{k: v for k, v in fields.items() if k in known})
+    findings = [finding_of(r, s, o, m, w, e, md, ed) for r, s, o, m, w, e, md, ed in con.execute(
+        "SELECT rule, severity, origin, message, where_path, evidence, message_data, evidence_data FROM findings "
+        "WHERE report_id = ? AND scope = 'report' ORDER BY seq", [report_id]).fetchall()]
+    sections = [Section(number=n, title=t, text=x) for n, t, x in con.execute(
+        "SELECT number, title, text FROM sections WHERE report_id = ? ORDER BY seq", [report_id]).fetchall()]
+    return Record(source=Source(path=source_path, sha256=report_id, media_type=media_type), agency=agency,
+                  year=year, template=template, title=title, preamble=preamble, published=published,
+                  findings=findings, sections=sections, provenance=provenance,
+                  parser=json.loads(parser) if parser else {}, **tables)
+
+
+def message_of(text: Optional[str], data: Optional[str]) -> Any:
+    """A stored message: the Message it was made from when its data was kept (and still renders),
+    else its text."""
+    if not data:
+        return text
+    try:
+        message = Message.from_data(json.loads(data))
+        message.render("en")
+        message.render()
+        return message
+    except Exception:  # data from another version that no longer formats: the stored text
+        return text
+
+
+def text_of(text: Optional[str], data: Optional[str], lang: Optional[str] = None) -> Optional[str]:
+    """A stored message rendered in `lang` (default: the current language)."""
+    m = message_of(text, data)
+    return m.render(lang) if isinstance(m, Message) else m
+
+
+def finding_of(rule, severity, origin, message, where, evidence, message_data=None, evidence_data=None) -> Finding:
+    if origin not in ("source", "extraction"):
+        origin = "source"
+    return Finding(rule=rule, severity=severity, origin=origin, message=message_of(message, message_data),
+                   where=where, evidence=message_of(evidence, evidence_data))
+
+
+def _links(key: Optional[str], year: Optional[int]) -> bool:
+    """Whether a body and year can be matched with another report's (no ambiguous or missing key)."""
+    return bool(key) and not key.startswith("?") and year is not None
+
+
+def _is_duckdb_error(e: BaseException) -> bool:
+    return type(e).__module__.startswith("duckdb") or type(e).__module__.startswith("_duckdb")
 
 
 def default_path() -> str:

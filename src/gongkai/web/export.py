@@ -1,11 +1,14 @@
 """A record as an Excel workbook: the three tables laid out as the template draws them (merged
-cells merged), then one row per cell with its source, then the findings."""
+cells merged), then one row per cell with its source, then the findings. Headers in the current
+language (Chinese by default); text a spreadsheet would take for a formula stays text."""
 from __future__ import annotations
 
 import io
 from typing import Any, Mapping
 
 from ..render import layout as L
+from ..i18n import _
+from ..store.export import FORMULA_START, ORIGIN_TEXT, SEVERITY_TEXT
 from .review import table_title
 
 _FILL = {"error": "F8D0D0", "warning": "FCE8B2", "info": "DCE8F5"}
@@ -27,12 +30,12 @@ def record_xlsx(record: Mapping[str, Any]) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "tables"
+    ws.title = _("report")
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     title = f"{record.get('agency') or ''} {record.get('year') or ''}".strip()
-    _put(ws, 1, 1, title or "report").font = Font(bold=True, size=13)
+    _put(ws, 1, 1, title or _("report")).font = Font(bold=True, size=13)
     top = 3
     for layout in L.layouts_for(record):
         _put(ws, top, 1, table_title(layout.key)).font = Font(bold=True)
@@ -58,8 +61,8 @@ def record_xlsx(record: Mapping[str, Any]) -> bytes:
     for col in range(1, 16):
         ws.column_dimensions[chr(64 + col)].width = 14
 
-    cells = wb.create_sheet("cells")
-    _append(cells, ["path", "value", "raw", "at"])
+    cells = wb.create_sheet(_("cells"))
+    _append(cells, [_("Cell"), _("Count"), _("Source text"), _("Location")])
     provenance = record.get("provenance") or {}
     for table in ("active", "requests", "appeals"):
         for row, fields in (record.get(table) or {}).items():
@@ -68,11 +71,13 @@ def record_xlsx(record: Mapping[str, Any]) -> bytes:
                 prov = provenance.get(path) or {}
                 _append(cells, [path, value, prov.get("raw"), prov.get("at")])
 
-    findings = wb.create_sheet("findings")
-    _append(findings, ["rule", "severity", "origin", "where", "message", "evidence"])
+    findings = wb.create_sheet(_("findings"))
+    _append(findings, [_("Rule"), _("Severity"), _("Origin"), _("Where"), _("Message"), _("Evidence")])
     for f in record.get("findings") or []:
-        _append(findings, [f.get("rule"), f.get("severity"), f.get("origin"), f.get("where"), f.get("message"),
-                         f.get("evidence")])
+        severity, origin = f.get("severity"), f.get("origin")
+        _append(findings, [f.get("rule"), _(SEVERITY_TEXT[severity]) if severity in SEVERITY_TEXT else severity,
+                           _(ORIGIN_TEXT[origin]) if origin in ORIGIN_TEXT else origin, f.get("where"),
+                           f.get("message"), f.get("evidence")])
     for sheet in (cells, findings):
         for letter, width in zip("ABCDEF", (34, 10, 14, 30, 80, 40)):
             sheet.column_dimensions[letter].width = width
@@ -83,11 +88,14 @@ def record_xlsx(record: Mapping[str, Any]) -> bytes:
 
 
 def _put(ws: Any, row: int, col: int, value: Any) -> Any:
-    """Write a value; text always as text, so a report's `=…` never becomes a formula."""
+    """Write a value; text always as text, so a report's `=…` never becomes a formula (and Excel's
+    quote prefix keeps it text when someone edits the cell)."""
     cell = ws.cell(row=row, column=col)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
     return cell
 
 

@@ -1,8 +1,11 @@
 """Read-only queries on a store (the DuckDB file `gongkai ingest` writes; schema in
 gongkai/store/schema.py): the lists, records, bodies, charts and comparisons the pages show.
 
-The file is opened with `read_only=True`: the server can never change it. One connection is
-shared; each query takes a lock and its own cursor because FastAPI runs handlers in threads.
+The file is opened with `read_only=True`: the server can never change it. It is opened through
+gongkai.store.live.LiveStore, which lets an ingest commit while the server runs (the connection
+is let go while the ingest commits and opened again after, so new reports show without a
+restart); `version()` changes with every commit, for caches. One connection is shared; each query
+takes a lock and its own cursor because FastAPI runs handlers in threads.
 """
 from __future__ import annotations
 
@@ -77,24 +80,28 @@ def body_id(agency_key: Optional[str], agency: Optional[str]) -> Optional[str]:
 
 
 class StoreView:
+    # -- opening and refreshing (the store's side: gongkai/store/live.py) -----------------------------
     def __init__(self, path: str):
-        from ..store.writer import Store
+        from ..store.live import LiveStore
 
         self.path = path
-        # the store's own opener: read-only, schema version checked, clear errors (StoreError)
-        self._store = Store(path, read_only=True)
-        self._con = self._store.con
+        # the store's own opener: read-only, schema version checked, clear errors (StoreError), and
+        # ingests may commit while we serve
+        self._live = LiveStore(path)
         self._lock = threading.Lock()
         self._rule_names: Optional[dict[str, str]] = None
 
     def close(self) -> None:
-        with self._lock:
-            self._store.close()
+        self._live.close()
+
+    def version(self) -> tuple:
+        """Changes with every commit to the store: key caches on it."""
+        return self._live.version()
 
     # -- plumbing -------------------------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        with self._lock:
-            cur = self._con.cursor()
+        with self._live.reading() as store, self._lock:
+            cur = store.con.cursor()
             try:
                 cur.execute(sql, list(params))
                 names = [d[0] for d in cur.description]
@@ -190,15 +197,19 @@ class StoreView:
     def record(self, report_id: str) -> Optional[dict[str, Any]]:
         """The stored report as a record (JSON contract), as the store rebuilds it, plus the
         cross-report findings on it and where the store placed it (`region`, `store`)."""
-        with self._lock:
+        with self._live.reading() as store, self._lock:
             try:
-                record = self._store.record(report_id).to_dict()
+                record = store.record(report_id).to_dict()
             except KeyError:
                 return None
-        for f in self._rows("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id "
+        from ..store.writer import text_of  # stored messages, shown in the request's language
+
+        for f in self._rows("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id, "
+                            "message_data, evidence_data "
                             "FROM findings WHERE report_id = ? AND scope <> 'report' ORDER BY seq", [report_id]):
             record["findings"].append({"rule": f["rule"], "severity": f["severity"], "origin": f["origin"],
-                                       "message": f["message"], "where": f["where_path"], "evidence": f["evidence"],
+                                       "message": text_of(f["message"], f["message_data"]), "where": f["where_path"],
+                                       "evidence": text_of(f["evidence"], f["evidence_data"]),
                                        "scope": f["scope"], "other_report": f["other_report_id"]})
         r = self._rows("SELECT province, city, county, region_code, agency_key FROM reports WHERE report_id = ?",
                        [report_id])[0]
