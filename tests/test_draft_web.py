@@ -46,7 +46,9 @@ def client():
 
     from gongkai.web import create_app
 
-    return TestClient(create_app())
+    # the app's lifespan starts its parser pool; the Host guard accepts localhost
+    with TestClient(create_app(), base_url="http://localhost") as c:
+        yield c
 
 
 # --- over HTTP ------------------------------------------------------------------------------------

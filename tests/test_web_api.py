@@ -40,8 +40,15 @@ SCRIPT_REPORT = SEED.read_text(encoding="utf-8").replace(
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url="http://localhost") as c:
         yield c
+
+
+def csrf_token(client) -> str:
+    """The token the upload form carries (and its cookie, now in the client's jar)."""
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
 
 
 def upload(client, data: bytes, name: str = "report.txt", source: bool = False):
@@ -135,7 +142,8 @@ def test_xlsx_never_writes_formulas(client):
 
 
 def test_check_page_html(client):
-    r = client.post("/check", files={"file": (SEED.name, SEED.read_bytes(), "text/plain")}, follow_redirects=False)
+    r = client.post("/check", files={"file": (SEED.name, SEED.read_bytes(), "text/plain")},
+                    data={"csrf_token": csrf_token(client)}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/check/")
     page = client.get(r.headers["location"])
     assert page.status_code == 200
@@ -162,9 +170,19 @@ def test_unreadable_upload_gives_clear_error(client):
     r = upload(client, b"%PDF-1.4 not really", "broken.pdf")
     assert r.status_code == 422 and "broken.pdf 无法作为年度报告读取" in r.json()["detail"]
     r = client.post("/check", files={"file": ("notes.txt", "购物清单\n苹果\n梨".encode(), "text/plain")},
-                    headers={"accept": "text/html"})
+                    data={"csrf_token": csrf_token(client)}, headers={"accept": "text/html"})
     assert r.status_code == 422
     assert "无法读取上传的文件" in r.text and "notes.txt" in r.text and 'name="file"' in r.text
+
+
+def test_messages_in_english_on_request(client, monkeypatch):
+    monkeypatch.setenv("GONGKAI_LANG", "en")
+    r = client.post("/api/check", files={"text": (None, "  ")})
+    assert r.status_code == 400 and r.json()["detail"].startswith("Nothing was uploaded")
+    r = upload(client, b"%PDF-1.4 not really", "broken.pdf")  # read in a parsing process, in English too
+    assert r.status_code == 422 and "broken.pdf cannot be read as an annual report" in r.json()["detail"]
+    r = client.get("/api/reports?offset=-1")
+    assert r.json()["detail"] == "The request is not valid: offset: must be at least 0"
 
 
 def test_empty_upload_is_400(client):
@@ -173,7 +191,7 @@ def test_empty_upload_is_400(client):
 
 
 def test_upload_size_cap():
-    with TestClient(create_app(max_upload=2048)) as small:
+    with TestClient(create_app(max_upload=2048), base_url="http://localhost") as small:
         r = small.post("/api/check", files={"file": ("big.txt", b"x" * 200_000, "text/plain")})
         assert r.status_code == 413 and "上传的文件超过了" in r.json()["detail"]
         r = small.post("/check", content=b"y" * 100_000, headers={"content-type": "application/octet-stream",
@@ -221,7 +239,7 @@ def test_store_endpoints_need_a_store(client):
         r = client.get(path)
         assert r.status_code == 503 and "gongkai serve --db" in r.json()["detail"], path
     page = client.get("/reports", headers={"accept": "text/html"})
-    assert page.status_code == 503 and "未打开数据库" in page.text
+    assert page.status_code == 503 and "gongkai serve --db" in page.text
 
 
 def test_static_assets_are_vendored(client):
@@ -266,7 +284,7 @@ def store_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sclient(store_db):
-    with TestClient(create_app(store_db)) as c:
+    with TestClient(create_app(store_db), base_url="http://localhost") as c:
         yield c
 
 
@@ -345,9 +363,10 @@ def test_report_downloads_and_404(sclient):
 
 def test_bodies(sclient):
     bodies = sclient.get("/api/bodies").json()
-    hongze = next(b for b in bodies if b["id"] == "320813:人民政府")
+    assert bodies["total"] == len(bodies["items"]) and bodies["offset"] == 0
+    hongze = next(b for b in bodies["items"] if b["id"] == "320813:人民政府")
     assert hongze["years"] == [2023, 2024] and hongze["reports"] == 2 and hongze["region"] == "江苏省 淮安市 洪泽区"
-    assert {b["id"] for b in sclient.get("/api/bodies", params={"region": "淮安市"}).json()} == {
+    assert {b["id"] for b in sclient.get("/api/bodies", params={"region": "淮安市"}).json()["items"]} == {
         "320813:人民政府", "320800:人民政府"}
 
 
@@ -416,3 +435,293 @@ def test_store_pages_escape_report_text(sclient):
     body = sclient.get(f"/bodies/{evil['body']}").text
     chart_json = body.split('<script type="application/json" id="chart-data">')[1].split("</script>")[0]
     assert "<" not in chart_json and json.loads(chart_json)
+
+
+# --- at scale: pagination, the CLI's region forms, cached aggregates ------------------------------------
+def _cli_export_count(store_db, tmp_path, *args) -> int:
+    """How many reports `gongkai export` (the CLI's own filters) writes for these options."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from gongkai.cli import main
+
+    out = tmp_path / "export.csv"
+    result = CliRunner().invoke(main, ["export", "--db", str(store_db), "--to", str(out), *args])
+    assert result.exit_code == 0, result.output
+    with open(out, encoding="utf-8-sig") as fh:
+        return sum(1 for _ in csv.reader(fh)) - 1
+
+
+@pytest.mark.parametrize("form", ["江苏", "江苏省", "32", "320000", "淮安", "3208"])
+def test_region_filter_accepts_the_cli_forms(sclient, store_db, tmp_path, form):
+    """A region is a name, part of one or a GB/T 2260 code prefix, as `--region` of the CLI."""
+    listing = sclient.get("/api/reports", params={"region": form}).json()
+    assert listing["total"] == _cli_export_count(store_db, tmp_path, "--region", form) > 0
+    assert all("江苏省" in (r["region"] or "") for r in listing["items"])
+    bodies = sclient.get("/api/bodies", params={"region": form}).json()
+    assert bodies["total"] >= 1 and all("江苏省" in (b["region"] or "") for b in bodies["items"])
+
+
+def test_region_forms_agree(sclient):
+    ids = {form: sorted(_ids(sclient, region=form)) for form in ("江苏", "江苏省", "32")}
+    assert ids["江苏"] == ids["江苏省"] == ids["32"] and len(ids["32"]) >= 3
+    huaian = sorted(_ids(sclient, region="淮安市"))
+    assert sorted(_ids(sclient, region="3208")) == huaian and set(huaian) <= set(ids["32"])
+    assert set(_ids(sclient, region="320813")) < set(huaian)  # 洪泽区 only
+    assert _ids(sclient, region="99") == [] and _ids(sclient, region="火星") == []
+
+
+def test_pagination_walks_every_report_once(sclient):
+    everything = sclient.get("/api/reports", params={"limit": 1000}).json()
+    total = everything["total"]
+    seen = []
+    for offset in range(0, total + 3, 3):
+        page = sclient.get("/api/reports", params={"limit": 3, "offset": offset}).json()
+        assert page["total"] == total and page["offset"] == offset and page["limit"] == 3
+        assert len(page["items"]) == max(0, min(3, total - offset))
+        seen += [r["id"] for r in page["items"]]
+    assert seen == [r["id"] for r in everything["items"]] and len(set(seen)) == total
+    # filtered lists page the same way, with the filtered count
+    in_2024 = sclient.get("/api/reports", params={"year": 2024, "limit": 2}).json()
+    assert in_2024["total"] == IN_2024 and len(in_2024["items"]) == min(2, IN_2024)
+    rest = sclient.get("/api/reports", params={"year": 2024, "limit": 1000, "offset": 2}).json()["items"]
+    assert len(rest) == IN_2024 - 2 and not {r["id"] for r in in_2024["items"]} & {r["id"] for r in rest}
+
+
+def test_bodies_are_paginated(sclient):
+    everything = sclient.get("/api/bodies", params={"limit": 1000}).json()
+    pages = [sclient.get("/api/bodies", params={"limit": 2, "offset": o}).json() for o in range(0, everything["total"], 2)]
+    assert [b["id"] for p in pages for b in p["items"]] == [b["id"] for b in everything["items"]]
+    assert all(p["total"] == everything["total"] for p in pages)
+
+
+def test_pages_have_pagers(sclient, monkeypatch):
+    from gongkai.web import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 4)
+    total = sclient.get("/api/reports").json()["total"]
+    first = sclient.get("/reports").text
+    assert first.count("<tr data-id=") == 4 and "offset=4" in first
+    last = sclient.get("/reports", params={"offset": (total - 1) // 4 * 4}).text
+    assert last.count("<tr data-id=") == total - (total - 1) // 4 * 4 and "offset=" in last
+    bodies = sclient.get("/api/bodies").json()["total"]
+    page = sclient.get("/bodies").text
+    assert page.count('<a href="/bodies/') == min(4, bodies)
+    if bodies > 4:
+        assert "offset=4" in page
+
+
+def test_huge_offsets_and_years_are_refused_with_a_message(sclient):
+    for path in ("/api/reports?offset=9223372036854775808", "/api/reports?offset=99999999999",
+                 "/api/bodies?offset=9223372036854775807", "/api/reports?year=99999999999",
+                 "/api/reports?limit=abc"):
+        r = sclient.get(path)
+        assert r.status_code == 422, path
+        body = r.json()
+        assert isinstance(body["detail"], str) and ("offset" in body["detail"] or "year" in body["detail"]
+                                                    or "limit" in body["detail"]), body
+        assert body["errors"]
+    page = sclient.get("/reports?offset=9223372036854775808", headers={"accept": "text/html"})
+    assert page.status_code == 422 and "offset" in page.text
+    # the largest accepted offset is an empty page, not an error
+    r = sclient.get("/api/reports?offset=1000000000").json()
+    assert r["items"] == [] and r["total"] == len(CORPUS_DOCUMENTS) + 1
+
+
+def test_record_read_by_rowid_ranges_is_the_stores_record(sclient):
+    """The server reads a report's rows by rowid range (its per-version index); every record must
+    be exactly what the store rebuilds with a full scan."""
+    store = sclient.app.state.store
+    ids = [r["id"] for r in sclient.get("/api/reports", params={"limit": 1000}).json()["items"]]
+    assert store._spans_of(ids[0]) is not None
+    for rid in ids:
+        fast = store.record(rid)
+        with store._live.reading() as stored, store._lock:
+            full = stored.record(rid).to_dict()
+        own = [f for f in fast["findings"] if f.get("scope") in (None, "report")]
+        assert {k: v for k, v in fast.items() if k not in ("findings", "region", "store")} == \
+               {k: v for k, v in full.items() if k != "findings"}, rid
+        assert own == full["findings"], rid
+
+
+def test_ranges_that_miss_rows_fall_back_to_a_full_read(sclient):
+    """If the index no longer matches the store, the counts differ and the record is read in full."""
+    store = sclient.app.state.store
+    rid = _ids(sclient, rule="GK201")[0]
+    expected = store.record(rid)
+    spans = store._spans()
+    i = store._listing().rank[rid]
+    saved = {t: (spans[t][0][i], spans[t][1][i]) for t in spans}
+    try:
+        for t in spans:  # point every range at nothing
+            spans[t][0][i], spans[t][1][i] = 0, -1
+        assert store.record(rid) == expected
+        body = sclient.get("/api/bodies/320813:人民政府").json()
+        assert [r["values"] for r in body["rows"] if r["path"] == "requests.new_received.total"] == [[21, 95]]
+    finally:
+        for t, (lo, hi) in saved.items():
+            spans[t][0][i], spans[t][1][i] = lo, hi
+
+
+def test_aggregates_are_cached_per_store_version(sclient, monkeypatch):
+    store = sclient.app.state.store
+    store.facets(), store.overview()
+    queries = []
+    original = store._rows
+    monkeypatch.setattr(store, "_rows", lambda sql, params=(): queries.append(sql) or original(sql, params))
+    for _ in range(3):
+        assert sclient.get("/api/facets").status_code == 200
+        assert sclient.get("/api/overview").status_code == 200
+        assert sclient.get("/api/reports", params={"offset": 2}).status_code == 200
+    assert [q for q in queries if "count(*) AS n, max(ingested_at)" not in q] == []
+    # a new version (an ingest, seen through the version the store reports) computes them again
+    monkeypatch.setattr(store, "version", lambda: ("another version",))
+    assert sclient.get("/api/facets").status_code == 200
+    assert any("GROUP BY year" in q for q in queries)
+
+
+# --- who may talk to the server: Host, Origin, CSRF ----------------------------------------------------
+def test_unknown_host_is_refused(client):
+    """DNS rebinding: a page of evil.example whose name now points at 127.0.0.1 reaches the
+    server under its own name; the server answers only to the names it serves."""
+    for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", "localhost.", ""):
+        r = client.get("/api/health", headers={"host": host})
+        assert r.status_code == 400, host
+        assert "--allow-host" in r.json()["detail"]
+    page = client.get("/", headers={"host": "evil.example", "accept": "text/html"})
+    assert page.status_code == 400 and "<h1>" in page.text and "evil.example" in page.text
+    assert "content-security-policy" in page.headers
+    for host in ("localhost", "localhost:8000", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST"):
+        assert client.get("/api/health", headers={"host": host}).status_code == 200, host
+
+
+def test_allowed_hosts_are_configurable():
+    from gongkai.web.security import allowed_hosts
+
+    assert allowed_hosts() == ("localhost", "127.0.0.1", "[::1]")
+    assert allowed_hosts("0.0.0.0") == ("localhost", "127.0.0.1", "[::1]")
+    assert allowed_hosts("192.0.2.7", ["Review.Example.gov.cn:8443"]) == (
+        "localhost", "127.0.0.1", "[::1]", "192.0.2.7", "review.example.gov.cn")
+    assert "[2001:db8::1]" in allowed_hosts("2001:db8::1")
+    with TestClient(create_app(allowed_hosts=allowed_hosts(None, ["review.example.gov.cn"])),
+                    base_url="http://review.example.gov.cn") as c:
+        assert c.get("/api/health").status_code == 200
+        assert c.get("/api/health", headers={"host": "other.example"}).status_code == 400
+    with TestClient(create_app(allowed_hosts=("*",)), base_url="http://anything.example") as c:
+        assert c.get("/api/health").status_code == 200
+
+
+def test_cross_site_posts_are_refused(client):
+    """A page on another origin cannot make a browser post to the server (form or fetch)."""
+    data = SEED.read_bytes()
+    for headers in ({"origin": "http://evil.example"}, {"origin": "null"},
+                    {"origin": "http://localhost:9999"}, {"origin": "https://localhost"},
+                    {"sec-fetch-site": "cross-site"}, {"sec-fetch-site": "same-site"}):
+        for path in ("/api/check", "/check"):
+            r = client.post(path + "?name=r.txt", content=data, headers={**headers, "accept": "application/json"})
+            assert r.status_code == 403, (path, headers)
+            assert "another site" in r.json()["detail"] or "其他网站" in r.json()["detail"]
+    # the server's own pages, and clients that are no browser, may post
+    assert client.post("/api/check?name=r.txt", content=data, headers={"origin": "http://localhost"}).status_code == 200
+    assert client.post("/api/check?name=r.txt", content=data,
+                       headers={"sec-fetch-site": "same-origin"}).status_code == 200
+    assert client.post("/api/check?name=r.txt", content=data).status_code == 200  # curl
+
+
+def test_form_posts_need_the_csrf_token(client):
+    files = {"file": (SEED.name, SEED.read_bytes(), "text/plain")}
+    token = csrf_token(client)
+    assert client.cookies.get("gongkai_csrf") == token
+    ok = client.post("/check", files=files, data={"csrf_token": token}, follow_redirects=False)
+    assert ok.status_code == 303
+    for bad in (None, "", "forged", token + "x", token.split(".")[0] + ".0123456789abcdef0123456789abcdef"):
+        data = {} if bad is None else {"csrf_token": bad}
+        r = client.post("/check", files=files, data=data, headers={"accept": "text/html"})
+        assert r.status_code == 403, bad
+        assert "<h1>" in r.text
+    # a token signed by another server (another secret) is no token here
+    other = create_app()
+    from gongkai.web.security import new_csrf_token
+
+    foreign = new_csrf_token(other.state.settings.secret)
+    client.cookies.set("gongkai_csrf", foreign)
+    r = client.post("/check", files=files, data={"csrf_token": foreign})
+    assert r.status_code == 403
+    client.cookies.clear()
+    # the cookie a page sets is HttpOnly and SameSite=Strict
+    cookie = client.get("/").headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_curl_data_binary_is_the_raw_report(client):
+    """docs/web.md: `curl --data-binary @report.txt '…/api/check?name=report.txt'` sends the
+    file as application/x-www-form-urlencoded; with ?name= it is the file itself."""
+    r = client.post("/api/check?name=report.txt", content=SEED.read_bytes(),
+                    headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200 and r.json()["summary"]["agency"] == "上海市静安区人力资源和社会保障局"
+    assert r.json()["summary"]["name"] == "report.txt"
+
+
+def test_serve_with_several_workers(store_db):
+    """`gongkai serve --workers 2`: two processes read the store at once; an upload checked by one
+    is found by the other (checked uploads are shared); the shared folder goes when it stops."""
+    import re
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    import httpx
+    import psutil
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    before = set(Path(tempfile.gettempdir()).glob("gongkai-serve-*"))
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "gongkai"), "serve", "--db", str(store_db),
+                             "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        servers = [p for p in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+        assert len(servers) == 2
+        with httpx.Client(base_url=base, timeout=60) as c:
+            assert c.get("/api/reports", params={"region": "江苏"}).json()["total"] >= 3
+            token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/").text).group(1)
+            r = c.post("/check", files={"file": (SEED.name, SEED.read_bytes(), "text/plain")},
+                       data={"csrf_token": token})
+            assert r.status_code == 303 or r.status_code == 200
+            page = r.headers.get("location") or str(r.url.path)
+            review = page.rsplit("/", 1)[1]
+        # new connections land on either process; every one finds the checked upload
+        for _ in range(12):
+            with httpx.Client(base_url=base, timeout=60) as fresh:
+                assert fresh.get(f"/api/checks/{review}").status_code == 200
+        shared = set(Path(tempfile.gettempdir()).glob("gongkai-serve-*")) - before
+        assert len(shared) == 1 and any(shared.pop().glob("*.json"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert set(Path(tempfile.gettempdir()).glob("gongkai-serve-*")) == before
+
+
+def test_reports_page_suggests_only_the_biggest_bodies(sclient, monkeypatch):
+    from gongkai.web import pages
+
+    monkeypatch.setattr(pages, "SUGGESTED_AGENCIES", 2)
+    html = sclient.get("/reports").text
+    datalist = html.split('<datalist id="agency-names">')[1].split("</datalist>")[0]
+    assert datalist.count("<option") == 2
+    counts = sorted((a["count"] for a in sclient.get("/api/facets").json()["agencies"]), reverse=True)
+    shown = sclient.app.state.store.facets(2)["agencies"]
+    assert sorted((a["count"] for a in shown), reverse=True) == counts[:2]

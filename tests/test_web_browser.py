@@ -390,3 +390,39 @@ def test_store_pages_chinese_by_default_english_after_the_switch(page):
         if path == "/overview":
             charts_drawn(page)
             assert "Requests handled by year and outcome" in page.locator(".chart-box h3").all_inner_texts()
+
+
+def test_a_page_of_another_origin_cannot_post(page, server, tmp_path):
+    """A page served from another origin (another port of 127.0.0.1) submits forms to the server:
+    the browser says where they come from (Origin) and the server refuses them."""
+    import http.server
+    import functools
+
+    (tmp_path / "evil.html").write_text(
+        "<!DOCTYPE html><html><head><link rel='icon' href='data:,'></head><body>"
+        f"<form id='api' method='post' action='{server}/api/check?name=x.txt' enctype='text/plain'>"
+        "<input name='text' value='2023年度政府信息公开工作年度报告'></form>"
+        f"<form id='page' method='post' action='{server}/check' enctype='multipart/form-data'>"
+        "<input name='text' value='x'><input name='csrf_token' value='guess'></form>"
+        "</body></html>", encoding="utf-8")
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(tmp_path))
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        for form in ("api", "page"):
+            tab = page.context.new_page()  # one tab per form: a navigation of its own
+            tab.goto(f"http://127.0.0.1:{evil.server_address[1]}/evil.html")
+            with tab.expect_response(lambda r: r.request.method == "POST") as resp:
+                tab.evaluate(f"document.getElementById('{form}').submit()")
+            assert resp.value.status == 403, form
+            assert resp.value.request.headers["origin"] == f"http://127.0.0.1:{evil.server_address[1]}"
+            tab.wait_for_url(f"{server}/**")  # the refusal is what the tab shows, before it is closed
+            if form == "page":
+                assert "403" in tab.locator("h1").inner_text()
+            tab.close()
+    finally:
+        evil.shutdown()

@@ -35,6 +35,7 @@ DEFAULT_PATH = "gongkai.duckdb"
 # how long a reader or writer waits for the other side before giving up
 DEFAULT_WAIT = 60.0
 _POLL = 0.02
+_CELL_SOURCE_FIELDS = frozenset(f.name for f in dataclasses.fields(CellSource))
 
 
 class StoreError(Exception):
@@ -645,15 +646,25 @@ class Store:
         with self.holding():
             return self.con.execute(sql, params or []).fetchall()
 
-    def record(self, report_id: str) -> Record:
+    def record(self, report_id: str, *, spans: Optional[dict[str, tuple[int, int]]] = None) -> Record:
         """The stored report as a `Record` (with the record's own findings, not the cross-report ones).
         Findings stored with their message data are rebuilt as Messages, so `Finding.localized`
-        shows them in either language."""
+        shows them in either language.
+
+        `spans`: for cells, findings and sections, the rowid range holding all of this report's
+        rows, when the caller knows it (the web server indexes a read-only store once): it spares
+        scanning the whole table."""
         with self.holding():
-            return _record(self.con, report_id)
+            return _record(self.con, report_id, spans)
 
 
-def _record(con, report_id: str) -> Record:
+def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = None) -> Record:
+    def rows_of(table: str) -> tuple[str, list]:
+        span = (spans or {}).get(table)
+        if span is None:
+            return "report_id = ?", [report_id]
+        return "rowid BETWEEN ? AND ? AND report_id = ?", [span[0], span[1], report_id]
+
     row = con.execute(
         "SELECT source_path, media_type, agency, year, template, parser, title, preamble, "
         "strftime(published, '%Y-%m-%d') FROM reports WHERE report_id = ?", [report_id]).fetchone()
@@ -662,11 +673,11 @@ def _record(con, report_id: str) -> Record:
     source_path, media_type, agency, year, template, parser, title, preamble, published = row
     tables: dict[str, dict[str, dict[str, Any]]] = {"active": {}, "requests": {}, "appeals": {}}
     provenance = {}
-    known = {f.name for f in dataclasses.fields(CellSource)}
+    where, params = rows_of("cells")
     for (path, table, row_key, fld, value, raw, location, line, page, dom_path, bbox, confidence, char, label,
          extra) in con.execute(
             "SELECT path, table_key, row_key, field_key, value, raw, location, line, page, dom_path, bbox, "
-            "confidence, char, label, extra FROM cells WHERE report_id = ? ORDER BY ord", [report_id]).fetchall():
+            f"confidence, char, label, extra FROM cells WHERE {where} ORDER BY ord", params).fetchall():
         if value is not None and float(value).is_integer():
             value = int(value)  # counts are stored as DOUBLE beside money; the record has ints
         tables[table].setdefault(row_key, {})[fld] = value
@@ -674,12 +685,14 @@ def _record(con, report_id: str) -> Record:
             fields = dict(raw=raw, at=location, line=line, page=page, dom_path=dom_path,
                           bbox=tuple(bbox) if bbox is not None else None, confidence=confidence, char=char,
                           label=label, **(json.loads(extra) if extra else {}))
-            provenance[path] = CellSource(**{k: v for k, v in fields.items() if k in known})
+            provenance[path] = CellSource(**{k: v for k, v in fields.items() if k in _CELL_SOURCE_FIELDS})
+    where, params = rows_of("findings")
     findings = [finding_of(r, s, o, m, w, e, md, ed) for r, s, o, m, w, e, md, ed in con.execute(
         "SELECT rule, severity, origin, message, where_path, evidence, message_data, evidence_data FROM findings "
-        "WHERE report_id = ? AND scope = 'report' ORDER BY seq", [report_id]).fetchall()]
+        f"WHERE {where} AND scope = 'report' ORDER BY seq", params).fetchall()]
+    where, params = rows_of("sections")
     sections = [Section(number=n, title=t, text=x) for n, t, x in con.execute(
-        "SELECT number, title, text FROM sections WHERE report_id = ? ORDER BY seq", [report_id]).fetchall()]
+        f"SELECT number, title, text FROM sections WHERE {where} ORDER BY seq", params).fetchall()]
     return Record(source=Source(path=source_path, sha256=report_id, media_type=media_type), agency=agency,
                   year=year, template=template, title=title, preamble=preamble, published=published,
                   findings=findings, sections=sections, provenance=provenance,

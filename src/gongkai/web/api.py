@@ -4,14 +4,13 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from .. import __version__
-from ..i18n import _, listing
+from ..i18n import _, language, listing
 from . import models as M
-from .review import Review, cell_label, layout_data, review_bytes, review_record, severity_counts, table_views, \
+from .review import Review, cell_label, layout_data, review_record, severity_counts, table_views, \
     finding_views, TABLE_KEYS
 from .uploads import read_upload
 
@@ -41,27 +40,57 @@ _UPLOAD_BODY = {
 
 
 # --- check: one upload ---------------------------------------------------------------------------
-async def check_upload(request: Request) -> Review:
-    """Read the upload, parse and check it off the event loop, keep it in the cache."""
-    from ..ingest import ReadError
+# Largest list offset accepted (more than any store holds; DuckDB's OFFSET would overflow at 2^63).
+MAX_OFFSET = 1_000_000_000
+
+
+async def check_upload(request: Request, form_check=None) -> Review:
+    """Read the upload and have a parsing process read and check it; keep the result in the
+    cache. `form_check(fields)` runs on the form's other fields first (the pages' CSRF check)."""
+    from .parsing import JobFailed
 
     state = request.app.state
-    data, name = await read_upload(request, state.settings.max_upload)
-    try:
-        review = await anyio.to_thread.run_sync(review_bytes, data, name, limiter=state.parse_limiter)
-    except ReadError as e:
-        raise HTTPException(422, _("{name} cannot be read as an annual report: {reason}", name=name, reason=e)) from None
-    except Exception as e:  # a bug must give a clear page, not a traceback
-        raise HTTPException(500, _("Internal error while reading {name} ({error}). Please report it with the file.",
-                                   name=name, error=type(e).__name__)) from None
+    async with state.uploads.hold() as held:
+        data, name, fields = await read_upload(request, state.settings.max_upload, held,
+                                               idle=state.settings.upload_idle_timeout,
+                                               total=state.settings.upload_total_timeout)
+        if form_check is not None:
+            form_check(fields)
+        try:
+            review = await state.parser.run(data, name, language())
+        except JobFailed as e:
+            raise job_error(e, name, state.settings) from None
     state.reviews.put(review)
     return review
+
+
+def job_error(e, name: str, settings) -> HTTPException:
+    """What a person is told when an upload's reading failed."""
+    from .uploads import busy
+
+    if e.kind == "unreadable":
+        return HTTPException(422, _("{name} cannot be read as an annual report: {reason}", name=name, reason=str(e)))
+    if e.kind == "timeout":
+        return HTTPException(422, _("{name}: reading it took longer than {seconds} s and was stopped; "
+                                    "the file may be damaged or built to be expensive to read.",
+                                    name=name, seconds=format(settings.job_timeout, "g")))
+    if e.kind == "memory":
+        return HTTPException(422, _("{name}: reading it needed more than {mb} MB of memory and was stopped; "
+                                    "the file may be damaged or built to be expensive to read.",
+                                    name=name, mb=settings.job_memory_mb))
+    if e.kind == "crash":
+        return HTTPException(422, _("{name}: the reader stopped unexpectedly ({how}) on this file; "
+                                    "the file may be damaged.", name=name, how=str(e)))
+    if e.kind == "busy":
+        return busy()
+    return HTTPException(500, _("Internal error while reading {name} ({error}). Please report it with the file.",
+                                name=name, error=str(e)))
 
 
 def get_review(request: Request, review_id: str) -> Review:
     review = request.app.state.reviews.get(review_id)
     if review is None:
-        raise HTTPException(404, _("No such checked upload (uploads are kept in memory only for a while; "
+        raise HTTPException(404, _("No such checked upload (uploads are kept only for a while; "
                                    "upload the file again)."))
     return review
 
@@ -171,11 +200,15 @@ def api_facets(request: Request):
 
 
 @router.get("/reports", tags=["store"], response_model=M.ReportList, summary="List and filter reports")
-def api_reports(request: Request, year: Optional[int] = None, region: Optional[str] = None,
-                agency: Optional[str] = Query(None, description="exact name, or part of it"),
-                rule: Optional[str] = Query(None, description="only reports with a finding of this rule"),
+def api_reports(request: Request, year: Optional[int] = Query(None, ge=0, le=9999),
+                region: Optional[str] = Query(None, description="a name or part of one (江苏, 江苏省, 淮安) or a "
+                                                                "GB/T 2260 code prefix (32, 3208), as the CLI's --region"),
+                agency: Optional[str] = Query(None, description="the store's agency key, or part of the name"),
+                rule: Optional[str] = Query(None, description="only reports with a finding of this rule (code, code "
+                                                              "prefix such as GK2, or name)"),
                 severity: Optional[str] = Query(None, pattern="^(error|warning|info)$"),
-                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
+    """One page of the reports matching the filters, newest first; `total` is how many match."""
     return need_store(request).reports(year=year, region=region, agency=agency, rule=rule, severity=severity,
                                        limit=limit, offset=offset)
 
@@ -224,9 +257,12 @@ def api_report_xlsx(request: Request, report_id: str):
     return record_xlsx_response(record, _download_name(record, report_id))
 
 
-@router.get("/bodies", tags=["store"], response_model=list[M.BodySummary], summary="Reporting bodies")
-def api_bodies(request: Request, region: Optional[str] = None):
-    return need_store(request).bodies(region=region)
+@router.get("/bodies", tags=["store"], response_model=M.BodyList, summary="Reporting bodies")
+def api_bodies(request: Request,
+               region: Optional[str] = Query(None, description="a name or part of one, or a code prefix"),
+               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
+    """One page of the reporting bodies (by name), with their years; `total` is how many match."""
+    return need_store(request).bodies(region=region, limit=limit, offset=offset)
 
 
 @router.get("/bodies/{agency:path}", tags=["store"], response_model=M.BodyPage, summary="One body, year by year")

@@ -1,16 +1,20 @@
 """The reviewers' web app: check an uploaded report, browse a store, with a JSON API.
 
-`create_app(db=...)` builds a FastAPI app; `gongkai serve` runs it with uvicorn. Pages are
+`create_app(db=...)` builds a FastAPI app; `gongkai serve` runs it with uvicorn (in several
+processes with `--workers N`, each building its app with `app_from_environment`). Pages are
 Jinja2 templates (autoescaped: no text from a report is ever markup) with htmx for partial
 updates and ECharts for charts, both vendored under static/ (no CDN). A strict Content Security
 Policy allows scripts from this server only, so even a markup slip could not run a report's
-script.
+script. Uploads are read in separate processes with a time and memory limit (parsing.py); the
+Host, Origin and CSRF checks are in security.py.
 """
 from __future__ import annotations
 
+import json
 import os
+import secrets
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
@@ -26,6 +30,7 @@ from ..i18n import N_, _, install_jinja
 from ..record import origin_word, severity_word
 from .language import LanguageMiddleware, switch_url
 from .review import ReviewCache
+from .security import allowed_hosts
 
 HERE = Path(__file__).parent
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024  # a long PDF report is a few MB; 20 MB leaves room
@@ -38,30 +43,67 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 
 
+SETTINGS_ENV = "GONGKAI_SERVE_SETTINGS"
+
+
 @dataclass
 class Settings:
     db: Optional[str] = None
     max_upload: int = DEFAULT_MAX_UPLOAD
     chart_animation: bool = True
-    # parses running at once; more wait (reading is CPU-bound and the machine may be small)
+    # uploads read at once, each in a process of its own; more wait (reading is CPU-bound and the
+    # machine may be small), up to `upload_queue`; beyond that an upload is refused as busy
     parse_workers: int = 2
+    upload_queue: int = 16
+    job_timeout: float = 120.0  # seconds one upload may take to read (a scanned PDF is slow)
+    job_memory_mb: Optional[int] = 1536  # memory one upload's reading may use
+    # a client that sends no byte of its upload for this long, or takes longer in all, is cut off
+    upload_idle_timeout: float = 30.0
+    upload_total_timeout: float = 600.0
+    # names the server answers to in `Host` (security.allowed_hosts; "*" for any)
+    allowed_hosts: tuple[str, ...] = field(default_factory=lambda: allowed_hosts())
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)  # signs CSRF tokens
+    review_dir: Optional[str] = None  # checked uploads shared by several server processes
+
+    def to_environment(self) -> str:
+        data = asdict(self)
+        data["secret"] = self.secret.hex()
+        return json.dumps(data)
+
+    @classmethod
+    def from_environment(cls, text: str) -> "Settings":
+        data = json.loads(text)
+        data["secret"] = bytes.fromhex(data["secret"])
+        data["allowed_hosts"] = tuple(data["allowed_hosts"])
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
-def create_app(db: Optional[str | os.PathLike] = None, *, max_upload: int = DEFAULT_MAX_UPLOAD,
-               chart_animation: bool = True, cache_size: int = 64) -> FastAPI:
-    """The app. `db`: a store file (DuckDB) to browse, opened read-only; None: checking only."""
-    import anyio
+def app_from_environment() -> FastAPI:
+    """The app of one server process of `gongkai serve --workers N` (settings in $GONGKAI_SERVE_SETTINGS)."""
+    return create_app(settings=Settings.from_environment(os.environ[SETTINGS_ENV]))
 
+
+def create_app(db: Optional[str | os.PathLike] = None, *, settings: Optional[Settings] = None, cache_size: int = 64,
+               **options: Any) -> FastAPI:
+    """The app. `db`: a store file (DuckDB) to browse, opened read-only; None: checking only.
+    `options` are `Settings` fields (max_upload=, chart_animation=, job_timeout=, ...)."""
     from . import api, pages
+    from .parsing import ParsePool
+    from .security import Guard
+    from .server import quiet_accept_errors
     from .store_view import open_store
+    from .uploads import UploadBudget
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        quiet_accept_errors()
         yield
+        app.state.parser.close()
         if app.state.store is not None:
             app.state.store.close()
 
-    settings = Settings(db=str(db) if db else None, max_upload=max_upload, chart_animation=chart_animation)
+    if settings is None:
+        settings = Settings(db=str(db) if db else None, **options)
     app = FastAPI(
         title="gongkai",
         lifespan=lifespan,
@@ -81,8 +123,12 @@ def create_app(db: Optional[str | os.PathLike] = None, *, max_upload: int = DEFA
         ],
     )
     app.state.settings = settings
-    app.state.reviews = ReviewCache(cache_size)
-    app.state.parse_limiter = anyio.CapacityLimiter(settings.parse_workers)
+    app.state.reviews = ReviewCache(cache_size, settings.review_dir)
+    app.state.parser = ParsePool(settings.parse_workers, timeout=settings.job_timeout,
+                                 memory_mb=settings.job_memory_mb, queue=settings.upload_queue)
+    # uploads in progress (received, waiting or being read) and the bytes they hold together
+    app.state.uploads = UploadBudget(settings.parse_workers + settings.upload_queue,
+                                     max(4 * settings.max_upload, 64 * 1024 * 1024))
     app.state.store = open_store(settings.db) if settings.db else None
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.add_extension("jinja2.ext.i18n")
@@ -92,16 +138,19 @@ def create_app(db: Optional[str | os.PathLike] = None, *, max_upload: int = DEFA
     templates.env.filters["cellid"] = lambda p: "c-" + str(p).replace(".", "-")
     app.state.templates = templates
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
+    def security_headers(path: str) -> dict[bytes, bytes]:
         # Swagger UI's page starts itself with an inline script; it still loads nothing from elsewhere.
-        policy = DOCS_CSP if request.url.path == "/docs" else CSP
-        response.headers.setdefault("Content-Security-Policy", policy)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+        # Referrer same-origin, not no-referrer: with no-referrer a browser posts this server's own
+        # forms with `Origin: null`, which the Origin check must refuse; other sites still get none.
+        return {b"content-security-policy": (DOCS_CSP if path == "/docs" else CSP).encode(),
+                b"x-content-type-options": b"nosniff", b"referrer-policy": b"same-origin",
+                b"x-frame-options": b"DENY"}
+
+    async def reject(scope, receive, send, status: int, detail: str):
+        await error_response(Request(scope, receive), status, detail)(scope, receive, send)
+
+    app.add_middleware(Guard, hosts=settings.allowed_hosts, secret=settings.secret, reject=reject,
+                       headers=security_headers)
 
     app.add_middleware(LanguageMiddleware)  # outermost: everything below renders in the request's language
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -127,10 +176,11 @@ def create_app(db: Optional[str | os.PathLike] = None, *, max_upload: int = DEFA
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
+        detail = _("The request is not valid: {problems}",
+                   problems="; ".join(describe_problem(e) for e in exc.errors()))
         if _wants_json(request):
-            return JSONResponse({"detail": _jsonable_errors(exc.errors())}, status_code=422)
-        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
-        return error_response(request, 422, _("The request is not valid: {problems}", problems=problems))
+            return JSONResponse({"detail": detail, "errors": _jsonable_errors(exc.errors())}, status_code=422)
+        return error_response(request, 422, detail)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):
@@ -139,6 +189,28 @@ def create_app(db: Optional[str | os.PathLike] = None, *, max_upload: int = DEFA
                                               error=type(exc).__name__))
 
     return app
+
+
+def describe_problem(error: dict[str, Any]) -> str:
+    """One validation problem as a person reads it: which parameter, what it must be."""
+    where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body", "header"))
+    ctx = error.get("ctx") or {}
+    kind = error.get("type", "")
+    if kind == "missing":
+        what = _("is required")
+    elif kind in ("int_parsing", "int_type", "int_from_float"):
+        what = _("must be a whole number")
+    elif kind in ("less_than_equal", "less_than"):
+        what = _("must be at most {limit}", limit=ctx.get("le", ctx.get("lt")))
+    elif kind in ("greater_than_equal", "greater_than"):
+        what = _("must be at least {limit}", limit=ctx.get("ge", ctx.get("gt")))
+    elif kind == "string_pattern_mismatch":
+        what = _("must match {pattern}", pattern=ctx.get("pattern"))
+    elif kind in ("bool_parsing", "bool_type"):
+        what = _("must be true or false")
+    else:
+        what = str(error.get("msg", kind))
+    return f"{where or '?'}: {what}"
 
 
 def _jsonable_errors(errors: Any) -> Any:
@@ -154,9 +226,9 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-TITLES = {400: N_("Bad request"), 404: N_("Not found"), 405: N_("Method not allowed"), 413: N_("Upload too large"),
-          415: N_("Unsupported upload"), 422: N_("Cannot read this upload"), 500: N_("Internal error"),
-          503: N_("No store opened")}
+TITLES = {400: N_("Bad request"), 403: N_("Refused"), 404: N_("Not found"), 405: N_("Method not allowed"),
+          408: N_("Too slow"), 413: N_("Upload too large"), 415: N_("Unsupported upload"),
+          422: N_("Cannot read this upload"), 500: N_("Internal error"), 503: N_("Not available")}
 
 
 def error_response(request: Request, status: int, detail: str, headers: Optional[dict] = None):
@@ -165,8 +237,9 @@ def error_response(request: Request, status: int, detail: str, headers: Optional
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     templates = request.app.state.templates
     return templates.TemplateResponse(request, "error.html",
-                                      {"status": status, "title": _(TITLES.get(status, N_("Error"))), "detail": detail},
+                                      {"status": status, "title": _(TITLES.get(status, N_("Error"))),
+                                       "detail": detail},
                                       status_code=status, headers=headers)
 
 
-__all__ = ["create_app", "Settings", "HTMLResponse"]
+__all__ = ["create_app", "app_from_environment", "Settings", "HTMLResponse"]

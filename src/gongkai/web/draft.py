@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from .. import vocabulary as V
 from ..draft import live
 from ..draft.workbook import PREVIOUS_PREFIX, TEMPLATE, record_paths
-from ..i18n import _
+from ..i18n import _, language
 from ..render import layout as L
 from .review import SEVERITY_RANK, cell_id, table_title
 
@@ -135,8 +135,8 @@ async def draft_check(request: Request):
 async def draft_previous(request: Request):
     """Last year's report uploaded: its 四、结转下年度 into 二、上年结转, its 现行有效件数 beside table 二;
     the page comes back with the body's other cells as they were."""
-    from ..api import parse_bytes
-    from ..ingest import ReadError
+    from .api import job_error
+    from .parsing import JobFailed, read_record_job
     from .uploads import clean_name
 
     settings = request.app.state.settings
@@ -153,9 +153,11 @@ async def draft_previous(request: Request):
     if len(data) > settings.max_upload:
         raise HTTPException(413, _("{name} is larger than {mb} MB.", name=name, mb=settings.max_upload // 2**20))
     try:
-        last = await anyio.to_thread.run_sync(lambda: parse_bytes(data, name=name, check=False),
-                                              limiter=request.app.state.parse_limiter)
-    except ReadError as e:
+        # read in the server's parsing processes, with their time and memory limits
+        last = await request.app.state.parser.run(data, name, language(), job=read_record_job)
+    except JobFailed as e:
+        if e.kind != "unreadable":
+            raise job_error(e, name, settings) from None
         return _page(request, fields, note=_("{name} cannot be read as an annual report: {reason}", name=name,
                                              reason=str(e)), status=422)
     figures = live.previous_figures(last)

@@ -186,6 +186,8 @@ class BodyPage(BaseModel):
     id: str
     agency: str
     region: Optional[str] = None
+    reports: int = Field(description="the body's reports in the store; `years` shows the latest of them "
+                                     "(at most 20)")
     years: list[BodyYear]
     rows: list[BodyRow] = Field(description="key cells, one value per year (same order as `years`)")
     charts: list[Chart]
@@ -197,6 +199,13 @@ class BodySummary(BaseModel):
     region: Optional[str] = None
     years: list[int]
     reports: int
+
+
+class BodyList(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[BodySummary]
 
 
 class Overview(BaseModel):

@@ -10,8 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ..i18n import _
 from . import api
+from .api import MAX_OFFSET
+from .security import CSRF_FIELD, verify_csrf
 
 router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 100
+# The compare page's pickers list this many reports (the newest); a body's page links its years.
+PICK_SIZE = 300
+# The agency field suggests the bodies with the most reports (any part of any name still filters).
+SUGGESTED_AGENCIES = 300
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -34,7 +41,7 @@ def index(request: Request):
 
 @router.post("/check")
 async def check(request: Request):
-    review = await api.check_upload(request)
+    review = await api.check_upload(request, form_check=lambda fields: verify_csrf(request, fields.get(CSRF_FIELD)))
     return RedirectResponse(f"/check/{review.id}", status_code=303)
 
 
@@ -51,16 +58,15 @@ def _store(request: Request):
 @router.get("/reports", response_class=HTMLResponse)
 def reports(request: Request, year: Optional[str] = None, region: Optional[str] = None,
             agency: Optional[str] = None, rule: Optional[str] = None, severity: Optional[str] = None,
-            offset: int = Query(0, ge=0)):
+            offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     store = _store(request)
-    year_value = int(year) if year and year.isdigit() else None
+    year_value = int(year) if year and year.isdigit() and len(year) <= 4 else None
     filters = {"year": year_value, "region": region or None, "agency": agency or None, "rule": rule or None,
                "severity": severity if severity in ("error", "warning", "info") else None}
-    page = store.reports(limit=100, offset=offset, **filters)
+    page = store.reports(limit=PAGE_SIZE, offset=offset, **filters)
     query = {k: v for k, v in filters.items() if v is not None}
-    context = {"nav": "reports", "page": page, "filters": filters, "facets": store.facets(),
-               "query": urlencode(query), "next_offset": offset + 100 if offset + 100 < page["total"] else None,
-               "prev_offset": max(0, offset - 100) if offset else None}
+    context = {"nav": "reports", "page": page, "filters": filters, "facets": store.facets(SUGGESTED_AGENCIES),
+               "query": urlencode(query), **_pager(offset, page["total"])}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "report-list":
         return render(request, "_report_list.html", **context)
     return render(request, "reports.html", **context)
@@ -73,11 +79,18 @@ def report_page(request: Request, report_id: str):
     return render(request, "report.html", nav="reports", d=detail)
 
 
+def _pager(offset: int, total: int) -> dict[str, Optional[int]]:
+    return {"next_offset": offset + PAGE_SIZE if offset + PAGE_SIZE < total else None,
+            "prev_offset": max(0, offset - PAGE_SIZE) if offset else None}
+
+
 @router.get("/bodies", response_class=HTMLResponse)
-def bodies(request: Request, region: Optional[str] = None):
+def bodies(request: Request, region: Optional[str] = None, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     store = _store(request)
-    return render(request, "bodies.html", nav="bodies", bodies=store.bodies(region=region or None),
-                  region=region, facets=store.facets())
+    page = store.bodies(region=region or None, limit=PAGE_SIZE, offset=offset)
+    return render(request, "bodies.html", nav="bodies", bodies=page["items"], page=page, region=region,
+                  facets=store.facets(SUGGESTED_AGENCIES), query=urlencode({"region": region} if region else {}),
+                  **_pager(offset, page["total"]))
 
 
 @router.get("/bodies/{agency:path}", response_class=HTMLResponse)
@@ -98,6 +111,6 @@ def overview(request: Request):
 def compare(request: Request, a: Optional[str] = None, b: Optional[str] = None):
     store = _store(request)
     if not a or not b:
-        listing = store.reports(limit=1000, offset=0)
+        listing = store.reports(limit=PICK_SIZE, offset=0)
         return render(request, "compare_pick.html", nav="compare", items=listing["items"], a=a, b=b)
     return render(request, "compare.html", nav="compare", c=api.comparison(store, a, b))

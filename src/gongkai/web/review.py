@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from ..render import layout as L
@@ -334,15 +335,21 @@ def _paths_of(record: Mapping[str, Any], table: str) -> list[str]:
 
 
 class ReviewCache:
-    """The last few checked uploads, in memory only, so their pages and downloads can be fetched
-    by id without keeping any upload on disk."""
+    """The last few checked uploads, so their pages and downloads can be fetched by id.
 
-    def __init__(self, size: int = 64):
+    In memory; or, when the server runs several processes (`gongkai serve --workers N`), in a
+    private folder they share (JSON files, removed when the server stops), since the next request
+    may reach another process."""
+
+    def __init__(self, size: int = 64, directory: Optional[str] = None):
         self.size = size
+        self.directory = Path(directory) if directory else None
         self._items: OrderedDict[str, Review] = OrderedDict()
         self._lock = threading.Lock()
 
     def put(self, review: Review) -> None:
+        if self.directory is not None:
+            return self._write(review)
         with self._lock:
             self._items[review.id] = review
             self._items.move_to_end(review.id)
@@ -351,9 +358,57 @@ class ReviewCache:
 
     def get(self, review_id: str) -> Optional[Review]:
         """The review in the current language."""
+        if self.directory is not None:
+            return self._read(review_id)
         with self._lock:
             review = self._items.get(review_id)
         return review.localized(language()) if review is not None else None
+
+    def _write(self, review: Review) -> None:
+        """One JSON file per review, holding its view in each language (a Record's Messages do not
+        travel as JSON; the views are made now, once)."""
+        import json
+        import os
+
+        from ..i18n import LANGUAGES
+
+        views = {lang: _plain(review.localized(lang)) for lang in LANGUAGES}
+        path = self.directory / f"{review.id}.json"
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(views, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+        files = sorted(self.directory.glob("*.json"), key=_mtime, reverse=True)
+        for old in files[self.size:]:
+            old.unlink(missing_ok=True)
+
+    def _read(self, review_id: str) -> Optional[Review]:
+        import json
+
+        if not _REVIEW_ID.fullmatch(review_id):
+            return None
+        try:
+            views = json.loads((self.directory / f"{review_id}.json").read_text(encoding="utf-8"))
+            return Review(**views[language()])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def _plain(review: Review) -> dict:
+    """A review's JSON-able fields (its views and source record stay in the process that made it)."""
+    import dataclasses
+
+    return {f.name: getattr(review, f.name) for f in dataclasses.fields(review)
+            if f.name not in ("source_record", "_views")}
+
+
+_REVIEW_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def cell_label(path: str) -> str:

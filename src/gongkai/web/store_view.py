@@ -6,17 +6,25 @@ gongkai.store.live.LiveStore, which lets an ingest commit while the server runs 
 is let go while the ingest commits and opened again after, so new reports show without a
 restart); `version()` changes with every commit, for caches. One connection is shared; each query
 takes a lock and its own cursor because FastAPI runs handlers in threads.
+
+What every page needs over the whole store (facets, the overview's charts, each report's finding
+counts and （七）总计, list totals) is computed once per store version (`StoreView.version`) and
+kept, so a page of a 20,000-report store costs one small query on `reports`. Filters match as
+the CLI's do (`gongkai.store.export.Filters`): a region is a name or part of one (江苏, 江苏省,
+淮安) or a GB/T 2260 code prefix (32, 3208).
 """
 from __future__ import annotations
 
 import re
 import threading
-from collections import defaultdict
+import time
+from array import array
+from collections import OrderedDict, defaultdict
 from typing import Any, Iterable, Optional
 
 from ..render import layout as L
 from .. import vocabulary as V
-from ..i18n import _
+from ..i18n import _, language
 from .review import cell_label
 
 # --- chart vocabularies (labels from gongkai.vocabulary) ---------------------------------------------
@@ -54,6 +62,12 @@ BODY_ROWS: tuple[str, ...] = (
 DECIMAL_FIELDS = {f for s in V.ACTIVE_ROWS_2021 + V.ACTIVE_ROWS_2019 for f in s.decimal_fields}
 
 
+VERSION_TTL = 1.0  # seconds
+# A body's page draws at most this many reports (the latest); a store holding more copies of one
+# body's reports says how many there are.
+MAX_BODY_REPORTS = 20
+
+
 def open_store(path: str) -> "StoreView":
     return StoreView(path)
 
@@ -79,6 +93,58 @@ def body_id(agency_key: Optional[str], agency: Optional[str]) -> Optional[str]:
     return agency_key or agency
 
 
+class VersionCache:
+    """Results computed over the whole store, kept while the store's version stays the same.
+
+    One lock per key, so a burst of requests after a change computes each result once; at most
+    `size` keys (filters come from users), least recently used dropped first."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self._version: Any = None
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._locks: dict[Any, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, version: Any, key: Any, compute):
+        with self._lock:
+            if version != self._version:
+                self._items.clear()
+                self._locks.clear()
+                self._version = version
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            key_lock = self._locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if version == self._version and key in self._items:
+                    return self._items[key]
+            value = compute()
+            with self._lock:
+                if version == self._version:
+                    self._items[key] = value
+                    while len(self._items) > self.size:
+                        old, _ = self._items.popitem(last=False)
+                        self._locks.pop(old, None)
+            return value
+
+
+class Listing:
+    """The reports in the lists' order, with the columns a list shows, their finding counts and
+    （七）总计, aligned by place; `rank` maps a report id to its place."""
+
+    COLUMNS = ("report_id", "agency", "agency_name", "agency_key", "year", "template", "source_path", "province",
+               "city", "county", "region_code")
+    ORDER = "r.year DESC NULLS LAST, r.agency, r.report_id"
+
+    def __init__(self, rows: list[tuple]):
+        self.rows = rows
+        self.rank = {row[0]: i for i, row in enumerate(rows)}
+        self.counts = tuple(array("l", [0]) * len(rows) for _ in range(3))  # errors, warnings, info
+        self.totals: list[Optional[float]] = [None] * len(rows)
+
+
 class StoreView:
     # -- opening and refreshing (the store's side: gongkai/store/live.py) -----------------------------
     def __init__(self, path: str):
@@ -90,6 +156,8 @@ class StoreView:
         self._live = LiveStore(path)
         self._lock = threading.Lock()
         self._rule_names: Optional[dict[str, str]] = None
+        self._cache = VersionCache()
+        self._version: tuple = (float("-inf"), None)
 
     def close(self) -> None:
         self._live.close()
@@ -123,11 +191,36 @@ class StoreView:
         by_name = {name: code for code, name in self.rule_names().items()}
         return by_name.get(rule, rule)
 
+    def version(self) -> tuple:
+        """Changes whenever reports or findings are added, replaced or removed (looked at no more
+        than once a second: a page asks several times)."""
+        now = time.monotonic()
+        if now - self._version[0] > VERSION_TTL:
+            row = self._rows("SELECT count(*) AS n, max(ingested_at) AS at, (SELECT count(*) FROM findings) AS f"
+                             " FROM reports")[0]
+            self._version = (now, (row["n"], row["at"], row["f"]))
+        return self._version[1]
+
+    def _cached(self, key: Any, compute):
+        return self._cache.get(self.version(), key, compute)
+
     # -- lists ----------------------------------------------------------------------------------------
     def count(self) -> int:
-        return self._rows("SELECT count(*) AS n FROM reports")[0]["n"]
+        return self._cached("count", lambda: self._rows("SELECT count(*) AS n FROM reports")[0]["n"])
 
-    def facets(self) -> dict[str, Any]:
+    def facets(self, top_agencies: Optional[int] = None) -> dict[str, Any]:
+        """Filter values present in the store, with counts; `top_agencies`: only the bodies with
+        the most reports (a page's suggestions; a national store has tens of thousands)."""
+        if top_agencies is None:
+            return self._cached("facets", self._facets)
+
+        def top() -> dict[str, Any]:
+            facets = self.facets()
+            agencies = sorted(facets["agencies"], key=lambda a: -a["count"])[:top_agencies]
+            return {**facets, "agencies": sorted(agencies, key=lambda a: a["label"] or "")}
+        return self._cached(("facets", top_agencies), top)
+
+    def _facets(self) -> dict[str, Any]:
         years = self._rows("SELECT year AS value, count(*) AS count FROM reports WHERE year IS NOT NULL "
                            "GROUP BY year ORDER BY year DESC")
         regions = self._rows(
@@ -146,115 +239,216 @@ class StoreView:
             r["label"] = f"{r['value']} {names[r['value']]}" if r["value"] in names else r["value"]
         return {"years": years, "regions": regions, "agencies": agencies, "rules": rules}
 
-    _SUMMARY_SQL = """
-        SELECT r.report_id AS id, r.agency, r.agency_name, r.agency_key, r.year, r.template, r.source_path AS source,
-               r.province, r.city, r.county,
-               coalesce(f.error, 0) AS error, coalesce(f.warning, 0) AS warning, coalesce(f.info, 0) AS info,
-               t.value AS requests_total
-        FROM reports r
-        LEFT JOIN (SELECT report_id, count_if(severity = 'error') AS error, count_if(severity = 'warning') AS warning,
-                          count_if(severity = 'info') AS info FROM findings GROUP BY report_id) f USING (report_id)
-        LEFT JOIN (SELECT report_id, value FROM cells WHERE path = 'requests.total.total') t USING (report_id)
-    """
+    def _listing(self) -> "Listing":
+        """Every report in the lists' order (newest first) with what a list shows of it: sorted
+        and counted once per store version, so a page of any depth is a slice and a few lookups."""
+        def compute() -> Listing:
+            rows = self._rows(f"SELECT {', '.join('r.' + c for c in Listing.COLUMNS)} FROM reports r"
+                              f" ORDER BY {Listing.ORDER}")
+            shared: dict[Any, Any] = {}  # one copy of each repeated name (regions, agencies, templates)
+            listing = Listing([tuple(shared.setdefault(r[c], r[c]) for c in Listing.COLUMNS) for r in rows])
+            counts = listing.counts
+            for r in self._rows("SELECT report_id, count_if(severity = 'error') AS e, count_if(severity = 'warning') AS w,"
+                                " count_if(severity = 'info') AS i FROM findings GROUP BY report_id"):
+                i = listing.rank.get(r["report_id"])
+                if i is not None:
+                    counts[0][i], counts[1][i], counts[2][i] = r["e"], r["w"], r["i"]
+            for r in self._rows("SELECT report_id, value FROM cells WHERE path = 'requests.total.total'"):
+                i = listing.rank.get(r["report_id"])
+                if i is not None:
+                    listing.totals[i] = _number(r["value"])
+            return listing
+        return self._cached("listing", compute)
 
-    def _summary(self, row: dict[str, Any]) -> dict[str, Any]:
-        return {"id": row["id"], "agency": row["agency"], "year": row["year"], "region": _region(row),
-                "template": row["template"], "source": row["source"],
-                "body": body_id(row["agency_key"], row["agency"]),
-                "counts": {"error": row["error"], "warning": row["warning"], "info": row["info"]},
-                "requests_total": _number(row["requests_total"])}
+    def _summaries(self, positions: Iterable[int]) -> list[dict[str, Any]]:
+        listing = self._listing()
+        out = []
+        for i in positions:
+            row = dict(zip(Listing.COLUMNS, listing.rows[i]))
+            out.append({"id": row["report_id"], "agency": row["agency"], "year": row["year"], "region": _region(row),
+                        "template": row["template"], "source": row["source_path"],
+                        "body": body_id(row["agency_key"], row["agency"]),
+                        "counts": {"error": listing.counts[0][i], "warning": listing.counts[1][i],
+                                   "info": listing.counts[2][i]},
+                        "requests_total": listing.totals[i]})
+        return out
 
     def reports(self, *, year: Optional[int] = None, region: Optional[str] = None, agency: Optional[str] = None,
                 rule: Optional[str] = None, severity: Optional[str] = None, limit: int = 100,
                 offset: int = 0) -> dict[str, Any]:
-        where, params = [], []
-        if year is not None:
-            where.append("r.year = ?")
-            params.append(year)
-        if region:
-            where.append("(r.province = ? OR r.city = ? OR r.county = ?)")
-            params += [region] * 3
-        if agency:
-            where.append("(r.agency_key = ? OR contains(r.agency, ?) OR contains(r.agency_name, ?))")
-            params += [agency] * 3
-        if rule:
-            where.append("r.report_id IN (SELECT report_id FROM findings WHERE rule = ?)")
-            params.append(self._rule_code(rule))
+        """One page of the reports matching the filters (newest first) and how many match."""
+        from ..store.export import Filters
+
+        filters = Filters(years=[year] if year is not None else (), regions=[region] if region else (),
+                          agencies=[agency] if agency else (), rules=[rule] if rule else ())
+        clause = filters.where("r")
+        params: list[Any] = []
         if severity:
-            where.append("r.report_id IN (SELECT report_id FROM findings WHERE severity = ?)")
+            clause += " AND r.report_id IN (SELECT report_id FROM findings WHERE severity = ?)"
             params.append(severity)
-        clause = (" WHERE " + " AND ".join(where)) if where else ""
-        total = self._rows(f"SELECT count(*) AS n FROM reports r{clause}", params)[0]["n"]
-        rows = self._rows(f"{self._SUMMARY_SQL}{clause} ORDER BY r.year DESC NULLS LAST, r.agency, r.report_id "
-                          "LIMIT ? OFFSET ?", params + [limit, offset])
-        return {"total": total, "offset": offset, "limit": limit, "items": [self._summary(r) for r in rows]}
+        positions = self._matching(clause, tuple(params))
+        if positions is None:
+            total = len(self._listing().rows)
+            page = range(offset, min(total, offset + limit))
+        else:
+            total, page = len(positions), positions[offset:offset + limit]
+        return {"total": total, "offset": offset, "limit": limit, "items": self._summaries(page)}
+
+    def _matching(self, clause: str, params: tuple) -> Optional[array]:
+        """The places (in the listing) of the reports a filter selects, once per version and
+        filter; None when it selects every report."""
+        if clause == "TRUE" and not params:
+            return None
+
+        def compute() -> array:
+            rank = self._listing().rank
+            found = self._rows(f"SELECT r.report_id FROM reports r WHERE {clause}", list(params))
+            return array("i", sorted(rank[r["report_id"]] for r in found if r["report_id"] in rank))
+        return self._cached(("matching", clause, params), compute)
 
     def summary(self, report_id: str) -> Optional[dict[str, Any]]:
-        rows = self._rows(f"{self._SUMMARY_SQL} WHERE r.report_id = ?", [report_id])
-        return self._summary(rows[0]) if rows else None
+        i = self._listing().rank.get(report_id)
+        return None if i is None else self._summaries([i])[0]
 
     # -- one record -----------------------------------------------------------------------------------
     def record(self, report_id: str) -> Optional[dict[str, Any]]:
         """The stored report as a record (JSON contract), as the store rebuilds it, plus the
         cross-report findings on it and where the store placed it (`region`, `store`)."""
-        with self._live.reading() as store, self._lock:
+        spans = self._spans_of(report_id)
+        counts = self._counts_of(report_id) if spans is not None else None
+        with self._live.reading() as store, self._lock:  # (nothing inside may query through self._rows)
             try:
-                record = store.record(report_id).to_dict()
+                stored = store.record(report_id, spans=spans)
+                if counts is not None and not _complete(stored, counts):
+                    stored = store.record(report_id)  # the store changed since it was indexed
             except KeyError:
                 return None
+        record = stored.to_dict()
         from ..store.writer import text_of  # stored messages, shown in the request's language
 
-        for f in self._rows("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id, "
-                            "message_data, evidence_data "
-                            "FROM findings WHERE report_id = ? AND scope <> 'report' ORDER BY seq", [report_id]):
+        sql = ("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id, message_data, "
+               "evidence_data FROM findings WHERE {where} AND scope <> 'report' ORDER BY seq")
+        cross = None
+        if spans is not None:
+            lo, hi = spans["cross_findings"]
+            cross = self._rows(sql.format(where="rowid BETWEEN ? AND ? AND report_id = ?"), [lo, hi, report_id])
+            if len(cross) != counts["cross_findings"]:
+                cross = None
+        if cross is None:
+            cross = self._rows(sql.format(where="report_id = ?"), [report_id])
+        for f in cross:
             record["findings"].append({"rule": f["rule"], "severity": f["severity"], "origin": f["origin"],
                                        "message": text_of(f["message"], f["message_data"]), "where": f["where_path"],
                                        "evidence": text_of(f["evidence"], f["evidence_data"]),
                                        "scope": f["scope"], "other_report": f["other_report_id"]})
-        r = self._rows("SELECT province, city, county, region_code, agency_key FROM reports WHERE report_id = ?",
-                       [report_id])[0]
+        listing = self._listing()
+        r = dict(zip(Listing.COLUMNS, listing.rows[listing.rank[report_id]]))
         record["region"] = {"province": r["province"], "city": r["city"], "county": r["county"],
                             "code": r["region_code"]}
         record["store"] = {"report_id": report_id, "agency_key": r["agency_key"]}
         return record
 
+    # -- where each report's rows lie -----------------------------------------------------------------
+    # part -> (table, which of its rows); a report's own findings and the cross-report ones are
+    # written at different times, so each has a range of its own
+    _SPAN_PARTS = {"cells": ("cells", "TRUE"), "findings": ("findings", "scope = 'report'"),
+                   "cross_findings": ("findings", "scope <> 'report'"), "sections": ("sections", "TRUE")}
+
+    def _spans(self) -> dict[str, tuple[array, array, array]]:
+        """Per part (cells, the report's own findings, cross-report findings, sections), by a
+        report's place in the listing: the first and last rowid of its rows and how many there
+        are. Computed once per store version; reading a report's rows by rowid range then costs a
+        few rows instead of a scan of millions. Every read by range is checked against these
+        counts and done again in full if they differ."""
+        def compute() -> dict[str, tuple[array, array, array]]:
+            rank = self._listing().rank
+            n = len(rank)
+            out: dict[str, tuple[array, array, array]] = {}
+            for part, (table, which) in self._SPAN_PARTS.items():
+                lo, hi, count = array("q", [0]) * n, array("q", [-1]) * n, array("l", [0]) * n
+                for r in self._rows(f"SELECT report_id, min(rowid) AS lo, max(rowid) AS hi, count(*) AS n"
+                                    f" FROM {table} WHERE {which} GROUP BY report_id"):
+                    i = rank.get(r["report_id"])
+                    if i is not None:
+                        lo[i], hi[i], count[i] = r["lo"], r["hi"], r["n"]
+                out[part] = (lo, hi, count)
+            return out
+        return self._cached("spans", compute)
+
+    def _spans_of(self, report_id: str) -> Optional[dict[str, tuple[int, int]]]:
+        i = self._listing().rank.get(report_id)
+        if i is None:
+            return None
+        return {part: (lo[i], hi[i]) for part, (lo, hi, _count) in self._spans().items()}
+
+    def _counts_of(self, report_id: str) -> dict[str, int]:
+        i = self._listing().rank[report_id]
+        return {part: count[i] for part, (_lo, _hi, count) in self._spans().items()}
+
+    def _cell_values(self, ids: list[str]) -> dict[str, dict[str, Optional[float]]]:
+        """The cell values a body's page shows of a few reports: {report id: {path: value}}."""
+        values: dict[str, dict[str, Optional[float]]] = defaultdict(dict)
+        spans = [self._spans_of(i) for i in ids]
+        rowids = [n for span in spans if span is not None for n in range(span["cells"][0], span["cells"][1] + 1)]
+        rows = None
+        if all(span is not None for span in spans) and len(rowids) <= 200 * len(ids):
+            rows = self._rows(f"SELECT report_id, path, value, count(*) OVER () AS n FROM cells"
+                              " WHERE rowid IN (SELECT unnest(?::BIGINT[])) AND report_id IN (SELECT unnest(?::VARCHAR[]))"
+                              f" QUALIFY {_SHOWN}", [rowids, ids, _SHOWN_PATHS])
+            if not rows or rows[0]["n"] != sum(self._counts_of(i)["cells"] for i in ids):
+                rows = None  # the store changed since it was indexed
+        if rows is None:
+            rows = self._rows(f"SELECT report_id, path, value FROM cells WHERE report_id IN (SELECT unnest(?::VARCHAR[]))"
+                              f" AND {_SHOWN}", [ids, _SHOWN_PATHS])
+        for c in rows:
+            values[c["report_id"]][c["path"]] = _number(c["value"])
+        return values
+
     # -- bodies ---------------------------------------------------------------------------------------
-    def bodies(self, region: Optional[str] = None) -> list[dict[str, Any]]:
-        where, params = "", []
-        if region:
-            where = " WHERE (province = ? OR city = ? OR county = ?)"
-            params = [region] * 3
-        rows = self._rows(
-            "SELECT coalesce(agency_key, agency) AS id, arg_max(coalesce(agency_name, agency), year) AS agency,"
-            " any_value(province) AS province, any_value(city) AS city, any_value(county) AS county,"
-            " list(DISTINCT year ORDER BY year) FILTER (WHERE year IS NOT NULL) AS years, count(*) AS reports"
-            f" FROM reports{where} GROUP BY 1 HAVING id IS NOT NULL ORDER BY agency", params)
-        return [{"id": r["id"], "agency": r["agency"], "region": _region(r), "years": list(r["years"] or []),
-                 "reports": r["reports"]} for r in rows]
+    def bodies(self, region: Optional[str] = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        """One page of the reporting bodies (in a region, matched as the CLI's `--region`) and how many."""
+        from ..store.export import Filters
+
+        clause = Filters(regions=[region] if region else ()).where()
+
+        def compute() -> list[dict[str, Any]]:
+            rows = self._rows(
+                "SELECT coalesce(agency_key, agency) AS id, arg_max(coalesce(agency_name, agency), year) AS agency,"
+                " any_value(province) AS province, any_value(city) AS city, any_value(county) AS county,"
+                " list(DISTINCT year ORDER BY year) FILTER (WHERE year IS NOT NULL) AS years, count(*) AS reports"
+                f" FROM reports r WHERE {clause} GROUP BY 1 HAVING id IS NOT NULL ORDER BY agency, id")
+            return [{"id": r["id"], "agency": r["agency"], "region": _region(r), "years": list(r["years"] or []),
+                     "reports": r["reports"]} for r in rows]
+
+        everything = self._cached(("bodies", clause), compute)
+        return {"total": len(everything), "offset": offset, "limit": limit,
+                "items": everything[offset:offset + limit]}
 
     def body(self, body: str) -> Optional[dict[str, Any]]:
-        """One body's reports side by side, by year, with its year-over-year charts."""
-        rows = self._rows(
-            f"{self._SUMMARY_SQL} WHERE r.agency_key = ? OR (r.agency_key IS NULL AND r.agency = ?)"
-            " ORDER BY r.year NULLS LAST, r.report_id", [body, body])
-        if not rows:
+        """One body's reports side by side, by year, with its year-over-year charts (the latest
+        MAX_BODY_REPORTS reports when it has more)."""
+        where = "r.agency_key = ? OR (r.agency_key IS NULL AND r.agency = ?)"
+        count = self._rows(f"SELECT count(*) AS n FROM reports r WHERE {where}", [body, body])[0]["n"]
+        if not count:
             # a name given instead of the key: find the key
             keys = self._rows("SELECT DISTINCT agency_key FROM reports WHERE agency = ? OR agency_name = ?",
                               [body, body])
             if len(keys) == 1 and keys[0]["agency_key"] and keys[0]["agency_key"] != body:
                 return self.body(keys[0]["agency_key"])
             return None
-        ids = [r["id"] for r in rows]
-        values: dict[str, dict[str, Optional[float]]] = defaultdict(dict)
-        placeholders = ",".join("?" * len(ids))
-        for c in self._rows(f"SELECT report_id, path, value FROM cells WHERE report_id IN ({placeholders})", ids):
-            values[c["report_id"]][c["path"]] = _number(c["value"])
+        rank = self._listing().rank
+        latest = self._rows(f"SELECT r.report_id FROM reports r WHERE {where}"
+                            " ORDER BY r.year DESC NULLS LAST, r.report_id DESC LIMIT ?", [body, body, MAX_BODY_REPORTS])
+        summaries = self._summaries(rank[r["report_id"]] for r in latest if r["report_id"] in rank)
+        summaries.sort(key=lambda r: (r["year"] is None, r["year"] or 0, r["id"]))  # oldest first, year unknown last
+        ids = [r["id"] for r in summaries]
+        values = self._cell_values(ids)
         seen_years: dict[Any, int] = defaultdict(int)
         years = []
-        for r in rows:
+        for r in summaries:
             seen_years[r["year"]] += 1
             years.append({"id": r["id"], "year": r["year"], "label": _year_label(r["year"], seen_years[r["year"]]),
-                          "counts": {"error": r["error"], "warning": r["warning"], "info": r["info"]}})
+                          "counts": r["counts"]})
         present = {p for v in values.values() for p in v}
         active_paths = [p for p in _active_paths() if p in present]
         table_rows = []
@@ -262,11 +456,12 @@ class StoreView:
             table_rows.append({"path": path, "table": path.split(".")[0], "label": cell_label(path),
                                "values": [values[i].get(path) for i in ids]})
         categories = [y["label"] for y in years]
+        sums = {i: _group_sums(values[i]) for i in ids}
         charts = [
             {"id": "outcomes", "title": _("Requests by outcome (三、本年度办理结果)"), "kind": "stacked",
              "categories": categories,
              "series": [{"name": label, "key": key,
-                         "data": [_sum_group(values[i], key) for i in ids]} for key, label, _ in OUTCOME_GROUPS]},
+                         "data": [sums[i][key] for i in ids]} for key, label, _ in OUTCOME_GROUPS]},
             {"id": "applicants", "title": _("Applicant mix of new requests (一、本年新收)"), "kind": "stacked",
              "categories": categories,
              "series": [{"name": V.APPLICANT_COLUMN_LABELS[c], "key": c,
@@ -283,12 +478,17 @@ class StoreView:
                         for p in ("requests.new_received.total", "requests.total.total",
                                   "requests.carried_forward.total")]},
         ]
-        first = rows[-1]
-        return {"id": body, "agency": first["agency_name"] or first["agency"], "region": _region(first),
-                "years": years, "rows": table_rows, "charts": charts}
+        listing = self._listing()
+        newest = dict(zip(Listing.COLUMNS, listing.rows[listing.rank[ids[-1]]]))
+        return {"id": body, "agency": newest["agency_name"] or newest["agency"], "region": _region(newest),
+                "reports": count, "years": years, "rows": table_rows, "charts": charts}
 
     # -- overview -------------------------------------------------------------------------------------
     def overview(self) -> dict[str, Any]:
+        """Chart data over the whole store (computed once per store version and language)."""
+        return self._cached(("overview", language()), self._overview)
+
+    def _overview(self) -> dict[str, Any]:
         stats = self._rows("SELECT count(*) AS reports, count(DISTINCT coalesce(agency_key, agency)) AS bodies "
                            "FROM reports")[0]
         span = self._rows("SELECT min(year) AS lo, max(year) AS hi FROM reports WHERE year BETWEEN 2000 AND 2100")[0]
@@ -301,12 +501,10 @@ class StoreView:
             "SELECT r.year, sum(c.value) AS n FROM cells c JOIN reports r USING (report_id)"
             " WHERE c.path = 'requests.new_received.total' GROUP BY 1")}
         grid = {(r["year"], r["grp"]): r["n"] for r in by_year}
-        unknown = _("(region unknown)").replace("'", "''")
-        region_sql = f"coalesce(r.city, r.province, '{unknown}')"
         by_region = self._rows(
-            f"SELECT {region_sql} AS region, {_OUTCOME_CASE} AS grp, sum(c.value) AS n FROM cells c"
+            f"SELECT coalesce(r.city, r.province, ?) AS region, {_OUTCOME_CASE} AS grp, sum(c.value) AS n FROM cells c"
             " JOIN reports r USING (report_id) WHERE c.table_key = 'requests' AND c.field_key = 'total'"
-            " GROUP BY 1, 2")
+            " GROUP BY 1, 2", [_("(region unknown)")])
         region_totals: dict[str, float] = defaultdict(float)
         by_region = [r for r in by_region if r["grp"] is not None]  # rows outside （一）–（六）
         for r in by_region:
@@ -347,6 +545,15 @@ class StoreView:
         return {"reports": stats["reports"], "bodies": stats["bodies"], "years": years, "charts": charts}
 
 
+def _complete(record: Any, counts: dict[str, int]) -> bool:
+    """Whether a record read by rowid ranges holds as many cells, findings and sections as the
+    store's index says the report has."""
+    cells = sum(len(fields) for table in (record.active, record.requests, record.appeals)
+                for fields in (table or {}).values())
+    return (cells, len(record.findings), len(record.sections)) == (
+        counts["cells"], counts["findings"], counts["sections"])
+
+
 def _year_label(year: Optional[int], n: int) -> str:
     base = str(year) if year is not None else _("year?")
     return base if n == 1 else f"{base} ({n})"
@@ -373,14 +580,28 @@ def _sum_present(values: Iterable[Optional[float]]) -> Optional[float]:
     return _number(sum(present)) if present else None
 
 
-def _sum_group(cells: dict[str, Optional[float]], group: str) -> Optional[float]:
-    pred = {
-        "granted": lambda r: r == "granted",
-        "partially_granted": lambda r: r == "partially_granted",
-        "denied": lambda r: r.startswith("denied_"),
-        "unavailable": lambda r: r.startswith("unavailable_"),
-        "not_processed": lambda r: r.startswith("not_processed_"),
-        "other": lambda r: r == "other" or r.startswith("other_"),
-    }[group]
-    return _sum_present(v for p, v in cells.items()
-                        if p.startswith("requests.") and p.endswith(".total") and pred(p.split(".")[1]))
+def _outcome_group(row: str) -> Optional[str]:
+    """The outcome group of a row of table 三 (as OUTCOME_GROUPS), or None for the other rows."""
+    if row in ("granted", "partially_granted"):
+        return row
+    for prefix, group in (("denied_", "denied"), ("unavailable_", "unavailable"), ("not_processed_", "not_processed")):
+        if row.startswith(prefix):
+            return group
+    return "other" if row == "other" or row.startswith("other_") else None
+
+
+def _group_sums(cells: dict[str, Optional[float]]) -> dict[str, Optional[float]]:
+    """A report's 总计 per outcome group, summing the cells present (None where none is)."""
+    found: dict[str, list[float]] = defaultdict(list)
+    for path, value in cells.items():
+        table, row, field_ = path.split(".")
+        if table == "requests" and field_ == "total" and value is not None:
+            group = _outcome_group(row)
+            if group is not None:
+                found[group].append(value)
+    return {key: _number(sum(found[key])) if key in found else None for key, _label, _pred in OUTCOME_GROUPS}
+
+
+# The cells a body's page shows: its key cells and every 总计 of table 三 (the outcome groups).
+_SHOWN_PATHS = list(dict.fromkeys(_active_paths() + list(BODY_ROWS)))
+_SHOWN = "(path IN (SELECT unnest(?::VARCHAR[])) OR (table_key = 'requests' AND field_key = 'total'))"
