@@ -22,7 +22,7 @@ GRANTED = "(一)予以公开 | 2 | 0"
 
 @pytest.fixture()
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url="http://localhost") as c:
         yield c
 
 
