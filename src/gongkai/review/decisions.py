@@ -144,7 +144,7 @@ def set_finding_decision(db: DB, fingerprint: str, kind: str, *, note: Optional[
         if found is None:
             raise ReviewError(_("{fingerprint}: no finding with this fingerprint in the store's current reports",
                                 fingerprint=fp))
-        _, agency_key, year, rule, where = found
+        agency_key, year, rule, where = found[1:]
         con.execute("DELETE FROM finding_decisions WHERE fingerprint = ?", [fp])
         con.execute("INSERT INTO finding_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [fp, agency_key, year, rule, where, kind, _blank(note), _blank(reviewer), _now()])

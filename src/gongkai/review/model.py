@@ -47,6 +47,10 @@ class Decision:
     def word(self) -> str:
         return decision_word(self.kind)
 
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "note": self.note, "reviewer": self.reviewer,
+                "decided_at": self.decided_at.isoformat(timespec="seconds") if self.decided_at else None}
+
 
 @dataclass(frozen=True)
 class Correction:
@@ -58,6 +62,11 @@ class Correction:
     reviewer: Optional[str]
     corrected_at: datetime
     origin: str = "reviewer"
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "value": self.value, "note": self.note, "reviewer": self.reviewer,
+                "origin": self.origin,
+                "corrected_at": self.corrected_at.isoformat(timespec="seconds") if self.corrected_at else None}
 
 
 @dataclass
@@ -75,6 +84,12 @@ class ReviewedFinding:
     @property
     def confirmed(self) -> bool:
         return self.decision is not None and self.decision.kind == "confirmed"
+
+    def to_dict(self) -> dict:
+        """The finding as in the record's JSON, with its fingerprint, place, quote and decision."""
+        return {"fingerprint": self.fingerprint, **self.finding.model_dump(mode="json"), "place": self.place,
+                "quote": self.quote, "decision": self.decision.to_dict() if self.decision else None,
+                "dismissed": self.dismissed}
 
 
 @dataclass
@@ -126,6 +141,15 @@ class ReviewedReport:
 
     def finding(self, fingerprint: str) -> Optional[ReviewedFinding]:
         return next((f for f in self.findings if f.fingerprint == fingerprint), None)
+
+    def to_dict(self) -> dict:
+        """For scripts (`gongkai review list --format json`): English keys and values, messages in
+        the current language."""
+        return {"report_id": self.report_id, "agency": self.record.agency, "agency_key": self.agency_key,
+                "year": self.year, "file": self.file, "status": self.status, "errors": self.errors,
+                "warnings": self.warnings, "decision": self.decision.to_dict() if self.decision else None,
+                "corrections": [c.to_dict() for c in self.corrections.values()],
+                "findings": [f.to_dict() for f in self.findings]}
 
 
 @dataclass
