@@ -68,7 +68,7 @@ def reading(db: Any) -> Iterator[Any]:
 def has_table(con, name: str) -> bool:
     """Whether the store has the table (a store opened read-only may predate the decision tables)."""
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                            [name]).fetchone()[0])
+                            [name]).fetchall()[0][0])
 
 
 # --- reports --------------------------------------------------------------------------------------------
