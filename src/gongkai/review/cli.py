@@ -34,7 +34,7 @@ def _failing(f):
 
 @click.group("review", cls=Group)
 def review_group() -> None:
-    """A reviewer's decisions and corrections, kept in the store.
+    """A reviewer's decisions (确认 / 驳回 a finding, 退回 / 通过 a report) and corrections, kept in the store.
 
     Each finding has a fingerprint (16 characters: the body, year, rule and place, not the file),
     so a decision outlives a re-ingest of the report and a corrected resubmission that leaves the
@@ -74,7 +74,8 @@ def _reports_of(con, target: str) -> list[str]:
               help="List the findings dismissed too (struck through in the text).")
 @_failing
 def list_command(target: str, db: Optional[str], fmt: str, dismissed: bool) -> None:
-    """A report's findings (or every current report of a body) with fingerprint, decision and place.
+    """A report's findings (问题清单), or those of every current report of a body, with fingerprint, decision
+    and place.
 
     REPORT is a report id (or a unique prefix of at least 8 characters) or the report's file;
     BODY a body's name, part of it, or its key (320813:人民政府).
@@ -140,7 +141,7 @@ def _print_report(report, show_dismissed: bool) -> None:
 @_failing
 def set_command(fingerprint: str, kind: Optional[str], note: Optional[str], reviewer: Optional[str],
                 db: Optional[str]) -> None:
-    """Confirm or dismiss a finding (FINGERPRINT: see `gongkai review list`)."""
+    """确认 (confirm) or 驳回 (dismiss) a finding (FINGERPRINT: see `gongkai review list`)."""
     from .decisions import clear_finding_decision, set_finding_decision
     from .model import decision_word
 
@@ -166,7 +167,8 @@ def set_command(fingerprint: str, kind: Optional[str], note: Optional[str], revi
 @_failing
 def report_command(report: str, kind: Optional[str], note: Optional[str], reviewer: Optional[str],
                    db: Optional[str]) -> None:
-    """Return or approve a report (REPORT: an id prefix or the report's file); kept for the body and year."""
+    """退回 (return) or 通过 (approve) a report (REPORT: an id prefix or the report's file); kept for the body and
+    year."""
     from .decisions import clear_report_decision, set_report_decision
     from .model import decision_word
 
@@ -191,7 +193,7 @@ def report_command(report: str, kind: Optional[str], note: Optional[str], review
 @_failing
 def correct_command(report: str, path: str, value: Optional[str], clear: bool, note: Optional[str],
                     reviewer: Optional[str], db: Optional[str]) -> None:
-    """Enter a cell's value from the original (PATH: requests.total.total; VALUE: a number, or - for
+    """审核人更正: enter a cell's value from the original (PATH: requests.total.total; VALUE: a number, or - for
     an empty cell). The value read stays; the checks run again with the correction and the
     report's findings after it are printed.
     """
