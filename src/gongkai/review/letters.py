@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
+from pathlib import Path
 from typing import Mapping, Optional
 
 from .. import vocabulary as V
-from ..i18n import _, language, pgettext
+from ..i18n import N_, _, language, pgettext
+from ..locations import cell_label
 from ..render.layout import NULL_TEXT, format_value, layouts_for, table_block
 
 # Cell fills (hex RGB): light red where an error points, yellow for a warning, light blue for a
@@ -63,14 +65,18 @@ def _rules() -> dict:
 # What to correct, by rule family: the message says what is wrong, the rule's summary what the
 # template requires; this says what the body does about it.
 _ADVICE = {
-    "GK1": "Check the figures of this table against your records and correct the cells so every row and column adds up as the template requires.",
-    "GK2": "Check the case counts against your records and correct them so the results add up to the total.",
-    "GK3": "Lay the report out as the template does: its six parts, their titles and rows, a number (0 if none) in every cell.",
-    "GK4": "Make the text and the tables state the same figures: correct whichever of the two is wrong.",
-    "GK5": "Say in part 六 whether 信息处理费 was charged, consistently with the tables.",
-    "GK6": "Correct the year, the title or the publication as the regulations require.",
-    "GK9": "Compare with the related reports (last year's, the same body's, the area's) and correct the figures or explain the difference.",
-    "reading": "This could not be read with certainty: check the published report prints it clearly, one number per cell, and correct it if it is wrong.",
+    "GK1": N_("Check the figures of this table against your records and correct the cells so every row and "
+              "column adds up as the template requires."),
+    "GK2": N_("Check the case counts against your records and correct them so the results add up to the total."),
+    "GK3": N_("Lay the report out as the template does: its six parts, their titles and rows, a number (0 if "
+              "none) in every cell."),
+    "GK4": N_("Make the text and the tables state the same figures: correct whichever of the two is wrong."),
+    "GK5": N_("Say in part 六 whether 信息处理费 was charged, consistently with the tables."),
+    "GK6": N_("Correct the year, the title or the publication as the regulations require."),
+    "GK9": N_("Compare with the related reports (last year's, the same body's, the area's) and correct the "
+              "figures or explain the difference."),
+    "reading": N_("This could not be read with certainty: check the published report prints it clearly, one "
+                  "number per cell, and correct it if it is wrong."),
 }
 
 
@@ -136,13 +142,6 @@ def _tables(report, shading: Mapping[str, str]):
     return blocks
 
 
-def _cell_label(path: str) -> str:
-    """「（一）予以公开 × 自然人」 for a record path (the template's words)."""
-    from ..locations import cell_label
-
-    return cell_label(path)
-
-
 def letter_docx(report, *, office: Optional[str] = None, date: Optional[str] = None) -> bytes:
     """The feedback letter for one reviewed report, as .docx bytes (current language)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -184,7 +183,8 @@ def letter_docx(report, *, office: Optional[str] = None, date: Optional[str] = N
     paragraph(_("We have reviewed your report “{title}”. Our findings follow.", title=layout_title(report)),
               first_line=True)
     if report.file:
-        paragraph(_("File reviewed: {file}", file=report.file), first_line=True)
+        # the file's name only: the reviewer's folders mean nothing to the body
+        paragraph(_("File reviewed: {file}", file=Path(report.file).name), first_line=True)
     p = paragraph(first_line=True)
     p.add_run(_("Result: ")).bold = True
     p.add_run(_("{status}. {errors} errors and {warnings} warnings.", status=report.status_word, errors=report.errors,
@@ -232,7 +232,7 @@ def letter_docx(report, *, office: Optional[str] = None, date: Optional[str] = N
         for path, correction in report.corrections.items():
             if path in layout.paths():
                 note = _("{mark} Corrected by the reviewer: {cell} = {value}", mark=CORRECTED_MARK,
-                         cell=_cell_label(path), value=format_value(correction.value))
+                         cell=cell_label(path), value=format_value(correction.value))
                 if correction.note:
                     note = _("{text} ({note})", text=note, note=correction.note)
                 paragraph(note, size=9)

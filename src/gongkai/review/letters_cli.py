@@ -17,7 +17,6 @@ from ..cli_store import CommandError, _guarded
 from ..i18n import N_, _, ngettext
 from ..terminal import terminal_safe
 
-_INPUTS_HELP = N_("Reports to read (files, folders, globs); or --db for the store's current reports.")
 _DB_HELP = N_("The store (a DuckDB file): its reports, or, with files given, its decisions and corrections.")
 _YEAR_HELP = N_("The year under review.")
 # Above this many letters a progress bar is shown on a terminal.

@@ -27,6 +27,7 @@ STATUSES = ("passed", "needs_fixes", "missing", "unreadable", "wrong_year")
 STATUS_FILLS = {"passed": "E2EFDA", "needs_fixes": "F4CCCC", "missing": "EDEDED", "unreadable": "FCE4D6",
                 "wrong_year": "FFF2CC"}
 MAX_PROBLEMS = 3  # findings named in 主要问题; the rest are counted
+MAX_ROW_LINES = 12  # a row grows to show at most this many lines of wrapped text
 
 
 class RosterError(ValueError):
@@ -237,12 +238,41 @@ def _style_sheet(ws, header_row: int, widths: Sequence[float], last_row: int) ->
     ws.print_options.gridLines = True
 
 
-def _wrap(ws, first_row: int, wrap_columns: Sequence[int]) -> None:
+def _text_width(text: str) -> int:
+    """Width in Excel's character units: a Chinese character takes two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def _wrap(ws, first_row: int, wrap_columns: Sequence[int], widths: Sequence[float]) -> None:
+    """Wrap the long columns and give each row the height its wrapped text needs (neither Excel
+    nor LibreOffice grows a row written by openpyxl when printing)."""
+    import math
+
     from openpyxl.styles import Alignment
 
     for row in ws.iter_rows(min_row=first_row):
+        lines = 1
         for cell in row:
-            cell.alignment = Alignment(vertical="top", wrap_text=cell.column in wrap_columns)
+            wrap = cell.column in wrap_columns
+            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
+            if wrap and cell.value:
+                width = max(widths[cell.column - 1] - 1, 1)
+                lines = max(lines, sum(math.ceil(max(_text_width(part), 1) / width)
+                                       for part in str(cell.value).split("\n")))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = 15 * min(lines, MAX_ROW_LINES)
+
+
+def _shown(key: str, value):
+    """A cell's value as the sheet shows it: files relative to the current folder when inside it."""
+    if value is None:
+        return ""
+    if key == "file":
+        import os
+
+        relative = os.path.relpath(value)
+        return value if relative.startswith("..") else relative
+    return value
 
 
 def summary_workbook(reports: Sequence[ReviewedReport | Unreadable], *, roster: Optional[Sequence[RosterEntry]] = None,
@@ -268,12 +298,16 @@ def summary_workbook(reports: Sequence[ReviewedReport | Unreadable], *, roster: 
     ws.append([header for _k, header, _w in columns])
     status_column = [k for k, _h, _w in columns].index("status_word") + 1
     for row in rows:
-        ws.append([row[key] if row[key] is not None else "" for key, _h, _w in columns])
+        ws.append([_shown(key, row[key]) for key, _h, _w in columns])
         fill = STATUS_FILLS.get(row["status"])
         if fill:
             ws.cell(row=ws.max_row, column=status_column).fill = PatternFill("solid", fgColor=fill)
-    _wrap(ws, header_row + 1, [i + 1 for i, (k, _h, _w) in enumerate(columns) if k in ("problems", "file", "note")])
-    _style_sheet(ws, header_row, [w for _k, _h, w in columns], ws.max_row)
+    widths = [w for _k, _h, w in columns]
+    _wrap(ws, header_row + 1, [i + 1 for i, (k, _h, _w) in enumerate(columns) if k in ("problems", "file", "note")],
+          widths)
+    _style_sheet(ws, header_row, widths, ws.max_row)
+    for row in (1, 2):  # the title and the counts span the table's width
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(columns))
 
     _findings_sheet(wb.create_sheet(pgettext("sheet", "Issues")), reports)
     if previous:
@@ -306,12 +340,13 @@ def _findings_sheet(ws, reports: Sequence[ReviewedReport | Unreadable]) -> None:
             decision = reviewed.decision
             ws.append([f.message, reviewed.place or describe(f.where), f.rule, severity_word(f.severity),
                        report.agency, report.year, reviewed.quote or "", decision.word if decision else "",
-                       (decision.note or "") if decision else "", report.file or ""])
+                       (decision.note or "") if decision else "", _shown("file", report.file)])
             if reviewed.dismissed:
                 for cell in ws[ws.max_row]:
                     cell.font = Font(strike=True, color="808080")
-    _wrap(ws, 2, [1, 2, 7, 9])
-    _style_sheet(ws, 1, [w for _c, w in columns], ws.max_row)
+    widths = [w for _c, w in columns]
+    _wrap(ws, 2, [1, 2, 7, 9, 10], widths)
+    _style_sheet(ws, 1, widths, ws.max_row)
 
 
 def _year_over_year_sheet(wb, reports, previous: Mapping[str, ReviewedReport]) -> None:
@@ -340,8 +375,9 @@ def _year_over_year_sheet(wb, reports, previous: Mapping[str, ReviewedReport]) -
                    last.year, last.status_word, last.errors, last.warnings,
                    lookup(now_rec, "requests.new_received.total"), lookup(last_rec, "requests.new_received.total"),
                    lookup(now_rec, "appeals.reconsideration.total"), lookup(last_rec, "appeals.reconsideration.total")])
-    _wrap(ws, 2, [1])
-    _style_sheet(ws, 1, [w for _c, w in columns], ws.max_row)
+    widths = [w for _c, w in columns]
+    _wrap(ws, 2, [1], widths)
+    _style_sheet(ws, 1, widths, ws.max_row)
 
 
 __all__ = ["RosterEntry", "RosterError", "read_roster", "summary_rows", "summary_workbook", "counts", "counts_line",
