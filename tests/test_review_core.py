@@ -298,3 +298,20 @@ def test_a_store_made_before_the_decision_tables_reads_and_gains_them(tmp_path, 
     fp = report.findings[0].fingerprint
     D.set_finding_decision(db, fp, "dismissed")  # opened for writing: the tables are created
     assert load_report(db, report.report_id).finding(fp).dismissed
+
+
+def test_a_whole_store_read_in_bulk_equals_each_report_read_alone(tmp_path):
+    """load_reports(db=…) reads every report with a few queries per 500 reports; the result must be
+    what reading each report alone gives (cross-report findings, corrections included)."""
+    db = tmp_path / "s.duckdb"
+    ingest([str(p) for p in SEEDS] + [str(PINGTAN_2019), str(POLICE_2024)], str(db), workers=1)
+    rid = next(r for r in load_reports(db=db) if r.year == 2019).report_id
+    D.add_correction(db, rid, "active.fees.previous_items", 35)
+    bulk = load_reports(db=db)
+    assert len(bulk) == len(SEEDS) + 2
+    with Store(db, read_only=True) as store:
+        stored = {r.report_id: store.record(r.report_id).to_dict() for r in bulk}
+    for report in bulk:
+        assert report.record.to_dict() == stored[report.report_id]
+        assert report.to_dict() == load_report(db, report.report_id).to_dict()
+    assert next(r for r in bulk if r.report_id == rid).corrections["active.fees.previous_items"].value == 35

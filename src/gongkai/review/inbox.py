@@ -70,29 +70,36 @@ def recheck(record: Record, corrections: Mapping[str, Correction]) -> Record:
 
 
 # --- places ------------------------------------------------------------------------------------------
-def _sources(record: Record, where: Optional[str]) -> list[CellSource]:
+def _rows(record: Record) -> dict[str, list[CellSource]]:
+    """The record's cell sources by row path (requests.total), for findings about a row."""
+    out: dict[str, list[CellSource]] = {}
+    for path, src in record.provenance.items():
+        out.setdefault(path.rpartition(".")[0], []).append(src)
+    return out
+
+
+def _sources(record: Record, where: Optional[str], rows: Optional[dict] = None) -> list[CellSource]:
     """The sources of a cell, or of a row's cells (not of a whole table: too many to quote)."""
     if not where or where.count(".") == 0:
         return []
     if where in record.provenance:
         return [record.provenance[where]]
-    prefix = where + "."
-    return [src for path, src in record.provenance.items() if path.startswith(prefix)]
+    return (rows if rows is not None else _rows(record)).get(where, [])
 
 
-def place_of(finding: Finding, record: Record) -> str:
+def place_of(finding: Finding, record: Record, rows: Optional[dict] = None) -> str:
     """Where a finding points, in words: the template's table, row and column, and where that stands
     in the source (line or page) when known."""
     words = describe(finding.where) or _("the report as a whole")
-    sources = _sources(record, finding.where)
+    sources = _sources(record, finding.where, rows)
     position = next((s.at for s in sources if s.line is not None or s.page is not None or s.grid is not None), None)
     return _("{place}, {position}", place=words, position=position) if position else words
 
 
-def quote_of(finding: Finding, record: Record) -> Optional[str]:
+def quote_of(finding: Finding, record: Record, rows: Optional[dict] = None) -> Optional[str]:
     """The source text at the finding's place (the cell's raw text, a row's texts), else its evidence."""
     raws: list[str] = []
-    for src in _sources(record, finding.where):
+    for src in _sources(record, finding.where, rows):
         if src.raw and src.raw not in raws:
             raws.append(src.raw)
     if raws:
@@ -112,7 +119,8 @@ def review_record(record: Record, *, report_id: Optional[str] = None, agency_key
     checked = recheck(record, corrections)
     findings = list(checked.findings) + list(cross_findings)
     prints = fingerprints(record, key, findings)
-    reviewed = [ReviewedFinding(f, fp, decisions.get(fp), place_of(f, checked), quote_of(f, checked))
+    rows = _rows(checked)
+    reviewed = [ReviewedFinding(f, fp, decisions.get(fp), place_of(f, checked, rows), quote_of(f, checked, rows))
                 for f, fp in zip(findings, prints)]
     reviewed.sort(key=lambda r: SEVERITY_ORDER.get(r.finding.severity, 3))
     return ReviewedReport(record=record, report_id=report_id, agency_key=key,
@@ -122,18 +130,23 @@ def review_record(record: Record, *, report_id: Optional[str] = None, agency_key
 
 
 # --- from the store -------------------------------------------------------------------------------------
+_CROSS_SQL = ("SELECT report_id, rule, severity, origin, message, where_path, evidence, message_data, evidence_data "
+              "FROM findings WHERE scope = 'cross'")
+
+
 def stored_report(con, report_id: str, *, decisions: Optional[Mapping[str, Decision]] = None,
-                  report_decisions: Optional[Mapping] = None) -> ReviewedReport:
-    """One current report of the store, with its cross-report findings, decisions and corrections."""
+                  report_decisions: Optional[Mapping] = None, record: Optional[Record] = None) -> ReviewedReport:
+    """One current report of the store, with its cross-report findings, decisions and corrections
+    (`record`: the stored record when the caller has read it already)."""
     from ..store.writer import _record, finding_of
     from . import decisions as D
 
-    record = _record(con, report_id)
+    if record is None:
+        record = _record(con, report_id)
     agency_key, year, source = con.execute("SELECT agency_key, year, source_path FROM reports WHERE report_id = ?",
-                                           [report_id]).fetchone()
-    cross = [finding_of(*row) for row in con.execute(
-        "SELECT rule, severity, origin, message, where_path, evidence, message_data, evidence_data FROM findings "
-        "WHERE report_id = ? AND scope = 'cross' ORDER BY seq", [report_id]).fetchall()]
+                                           [report_id]).fetchall()[0]
+    cross = [finding_of(*row[1:]) for row in con.execute(_CROSS_SQL + " AND report_id = ? ORDER BY seq",
+                                                         [report_id]).fetchall()]
     if decisions is None:
         decisions = D.finding_decisions(con)
     if report_decisions is None:
@@ -141,6 +154,34 @@ def stored_report(con, report_id: str, *, decisions: Optional[Mapping[str, Decis
     return review_record(record, report_id=report_id, agency_key=agency_key, file=source, decisions=decisions,
                          report_decision=report_decisions.get((D.report_key(agency_key, report_id), year)),
                          corrections=D.corrections_of(con, report_id), cross_findings=cross)
+
+
+def stored_reports(con, report_ids: Optional[Sequence[str]] = None, *, progress: bool = False,
+                   chunk: int = 500) -> list[ReviewedReport]:
+    """Current reports of the store (all by default, by body and year), read in bulk: a few queries
+    per `chunk` reports rather than a few per report."""
+    from ..store.writer import finding_of, records
+    from . import decisions as D
+
+    decisions, by_report = D.finding_decisions(con), D.report_decisions(con)
+    meta = {rid: (key, year, source) for rid, key, year, source in con.execute(
+        "SELECT report_id, agency_key, year, source_path FROM reports "
+        "ORDER BY agency_name NULLS LAST, year, source_path").fetchall()}
+    ids = list(meta) if report_ids is None else list(report_ids)
+    cross: dict[str, list] = {}
+    for row in con.execute(_CROSS_SQL + " ORDER BY report_id, seq").fetchall():
+        cross.setdefault(row[0], []).append(finding_of(*row[1:]))
+    corrections = {rid: D.corrections_of(con, rid) for (rid,) in con.execute(
+        "SELECT DISTINCT report_id FROM corrections").fetchall()}
+    out = []
+    for start in _progress(range(0, len(ids), chunk), progress, len(ids), chunk):
+        part = ids[start:start + chunk]
+        for rid, record in zip(part, records(con, part)):
+            key, year, source = meta[rid]
+            out.append(review_record(record, report_id=rid, agency_key=key, file=source, decisions=decisions,
+                                     report_decision=by_report.get((D.report_key(key, rid), year)),
+                                     corrections=corrections.get(rid, {}), cross_findings=cross.get(rid, ())))
+    return out
 
 
 def load_report(db: Any, report_id: str) -> ReviewedReport:
@@ -163,11 +204,7 @@ def load_reports(inputs: Sequence[Union[str, Path]] = (), *, db: Any = None,
     from . import decisions as D
 
     with D.reading(db) as con:
-        decisions, reports = D.finding_decisions(con), D.report_decisions(con)
-        ids = [r[0] for r in con.execute("SELECT report_id FROM reports ORDER BY agency_name NULLS LAST, year, "
-                                         "source_path").fetchall()]
-        return [stored_report(con, rid, decisions=decisions, report_decisions=reports)
-                for rid in _progress(ids, progress)]
+        return stored_reports(con, progress=progress)
 
 
 def _from_files(inputs: list[str], db: Any, progress: bool) -> list[Union[ReviewedReport, Unreadable]]:
@@ -177,7 +214,7 @@ def _from_files(inputs: list[str], db: Any, progress: bool) -> list[Union[Review
     files, missing = discover(inputs)
     out: list[Union[ReviewedReport, Unreadable]] = [Unreadable(path, reason) for path, reason in missing]
     layers = _StoreLayers(db) if db is not None else None
-    for path, record, reason in parse_files(_progress(files, progress)):
+    for path, record, reason in parse_files(_progress(files, progress, len(files))):
         if record is None:
             out.append(Unreadable(path, reason or ""))
         elif layers is None:
@@ -214,14 +251,17 @@ class _StoreLayers:
                              corrections=self.corrections.get(rid, {}))
 
 
-def _progress(items: list, show: bool) -> Iterable:
-    if not show or not items:
+def _progress(items: Iterable, show: bool, total: int, step: int = 1) -> Iterable:
+    """`items`, with a bar on stderr counting `total` reports (`step` per item) when `show`."""
+    if not show or not total:
         yield from items
         return
     import click
 
-    with click.progressbar(items, file=sys.stderr, label=_("reading"), show_pos=True) as bar:
-        yield from bar
+    with click.progressbar(length=total, file=sys.stderr, label=_("reading"), show_pos=True) as bar:
+        for item in items:
+            yield item
+            bar.update(step)
 
 
 __all__ = ["review_record", "load_reports", "load_report", "stored_report", "recheck", "corrected", "place_of",
