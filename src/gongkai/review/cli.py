@@ -130,15 +130,21 @@ def _print_report(report, show_dismissed: bool) -> None:
             echo("      " + terminal_safe(_("note: {note}", note=f.decision.note), one_line=True))
 
 
+def _decision_options(f):
+    """--clear, --note, --reviewer, --db and one-line failures: shared by `set` and `report`."""
+    for option in (_failing, _db_option, click.option("--reviewer", default=None, help="Who decided."),
+                   click.option("--note", default=None, help="Why (shown in letters, the summary, exports and the web "
+                                                             "page)."),
+                   click.option("--clear", "kind", flag_value="clear", help="Take the decision back.")):
+        f = option(f)
+    return f
+
+
 @review_group.command("set")
 @click.argument("fingerprint")
 @click.option("--confirm", "kind", flag_value="confirmed", help="确认: the finding stands.")
 @click.option("--dismiss", "kind", flag_value="dismissed", help="驳回: the finding is wrong or does not matter.")
-@click.option("--clear", "kind", flag_value="clear", help="Take the decision back.")
-@click.option("--note", default=None, help="Why (shown in letters, the summary, exports and the web page).")
-@click.option("--reviewer", default=None, help="Who decided.")
-@_db_option
-@_failing
+@_decision_options
 def set_command(fingerprint: str, kind: Optional[str], note: Optional[str], reviewer: Optional[str],
                 db: Optional[str]) -> None:
     """确认 (confirm) or 驳回 (dismiss) a finding (FINGERPRINT: see `gongkai review list`)."""
@@ -160,11 +166,7 @@ def set_command(fingerprint: str, kind: Optional[str], note: Optional[str], revi
 @click.argument("report", metavar="REPORT")
 @click.option("--return", "kind", flag_value="returned", help="退回: the body must correct the report.")
 @click.option("--approve", "kind", flag_value="approved", help="通过: the report is accepted.")
-@click.option("--clear", "kind", flag_value="clear", help="Take the decision back.")
-@click.option("--note", default=None, help="Why.")
-@click.option("--reviewer", default=None, help="Who decided.")
-@_db_option
-@_failing
+@_decision_options
 def report_command(report: str, kind: Optional[str], note: Optional[str], reviewer: Optional[str],
                    db: Optional[str]) -> None:
     """退回 (return) or 通过 (approve) a report (REPORT: an id prefix or the report's file); kept for the body and
