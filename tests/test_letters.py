@@ -16,10 +16,10 @@ from click.testing import CliRunner  # noqa: E402
 
 import gongkai  # noqa: E402
 from gongkai.i18n import use_language  # noqa: E402
-from gongkai.render.layout import format_value, layouts_for  # noqa: E402
+from gongkai.render.layout import format_value  # noqa: E402
 from gongkai.review.inbox import load_reports, review_record  # noqa: E402
 from gongkai.review.letters import (CORRECTED_FILL, CORRECTED_MARK, ERROR_FILL, WARNING_FILL, letter_docx,  # noqa: E402
-                                    letter_filename)
+                                    letter_filename, letter_layouts)
 from gongkai.review.letters_cli import letters_command  # noqa: E402
 from gongkai.review.model import Correction, Decision, ReviewedReport, Unreadable  # noqa: E402
 
@@ -51,7 +51,7 @@ def _fill(cell) -> str | None:
 def _cells(document, report) -> dict[str, object]:
     """Record path -> the docx cell drawn for it (the three tables in layout order)."""
     out = {}
-    for layout, table in zip(layouts_for(report.corrected_record), document.tables):
+    for layout, table in zip(letter_layouts(report.corrected_record), document.tables):
         for r, c, cell in layout.placements():
             if cell.path:
                 out[cell.path] = table.cell(r, c)
@@ -61,7 +61,7 @@ def _cells(document, report) -> dict[str, object]:
 def _expected_fills(report) -> dict[str, str]:
     """Worst severity per cell, from the active findings (a row finding: every cell of its row)."""
     rank = {"error": 0, "warning": 1}
-    paths = [p for layout in layouts_for(report.corrected_record) for p in layout.paths()]
+    paths = [p for layout in letter_layouts(report.corrected_record) for p in layout.paths()]
     worst: dict[str, str] = {}
     for reviewed in report.active:
         f = reviewed.finding
@@ -144,6 +144,9 @@ def test_dismissed_findings_are_left_out_and_reviewer_notes_included(inbox):
     cells = _cells(document, report)
     assert _fill(cells[dismissed.finding.where]) is None
     assert _fill(cells[confirmed.finding.where]) == ERROR_FILL
+    # （六）其他处理 printed as one row: drawn as one row, shaded for the warning about it
+    assert cells["requests.other.total"].text == "0" and "requests.other_other.total" not in cells
+    assert _fill(cells["requests.other.total"]) == WARNING_FILL
 
 
 def test_a_reviewer_correction_is_marked_and_footnoted_and_the_record_keeps_what_was_read(inbox):

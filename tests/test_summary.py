@@ -201,3 +201,23 @@ def test_year_over_year_from_the_store(tmp_path, corpus_present):
     result = CliRunner().invoke(summary_command, ["--db", str(db), "--to", str(tmp_path / "latest.xlsx")])
     assert result.exit_code == 0
     assert len(_sheet_rows(openpyxl.load_workbook(tmp_path / "latest.xlsx")[pgettext("sheet", "Summary")])) == 2
+
+
+def test_through_the_gongkai_command_in_english(inbox, tmp_path):
+    from gongkai.cli import main
+
+    target = tmp_path / "en.xlsx"
+    result = CliRunner().invoke(main, ["--lang", "en", "summary", str(inbox["inbox"]), "--roster", str(inbox["roster"]),
+                                       "--year", str(YEAR), "--to", str(target)])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(target)
+    assert wb.sheetnames == ["Summary", "Issues"]
+    rows = _sheet_rows(wb["Summary"])
+    assert [c.value for c in wb["Summary"][HEADER_ROW]][:3] == ["Body", "Year", "Status"]
+    assert [r["Body"] for r in rows if r["Status"] == "not submitted"] == [MISSING_BODY]
+    assert result.stderr.strip().splitlines()[-1].startswith("8 reports: passed 2, needs fixes 2, not submitted 1")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("名称\n某局\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["summary", str(inbox["jingan"]), "--roster", str(bad), "--to", str(target)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines() == [f"gongkai: {_('{file}: no column 机关 in the first row (found: {columns})', file=bad, columns='名称')}"]

@@ -18,7 +18,7 @@ from typing import Mapping, Optional
 from .. import vocabulary as V
 from ..i18n import N_, _, language, pgettext
 from ..locations import cell_label
-from ..render.layout import NULL_TEXT, format_value, layouts_for, table_block
+from ..render.layout import NULL_TEXT, format_value, layouts_for, requests_layout, table_block
 
 # Cell fills (hex RGB): light red where an error points, yellow for a warning, light blue for a
 # value a reviewer entered from the original.
@@ -86,11 +86,27 @@ def advice(rule) -> str:
     return _(msgid) if msgid else _("Check and correct as required above.")
 
 
+_OTHER_SUB_ROWS = ("other_no_correction", "other_no_fee", "other_other")
+
+
+def letter_layouts(record) -> list:
+    """The three tables in the shape the report printed them: a 2021 report that printed （六）其他处理
+    as one row (its three sub-rows empty) is drawn with that row, so its values and the finding
+    about it show."""
+    layouts = layouts_for(record)
+    requests = record.requests or {}
+    printed_single = any(v is not None for v in (requests.get("other") or {}).values())
+    sub_rows_empty = all(v is None for key in _OTHER_SUB_ROWS for v in (requests.get(key) or {}).values())
+    if printed_single and sub_rows_empty:
+        layouts[1] = requests_layout(record.template or V.TEMPLATE_2021, single_other=True)
+    return layouts
+
+
 def _cell_marks(report) -> dict[str, str]:
     """Worst severity per cell path the active findings point at; a finding on a row marks every
     value cell of the row, one on a table or a section marks none."""
     rows: dict[str, list[str]] = {}
-    for layout in layouts_for(report.corrected_record):
+    for layout in letter_layouts(report.corrected_record):
         for path in layout.paths():
             rows.setdefault(path.rsplit(".", 1)[0], []).append(path)
     marks: dict[str, str] = {}
@@ -130,7 +146,7 @@ def _title(report) -> str:
 def _tables(report, shading: Mapping[str, str]):
     """The three tables as outline blocks of the corrected record, reviewer-entered values marked."""
     blocks = []
-    for layout in layouts_for(report.corrected_record):
+    for layout in letter_layouts(report.corrected_record):
         block = table_block(layout, report.corrected_record, null_text=NULL_TEXT)
         if report.corrections:
             from dataclasses import replace
@@ -226,8 +242,8 @@ def letter_docx(report, *, office: Optional[str] = None, date: Optional[str] = N
     paragraph(_("Cells shaded light red are those an error points at, yellow those a warning points at; "
                 "{mark} marks a value the reviewer entered from the original.", mark=CORRECTED_MARK), first_line=True)
     titles = {number: f"{'一二三四五六'[number - 1]}、{title}" for number, title, _c in V.SECTION_TITLES}
-    for layout, block in zip(layouts_for(report.corrected_record), _tables(report, shading)):
-        paragraph(titles[layout.section], bold=True)
+    for layout, block in zip(letter_layouts(report.corrected_record), _tables(report, shading)):
+        paragraph(titles[layout.section], bold=True).paragraph_format.space_before = Pt(10)
         add_table(document, block, shading=shading)
         for path, correction in report.corrections.items():
             if path in layout.paths():
@@ -259,5 +275,5 @@ def layout_title(report) -> str:
     return TITLE.format(agency=report.agency, year=report.year)
 
 
-__all__ = ["letter_docx", "letter_filename", "cell_shading", "format_date", "severity_word",
+__all__ = ["letter_docx", "letter_filename", "letter_layouts", "cell_shading", "format_date", "severity_word",
            "ERROR_FILL", "WARNING_FILL", "CORRECTED_FILL", "CORRECTED_MARK"]
