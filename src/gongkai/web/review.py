@@ -443,6 +443,9 @@ def office_view(rr: Any, show: str = "all") -> dict[str, Any]:
                      "decision": _decided(f.decision), "dismissed": f.dismissed})
     active = [v for v in views if not v["dismissed"]]
     tables = table_views(record, active)
+    rules = {v["id"]: v["rule"] for v in active}
+    for t in tables:  # a table's own findings linked by their rule codes (their ids are fingerprints)
+        t["finding_links"] = [(fid, rules[fid]) for fid in t["findings"]]
     cells = {c["path"]: c for t in tables for row in t["rows"] for c in row if c.get("path")}
     for path, correction in rr.corrections.items():
         cell = cells.get(path)
