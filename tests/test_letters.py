@@ -242,3 +242,18 @@ def test_letters_from_the_store_follow_its_decisions(inbox, tmp_path):
     document = docx.Document(str(out / letter_filename(hongze)))
     assert gone.finding.message not in _texts(document)
     assert not any(isinstance(r, Unreadable) for r in load_reports(db=db))
+
+
+def test_a_report_without_findings_gets_a_review_opinion(reviewed):
+    from gongkai.i18n import _
+
+    report = reviewed["jingan-2023.txt"]
+    assert report.errors == report.warnings == 0
+    document = docx.Document(io.BytesIO(letter_docx(report)))
+    title = _("Review opinion on the {year} government information disclosure annual report of {agency}",
+              year=2023, agency="上海市静安区人力资源和社会保障局")
+    assert document.paragraphs[1].text == title
+    text = _texts(document)
+    assert _("No errors or warnings were found.") in text
+    assert _("Government information disclosure office") in text  # the default office
+    assert not any(_fill(cell) for cell in _cells(document, report).values())

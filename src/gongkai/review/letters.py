@@ -13,7 +13,7 @@ import datetime as _dt
 import io
 import re
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Optional
 
 from .. import vocabulary as V
 from ..i18n import N_, _, language, pgettext
@@ -102,11 +102,11 @@ def letter_layouts(record) -> list:
     return layouts
 
 
-def _cell_marks(report) -> dict[str, str]:
+def _cell_marks(report, layouts) -> dict[str, str]:
     """Worst severity per cell path the active findings point at; a finding on a row marks every
     value cell of the row, one on a table or a section marks none."""
     rows: dict[str, list[str]] = {}
-    for layout in letter_layouts(report.corrected_record):
+    for layout in layouts:
         for path in layout.paths():
             rows.setdefault(path.rsplit(".", 1)[0], []).append(path)
     marks: dict[str, str] = {}
@@ -122,11 +122,12 @@ def _cell_marks(report) -> dict[str, str]:
     return marks
 
 
-def cell_shading(report) -> dict[str, str]:
-    """Record path -> fill colour for the letter's tables."""
+def cell_shading(report, layouts: Optional[list] = None) -> dict[str, str]:
+    """Record path -> fill colour for the letter's tables (`layouts`: letter_layouts of its record)."""
+    layouts = layouts if layouts is not None else letter_layouts(report.corrected_record)
     fills = {path: CORRECTED_FILL for path in report.corrections}
     fills.update({path: ERROR_FILL if severity == "error" else WARNING_FILL
-                  for path, severity in _cell_marks(report).items()})
+                  for path, severity in _cell_marks(report, layouts).items()})
     return fills
 
 
@@ -143,10 +144,10 @@ def _title(report) -> str:
               agency=agency, year=report.year))
 
 
-def _tables(report, shading: Mapping[str, str]):
+def _tables(report, layouts: list):
     """The three tables as outline blocks of the corrected record, reviewer-entered values marked."""
     blocks = []
-    for layout in letter_layouts(report.corrected_record):
+    for layout in layouts:
         block = table_block(layout, report.corrected_record, null_text=NULL_TEXT)
         if report.corrections:
             from dataclasses import replace
@@ -237,12 +238,13 @@ def letter_docx(report, *, office: Optional[str] = None, date: Optional[str] = N
             note = reviewed.decision.note
             labelled(_("Reviewer: "), _("{text} ({note})", text=verdict, note=note) if note else verdict)
 
-    shading = cell_shading(report)
+    layouts = letter_layouts(report.corrected_record)
+    shading = cell_shading(report, layouts)
     paragraph(_("2. The tables as read"), bold=True)
     paragraph(_("Cells shaded light red are those an error points at, yellow those a warning points at; "
                 "{mark} marks a value the reviewer entered from the original.", mark=CORRECTED_MARK), first_line=True)
     titles = {number: f"{'一二三四五六'[number - 1]}、{title}" for number, title, _c in V.SECTION_TITLES}
-    for layout, block in zip(letter_layouts(report.corrected_record), _tables(report, shading)):
+    for layout, block in zip(layouts, _tables(report, layouts)):
         paragraph(titles[layout.section], bold=True).paragraph_format.space_before = Pt(10)
         add_table(document, block, shading=shading)
         for path, correction in report.corrections.items():
