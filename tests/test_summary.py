@@ -2,6 +2,7 @@
 error counts per body equal to the findings' counts, the missing body 未提交, sheet set-up."""
 from __future__ import annotations
 
+import io
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def test_every_finding_listed_message_first(workbook, inbox):
     wb, _result = workbook
     ws = wb[pgettext("sheet", "Issues")]
     header = [c.value for c in ws[1]]
-    assert header[:5] == [col("Finding"), col("Place"), col("Rule"), col("Severity"), col("Body")]
+    assert header[:4] == [col("Finding"), col("Place"), col("Rule"), col("Body")]
     listed = [(r[0].value, r[2].value) for r in ws.iter_rows(min_row=2)]
     expected = []
     for report in load_reports([inbox["inbox"]]):
@@ -141,8 +142,6 @@ def test_dismissed_findings_do_not_count_and_are_struck_through(inbox):
     report = review_record(record, decisions={error.fingerprint: Decision("dismissed", "读取有误", None, now)})
     rows = summary_rows([report], year=YEAR)
     assert rows[0]["errors"] == 1 and rows[0]["status"] == "needs_fixes"
-    import io
-
     wb = openpyxl.load_workbook(io.BytesIO(summary_workbook([report], year=YEAR)))
     ws = wb[pgettext("sheet", "Issues")]
     struck = [r[0].value for r in ws.iter_rows(min_row=2) if r[0].font.strike]
@@ -155,6 +154,10 @@ def test_rosters_in_gbk_and_bad_rosters(tmp_path):
     entries = read_roster(gbk)
     assert [e.name for e in entries] == ["静安区人社局", "青岛市人力资源和社会保障局"]
     assert entries[0].region == "上海"
+    sheet = openpyxl.load_workbook(io.BytesIO(summary_workbook([], roster=entries)))[pgettext("sheet", "Summary")]
+    assert [c.value for c in sheet[HEADER_ROW]][-1] == col("Region")
+    assert [(r[col("Body")], r[col("Status")], r[col("Region")]) for r in _sheet_rows(sheet)] == [
+        ("静安区人社局", status_word("missing"), "上海"), ("青岛市人力资源和社会保障局", status_word("missing"), "青岛")]
     tabbed = tmp_path / "tab.csv"
     tabbed.write_text("序号\t机关\n1\t洪泽区人民政府\n", encoding="utf-8")
     assert [e.name for e in read_roster(tabbed)] == ["洪泽区人民政府"]

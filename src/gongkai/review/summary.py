@@ -323,8 +323,8 @@ def _findings_sheet(ws, reports: Sequence[ReviewedReport | Unreadable]) -> None:
     from openpyxl.styles import Font
 
     columns = [(pgettext("summary column", "Finding"), 70), (pgettext("summary column", "Place"), 36),
-               (pgettext("summary column", "Rule"), 9), (pgettext("summary column", "Severity"), 7),
-               (pgettext("summary column", "Body"), 30), (pgettext("summary column", "Year"), 7),
+               (pgettext("summary column", "Rule"), 9), (pgettext("summary column", "Body"), 30),
+               (pgettext("summary column", "Year"), 7), (pgettext("summary column", "Severity"), 7),
                (pgettext("summary column", "Source"), 36), (pgettext("summary column", "Decision"), 16),
                (pgettext("summary column", "Note"), 24), (pgettext("summary column", "File"), 36)]
     ws.append([c for c, _w in columns])
@@ -338,14 +338,14 @@ def _findings_sheet(ws, reports: Sequence[ReviewedReport | Unreadable]) -> None:
             if f.severity not in ("error", "warning"):
                 continue
             decision = reviewed.decision
-            ws.append([f.message, reviewed.place or describe(f.where), f.rule, severity_word(f.severity),
-                       report.agency, report.year, reviewed.quote or "", decision.word if decision else "",
+            ws.append([f.message, reviewed.place or describe(f.where), f.rule, report.agency, report.year,
+                       severity_word(f.severity), reviewed.quote or "", decision.word if decision else "",
                        (decision.note or "") if decision else "", _shown("file", report.file)])
             if reviewed.dismissed:
                 for cell in ws[ws.max_row]:
                     cell.font = Font(strike=True, color="808080")
     widths = [w for _c, w in columns]
-    _wrap(ws, 2, [1, 2, 7, 9, 10], widths)
+    _wrap(ws, 2, [1, 2, 4, 7, 9, 10], widths)
     _style_sheet(ws, 1, widths, ws.max_row)
 
 
