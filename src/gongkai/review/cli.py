@@ -102,18 +102,20 @@ def _print_report(report, show_dismissed: bool) -> None:
         click.echo(click.style(text, **style) if color and style else text, color=color)
 
     head = [report.agency, str(report.year) if report.year else _("(year unknown)"), report.status_word,
-            _("{errors} errors, {warnings} warnings", errors=report.errors, warnings=report.warnings),
+            _("errors: {errors}, warnings: {warnings}", errors=report.errors, warnings=report.warnings),
             _("report {id}", id=(report.report_id or "")[:12])]
     echo(terminal_safe(" · ".join(head), one_line=True), bold=True)
     if report.decision is not None:
-        note = f"：{report.decision.note}" if report.decision.note else ""
-        echo("  " + terminal_safe(_("decision: {decision}{note}", decision=report.decision.word, note=note),
-                                  one_line=True))
+        decision = _("decision: {decision}", decision=report.decision.word)
+        if report.decision.note:
+            decision = _("decision: {decision} ({note})", decision=report.decision.word, note=report.decision.note)
+        echo("  " + terminal_safe(decision, one_line=True))
     for path, c in report.corrections.items():
         value = "—" if c.value is None else c.value
-        note = f"（{c.note}）" if c.note else ""
-        echo("  " + terminal_safe(_("corrected by the reviewer: {path} = {value}{note}", path=path, value=value,
-                                    note=note), one_line=True))
+        line = _("corrected by the reviewer: {path} = {value}", path=path, value=value)
+        if c.note:
+            line = _("corrected by the reviewer: {path} = {value} ({note})", path=path, value=value, note=c.note)
+        echo("  " + terminal_safe(line, one_line=True))
     if not report.findings:
         echo("  " + _("no findings"))
     for f in report.findings:
