@@ -16,14 +16,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import secrets
 import threading
-import time
 import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable, Optional, Sequence
@@ -46,7 +44,7 @@ MAX_UNPACKED = 1024 * 1024 * 1024
 # Files one upload form may carry.
 MAX_FILES = 200
 # An issue list or a roster loads at most this many reports (the newest first); the page says so.
-MAX_LIST_REPORTS = 2000
+MAX_LIST_REPORTS = 1000
 # Rows a list download may hold (the store's lists are larger only in tests of limits).
 MAX_DOWNLOAD_ROWS = 200_000
 SHOW_FILTERS = ("all", "open", "confirmed", "dismissed")
@@ -146,7 +144,6 @@ async def write_store(request: Request, write: str, **args: Any) -> Any:
                                    "written: {reason}", reason=answer["busy"]), headers={"Retry-After": "30"})
     if "refused" in answer:
         raise HTTPException(400, answer["refused"])
-    state.office_cache.clear()
     return answer["ok"]
 
 
@@ -156,74 +153,111 @@ def need_writable_store(request: Request) -> str:
 
 
 # --- reviewed reports (read) -------------------------------------------------------------------------
-class ReviewedCache:
-    """Reviewed reports by (id, store version, language): an issue list re-checks each report once
-    per change of the store, not per page view."""
+class Kept:
+    """The last `size` items put, least recently used dropped first (reviewed reports by id,
+    content version and language; rosters uploaded on the page by a random token)."""
 
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int):
         self.size = size
-        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+    def peek(self, key: Any) -> Any:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = compute()
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
         with self._lock:
             self._items[key] = value
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-def store_version(path: str) -> tuple:
-    """Changes with every write to the store's file or its log (decisions too)."""
-    out = []
-    for p in (path, path + ".wal"):
-        try:
-            st = os.stat(p)
-            out.append((st.st_mtime_ns, st.st_size))
-        except OSError:
-            out.append(None)
-    return tuple(out)
 
 
 def reviewed_report(request: Request, report_id: str):
     """The stored report with its decisions and corrections, checked again on the corrected
     values (gongkai.review.inbox.load_report); 404 when the store has no such report."""
-    from ..review.decisions import ReviewError
-    from ..review.inbox import load_report
+    if not REPORT_ID.fullmatch(report_id):  # load_report also takes prefixes and file paths: not from a URL
+        raise HTTPException(404, _("No report {id} in the store.", id=report_id))
+    report = reviewed_reports(request, [report_id]).get(report_id)
+    if report is None:
+        raise HTTPException(404, _("No report {id} in the store.", id=report_id))
+    return report
+
+
+# A list reads its reports this many at a time, letting the server's other requests in between.
+READ_CHUNK = 50
+
+
+def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
+    """{id: ReviewedReport} of the current reports among `ids` (gongkai.review.inbox.stored_report).
+
+    Reading and checking a report again is what costs (tens of ms each); it is kept until the
+    store's reports, findings or corrections change. Decisions are read fresh on every request and
+    laid over the kept reports, so deciding on a finding does not make a list read everything again."""
+    from ..review import decisions as D
+    from ..review.inbox import stored_report
     from ..store.writer import StoreError
 
     api.need_store(request)
     state = request.app.state
-    db = state.settings.db
-
-    if not REPORT_ID.fullmatch(report_id):  # load_report also takes prefixes and file paths: not from a URL
-        raise HTTPException(404, _("No report {id} in the store.", id=report_id))
-
-    def compute():
-        # the server's one read-only connection, under the StoreView's lock as its own queries are
-        view = state.store
-        with view._live.reading() as store, view._lock:
-            try:
-                return load_report(store, report_id)
-            except ReviewError:
-                return None
-
+    view = state.store
+    cache = state.office_cache
+    out: dict[str, Any] = {}
     try:
-        report = state.office_cache.get((report_id, store_version(db), language()), compute)
+        with view._live.reading() as store, view._lock, D.reading(store) as con:
+            version = (_content_version(con), language())
+            decisions, report_decisions = D.finding_decisions(con), D.report_decisions(con)
+        todo = []
+        for rid in ids:
+            found = cache.peek((rid, version))
+            if found is None:
+                todo.append(rid)
+            elif found is not MISSING:
+                out[rid] = found
+        for start in range(0, len(todo), READ_CHUNK):
+            chunk = todo[start:start + READ_CHUNK]
+            # the server's one read-only connection, under the StoreView's lock as its own queries are
+            with view._live.reading() as store, view._lock, D.reading(store) as con:
+                current = dict(con.execute("SELECT report_id, agency_key FROM reports WHERE report_id IN "
+                                           "(SELECT unnest(?::VARCHAR[]))", [chunk]).fetchall())
+                for rid in chunk:
+                    # kept with the store's agency key: the report decisions' key (decisions.report_key)
+                    report = ((stored_report(con, rid, decisions={}, report_decisions={}), current[rid])
+                              if rid in current else MISSING)
+                    cache.put((rid, version), report)
+                    if report is not MISSING:
+                        out[rid] = report
     except StoreError as e:  # held by a writer for longer than a reader waits
         raise HTTPException(503, str(e), headers={"Retry-After": "30"}) from None
-    if report is None:
-        raise HTTPException(404, _("No report {id} in the store.", id=report_id))
-    return report
+    return {rid: _with_decisions(rr, key, decisions, report_decisions) for rid, (rr, key) in out.items()}
+
+
+def _content_version(con) -> tuple:
+    """Changes when reports, findings or corrections change (not with decisions)."""
+    from ..review.decisions import has_table
+
+    row = con.execute("SELECT count(*), max(ingested_at), (SELECT count(*) FROM findings) FROM reports").fetchone()
+    if has_table(con, "corrections"):
+        row += con.execute("SELECT count(*), max(corrected_at) FROM corrections").fetchone()
+    return tuple(row)
+
+
+def _with_decisions(rr: Any, agency_key: Optional[str], decisions: dict, report_decisions: dict) -> Any:
+    """A kept report with the store's current decisions."""
+    import dataclasses
+
+    from ..review.decisions import report_key
+
+    findings = [dataclasses.replace(f, decision=decisions.get(f.fingerprint)) for f in rr.findings]
+    decision = report_decisions.get((report_key(agency_key, rr.report_id), rr.year))
+    return dataclasses.replace(rr, findings=findings, decision=decision)
+
+
+MISSING = object()  # cached: no such current report
 
 
 # --- the report page -------------------------------------------------------------------------------
@@ -477,8 +511,12 @@ def issue_rows(request: Request, summaries: Iterable[dict[str, Any]]) -> list[di
     from ..record import severity_word
 
     rows = []
+    summaries = list(summaries)
+    reviewed = reviewed_reports(request, [s["id"] for s in summaries])
     for s in summaries:
-        rr = reviewed_report(request, s["id"])
+        rr = reviewed.get(s["id"])
+        if rr is None:
+            continue  # removed or superseded since the list was read
         for f in rr.active:
             d = f.decision
             rows.append({"agency": rr.agency, "year": rr.year, "region": s.get("region"), "report_id": s["id"],
@@ -712,7 +750,7 @@ async def upload(request: Request):
         verify_csrf(request, fields.get(CSRF_FIELD))
         if not files:
             raise HTTPException(400, _("Choose files or a .zip to upload."))
-        batch = Batch(uploads_dir(db), settings_max(state))
+        batch = Batch(uploads_dir(db), state.settings.max_upload)
         for name, data in files:
             if len(data) > batch.max_file:
                 batch.outcomes.append(Outcome(name, "refused", _("larger than the limit of {mb} MB",
@@ -736,10 +774,6 @@ async def upload(request: Request):
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in STATUS_WORDS}
     return pages.render(request, "office_upload.html", nav="upload", allowed=True, outcomes=outcomes,
                         counts=counts, status_words={k: gettext(v) for k, v in STATUS_WORDS.items()})
-
-
-def settings_max(state) -> int:
-    return state.settings.max_upload
 
 
 def _sha256(path: str) -> str:
@@ -767,38 +801,18 @@ ROSTER_COLUMNS = (Column("agency", N_("Body"), 36), Column("year", N_("Year"), 8
                   Column("note", N_("Note"), 30), Column("file", N_("File"), 40))
 
 
-class RosterUploads:
-    """Rosters uploaded on the page, kept a while so their downloads can be fetched."""
-
-    def __init__(self, size: int = 16):
-        self.size = size
-        self._items: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, entries: Any) -> str:
-        token = secrets.token_urlsafe(12)
-        with self._lock:
-            self._items[token] = entries
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return token
-
-    def get(self, token: str) -> Any:
-        with self._lock:
-            return self._items.get(token)
-
-
 def _all_reviewed(request: Request, year: Optional[int] = None) -> list:
     store = api.need_store(request)
     page = store.reports(year=year, limit=MAX_LIST_REPORTS, offset=0)
-    return [reviewed_report(request, s["id"]) for s in page["items"]], page["total"]
+    reviewed = reviewed_reports(request, [s["id"] for s in page["items"]])
+    return [reviewed[s["id"]] for s in page["items"] if s["id"] in reviewed], page["total"]
 
 
 def _roster_entries(request: Request, token: Optional[str]):
     from ..review.summary import read_roster
 
     if token:
-        entries = request.app.state.rosters.get(token)
+        entries = request.app.state.rosters.peek(token)
         if entries is None:
             raise HTTPException(404, _("This uploaded roster is no longer kept; upload it again."))
         return entries
@@ -864,7 +878,8 @@ async def roster_upload(request: Request):
             entries = read_roster(path)
         except (OSError, ValueError) as e:
             raise HTTPException(422, _("{name}: not a roster: {reason}", name=name, reason=e)) from None
-    token = state.rosters.put(entries)
+    token = secrets.token_urlsafe(12)
+    state.rosters.put(token, entries)
     year = (fields.get("year") or "").strip()
     query = urlencode([(k, v) for k, v in (("token", token), ("year", year)) if v])
     return RedirectResponse(f"/roster?{query}", status_code=303)
@@ -875,8 +890,8 @@ def install(app) -> None:
     from .parsing import ParsePool
 
     settings = app.state.settings
-    app.state.office_cache = ReviewedCache()
-    app.state.rosters = RosterUploads()
+    app.state.office_cache = Kept(4096)
+    app.state.rosters = Kept(16)  # rosters uploaded on the page, so their downloads can be fetched
     # one writer process: the server's writes go one at a time; an ingest of many files may take
     # a while, decisions take a moment
     app.state.store_writer = ParsePool(1, timeout=max(600.0, settings.job_timeout * 10, settings.write_wait * 2),
