@@ -447,3 +447,13 @@ def test_office_pages_need_a_store():
     with TestClient(create_app(), base_url="http://localhost") as c:
         for url in ("/issues", "/roster", "/upload", "/reports?format=csv"):
             assert c.get(url).status_code == 503, url
+
+
+def test_serve_options_need_a_store(inbox):
+    from click.testing import CliRunner
+
+    from gongkai.cli import main
+
+    for args in (["--allow-upload"], ["--roster", str(inbox["roster"])]):
+        result = CliRunner().invoke(main, ["serve", *args])
+        assert result.exit_code == 2 and "--db" in result.output and "Traceback" not in result.output, result.output

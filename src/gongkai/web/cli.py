@@ -46,6 +46,9 @@ def serve_command(db: str | None, host: str, port: int, workers: int, allow_host
       gongkai serve --db reports.duckdb --workers 2 --host 0.0.0.0 --allow-host review.example.gov.cn
       gongkai serve --db reports.duckdb --allow-upload --roster bodies.csv   # the office's pages
     """
+    if (allow_upload or roster) and not db:
+        raise click.UsageError(_("{option} needs a store: give --db FILE",
+                                 option="--allow-upload" if allow_upload else "--roster"))
     try:
         import uvicorn
 
