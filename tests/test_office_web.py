@@ -457,3 +457,29 @@ def test_serve_options_need_a_store(inbox):
     for args in (["--allow-upload"], ["--roster", str(inbox["roster"])]):
         result = CliRunner().invoke(main, ["serve", *args])
         assert result.exit_code == 2 and "--db" in result.output and "Traceback" not in result.output, result.output
+
+
+def test_a_decision_while_gongkai_ingest_writes_the_store(client, store_db, tmp_path):
+    """The page's write and a `gongkai ingest` running at the same time take turns: both land."""
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for year in (2019, 2020, 2021):  # three new reports of one body (other years of a real one)
+        (folder / f"qingdao-{year}.txt").write_text(SEEDS[4].read_text(encoding="utf-8").replace("2023年", f"{year}年"),
+                                                    encoding="utf-8")
+    rid = report_id(client, HONGZE)
+    fp = finding_rows(client.get(f"/reports/{rid}").text)[0]["fingerprint"]
+    token = csrf_token(client)
+    ingest = subprocess.Popen([str(Path(sys.executable).parent / "gongkai"), "ingest", "--db", str(store_db),
+                               "--workers", "1", str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        r = client.post(f"/reports/{rid}/findings/{fp}", data={"kind": "confirmed", "note": "同时入库",
+                                                                "csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 303
+    finally:
+        out, err = ingest.communicate(timeout=300)
+    assert ingest.returncode == 0, err
+    years = {x["year"] for x in client.get("/api/reports", params={"limit": 1000}).json()["items"]
+             if x["agency"] == "青岛市人力资源和社会保障局"}
+    assert {2019, 2020, 2021, 2023} <= years
+    row = next(x for x in finding_rows(client.get(f"/reports/{rid}").text) if x["fingerprint"] == fp)
+    assert "decided-confirmed" in row["classes"] and "同时入库" in row["html"]
