@@ -447,16 +447,16 @@ def office_view(rr: Any, show: str = "all") -> dict[str, Any]:
     for t in tables:  # a table's own findings linked by their rule codes (their ids are fingerprints)
         t["finding_links"] = [(fid, rules[fid]) for fid in t["findings"]]
     cells = {c["path"]: c for t in tables for row in t["rows"] for c in row if c.get("path")}
+    original = rr.record.to_dict()
     for path, correction in rr.corrections.items():
         cell = cells.get(path)
         if cell is None:
             continue
-        read = L.lookup(rr.record.to_dict(), path)
+        values = {"value": L.format_value(correction.value), "read": L.format_value(L.lookup(original, path))}
         cell["corrected"] = True
-        cell["corrected_title"] = _("Reviewer's correction: {value} (read: {read}){note}",
-                                    value=L.format_value(correction.value), read=L.format_value(read),
-                                    note=f"; {correction.note}" if correction.note else "")
-    original = rr.record.to_dict()
+        cell["corrected_title"] = (
+            _("Reviewer's correction: {value} (read: {read}); {note}", note=correction.note, **values)
+            if correction.note else _("Reviewer's correction: {value} (read: {read})", **values))
     original_paths = {p for t in TABLE_KEYS for p in _paths_of(original, t)}
     pointed: dict[str, list[str]] = {}
     for f in finding_views(original.get("findings") or [], original_paths):
