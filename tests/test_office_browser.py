@@ -123,6 +123,8 @@ def test_enter_a_correction_from_the_page(page):
     expect(cell.locator(".cv")).to_have_text("35")
     assert "35" in cell.get_attribute("title") and "原件：35" in cell.get_attribute("title")
     assert cell.get_attribute("data-origin") == "reviewer"
+    page.evaluate("document.querySelector('#t-active').scrollIntoView()")  # the table with the corrected cell
+    shot(page, "office-correction", readme=True)
     # a value that is no count is refused, and the page says why
     row = page.locator("#corrections tr[data-path='active.fees.change']")
     row.locator("input[name=value]").fill("2.5")
