@@ -134,6 +134,10 @@ def test_dismissing_a_finding_strikes_it_through_and_survives_a_new_server(clien
     row = next(r for r in finding_rows(page) if r["fingerprint"] == error["fingerprint"])
     assert "dismissed" in row["classes"] and "原件经核对无误" in row["html"]
     assert verdict_counts(page) == (1, 2)  # counted over the findings not dismissed
+    review = client.get(f"/api/reports/{rid}/review").json()
+    assert review["counts"] == {"error": 1, "warning": 2, "info": 0} and review["status"] == "needs_fixes"
+    decided = next(f for f in review["findings"] if f["fingerprint"] == error["fingerprint"])
+    assert decided["decision"]["kind"] == "dismissed" and decided["decision"]["note"] == "原件经核对无误"
     # the filters
     shown = {s: [r["fingerprint"] for r in finding_rows(client.get(f"/reports/{rid}?show={s}").text)]
              for s in ("all", "open", "confirmed", "dismissed")}
@@ -197,8 +201,11 @@ def test_correction_of_an_unread_cell_is_a_layer_and_the_checks_run_again(client
                      page)
     assert cell and "corrected" in cell.group(1).split() and cell.group(3) == "3"
     assert "3" in cell.group(2) and "原件第2页" in cell.group(2)
-    # the record as read stays as read
+    # the record as read stays as read; the review says what the reviewer entered
     assert client.get(f"/api/reports/{rid}").json()["record"]["active"]["fees"]["previous_items"] is None
+    review = client.get(f"/api/reports/{rid}/review").json()
+    assert review["corrections"][path]["value"] == 3 and review["corrections"][path]["origin"] == "reviewer"
+    assert review["corrections"][path]["note"] == "原件第2页"
     # the row's reading finding stays while one of its cells is still unread; with both entered
     # (“350” is 35 | 0 in the original), the checks run on the corrected row and the finding is answered
     assert len(finding_rows(page)) == len(before) and 'data-where="active.fees"' in page

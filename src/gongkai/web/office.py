@@ -378,6 +378,31 @@ def letter(request: Request, report_id: str, office: Optional[str] = None, date:
                       letter_filename(rr))
 
 
+@router.get("/api/reports/{report_id}/review", include_in_schema=True, tags=["store"],
+            summary="A stored report as reviewed: decisions, corrections, findings re-checked")
+def api_review(request: Request, report_id: str):
+    """The report's status (passed | needs_fixes, over the findings not dismissed), its decision,
+    every finding with its fingerprint, place in words, quote and decision, and the reviewer's
+    corrections (origin `reviewer`; the record as read stays at `/api/reports/{id}`)."""
+    rr = reviewed_report(request, report_id)
+
+    def decided(d):
+        return None if d is None else {"kind": d.kind, "note": d.note, "reviewer": d.reviewer,
+                                       "decided_at": d.decided_at.isoformat() if d.decided_at else None}
+
+    return {"report_id": report_id, "agency": rr.agency, "year": rr.year, "status": rr.status,
+            "counts": {"error": rr.errors, "warning": rr.warnings, "info": rr.infos},
+            "decision": decided(rr.decision),
+            "findings": [{"fingerprint": f.fingerprint, "rule": f.finding.rule, "severity": f.finding.severity,
+                          "where": f.finding.where, "place": f.place, "quote": f.quote, "message": f.finding.message,
+                          "decision": decided(f.decision)} for f in rr.findings],
+            "corrections": {path: {"value": c.value, "note": c.note, "reviewer": c.reviewer, "origin": c.origin,
+                                   "corrected_at": c.corrected_at.isoformat() if c.corrected_at else None}
+                            for path, c in rr.corrections.items()},
+            "links": {"page": f"/reports/{report_id}", "letter": f"/reports/{report_id}/letter.docx",
+                      "record": f"/api/reports/{report_id}"}}
+
+
 def attachment(content: bytes, media_type: str, filename: str) -> Response:
     """A download named in UTF-8 (RFC 6266), with an ASCII fallback for old clients."""
     from urllib.parse import quote
