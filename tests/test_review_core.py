@@ -138,7 +138,8 @@ def test_decisions_survive_reingest_and_a_corrected_resubmission(hongze_text, tm
     kept = resubmitted.finding(litigation)
     assert kept is not None and kept.dismissed and kept.decision.note == "原件第4页总计为5，系转换错位"
     assert resubmitted.errors == 0 and resubmitted.status == "passed"
-    assert resubmitted.decision.kind == "returned"  # kept for the body and year
+    assert resubmitted.decision.kind == "returned"  # kept for the body and year,
+    assert resubmitted.decision_on_earlier_version and not again.decision_on_earlier_version  # and said so
 
     # the files read now (not from the store) get the store's decisions too
     (from_file,) = load_reports([fixed], db=db)
@@ -291,6 +292,7 @@ def test_a_store_made_before_the_decision_tables_reads_and_gains_them(tmp_path, 
     con = duckdb.connect(str(db))
     con.execute("DROP TABLE finding_decisions; DROP TABLE report_decisions")
     con.close()
+    assert _cli("query", "--db", db, "SELECT count(*) FROM reports").exit_code == 0
     (report,) = load_reports(db=db)  # read-only: no decisions, no failure
     assert report.errors == 2 and all(f.decision is None for f in report.findings)
     out = tmp_path / "f.csv"
@@ -298,6 +300,15 @@ def test_a_store_made_before_the_decision_tables_reads_and_gains_them(tmp_path, 
     fp = report.findings[0].fingerprint
     D.set_finding_decision(db, fp, "dismissed")  # opened for writing: the tables are created
     assert load_report(db, report.report_id).finding(fp).dismissed
+    # a report_decisions table of the first version, without the version decided on: gains it
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE report_decisions; CREATE TABLE report_decisions (agency_key VARCHAR, year INTEGER, "
+                "kind VARCHAR, note VARCHAR, reviewer VARCHAR, decided_at TIMESTAMP)")
+    con.close()
+    assert load_report(db, report.report_id).decision is None
+    D.set_report_decision(db, report.report_id, "approved", note="同意")
+    decided = load_report(db, report.report_id)
+    assert decided.decision.kind == "approved" and decided.decision.report_id == report.report_id
 
 
 def test_a_whole_store_read_in_bulk_equals_each_report_read_alone(tmp_path):

@@ -109,6 +109,8 @@ def _print_report(report, show_dismissed: bool) -> None:
         decision = _("decision: {decision}", decision=report.decision.word)
         if report.decision.note:
             decision = _("decision: {decision} ({note})", decision=report.decision.word, note=report.decision.note)
+        if report.decision_on_earlier_version:
+            decision = _("{decision}, on an earlier version of the report", decision=decision)
         echo("  " + terminal_safe(decision, one_line=True))
     for path, c in report.corrections.items():
         value = "—" if c.value is None else c.value

@@ -37,6 +37,8 @@ def ensure_tables(con) -> None:
     """Create the decision tables in a store made before they existed (idempotent)."""
     for table in (schema.FINDING_DECISIONS, schema.REPORT_DECISIONS):
         con.execute(table.ddl())
+    # a column added after the table was first made
+    con.execute("ALTER TABLE report_decisions ADD COLUMN IF NOT EXISTS report_id VARCHAR")
 
 
 # --- connections --------------------------------------------------------------------------------------
@@ -69,6 +71,11 @@ def has_table(con, name: str) -> bool:
     """Whether the store has the table (a store opened read-only may predate the decision tables)."""
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                             [name]).fetchall()[0][0])
+
+
+def has_column(con, table: str, column: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                            [table, column]).fetchall()[0][0])
 
 
 # --- reports --------------------------------------------------------------------------------------------
@@ -181,8 +188,8 @@ def set_report_decision(db: DB, report_id: str, kind: str, *, note: Optional[str
         agency_key, year = con.execute("SELECT agency_key, year FROM reports WHERE report_id = ?", [rid]).fetchone()
         key = report_key(agency_key, rid)
         con.execute("DELETE FROM report_decisions WHERE agency_key = ? AND year IS NOT DISTINCT FROM ?", [key, year])
-        con.execute("INSERT INTO report_decisions VALUES (?, ?, ?, ?, ?, ?)",
-                    [key, year, kind, _blank(note), _blank(reviewer), _now()])
+        con.execute("INSERT INTO report_decisions (agency_key, year, kind, note, reviewer, decided_at, report_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", [key, year, kind, _blank(note), _blank(reviewer), _now(), rid])
 
 
 def clear_report_decision(db: DB, report_id: str) -> None:
@@ -198,8 +205,10 @@ def report_decisions(con) -> dict[tuple[str, Optional[int]], Decision]:
     """Every report decision: (agency key, year) -> decision."""
     if not has_table(con, "report_decisions"):
         return {}
-    return {(key, year): Decision(kind, note, reviewer, at) for key, year, kind, note, reviewer, at in con.execute(
-        "SELECT agency_key, year, kind, note, reviewer, decided_at FROM report_decisions").fetchall()}
+    version = "report_id" if has_column(con, "report_decisions", "report_id") else "NULL"
+    return {(key, year): Decision(kind, note, reviewer, at, rid) for key, year, kind, note, reviewer, at, rid in
+            con.execute(f"SELECT agency_key, year, kind, note, reviewer, decided_at, {version} "
+                        "FROM report_decisions").fetchall()}
 
 
 # --- corrections ------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ class Decision:
     note: Optional[str]
     reviewer: Optional[str]
     decided_at: datetime
+    report_id: Optional[str] = None  # a report decision: the version it was made on
 
     @property
     def word(self) -> str:
@@ -49,7 +50,8 @@ class Decision:
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "note": self.note, "reviewer": self.reviewer,
-                "decided_at": self.decided_at.isoformat(timespec="seconds") if self.decided_at else None}
+                "decided_at": self.decided_at.isoformat(timespec="seconds") if self.decided_at else None,
+                "report_id": self.report_id}
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,12 @@ class ReviewedReport:
     def __post_init__(self) -> None:
         if self.corrected_record is None:
             self.corrected_record = self.record
+
+    @property
+    def decision_on_earlier_version(self) -> bool:
+        """The report's 退回 / 通过 was made on an earlier version (before a resubmission)."""
+        return (self.decision is not None and self.decision.report_id is not None and self.report_id is not None
+                and self.decision.report_id != self.report_id)
 
     @property
     def active(self) -> list[ReviewedFinding]:

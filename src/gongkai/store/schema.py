@@ -194,6 +194,8 @@ REPORT_DECISIONS = Table("report_decisions", "a reviewer's decision on a body's 
     C("note", "VARCHAR", "the reviewer's note"),
     C("reviewer", "VARCHAR", "who"),
     C("decided_at", "TIMESTAMP", "when"),
+    C("report_id", "VARCHAR", "the version decided on (a later resubmission of the body and year keeps the decision, "
+                              "marked as made on an earlier version)"),
 ))
 
 LABELS = Table("labels", "the Chinese header of every cell path (from gongkai.vocabulary)", (
