@@ -107,3 +107,9 @@ _register_web(main)
 from .cli_draft import register as _register_draft  # noqa: E402  (gongkai draft new|render|blank)
 
 _register_draft(main)
+from .review.cli import register as _register_review  # noqa: E402  (gongkai review list|set|report|correct)
+
+_register_review(main)
+from .review.letters_cli import register as _register_letters  # noqa: E402  (gongkai letters, gongkai summary)
+
+_register_letters(main)

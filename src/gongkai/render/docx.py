@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
+from xml.sax.saxutils import escape
 
 from .layout import NULL_TEXT, OutlineBlock, outline
 
@@ -49,11 +50,9 @@ def render_docx(record: Any, *, null_text: str = NULL_TEXT, filler: int = 0,
     return docx_from_outline(blocks, filler=filler, numbered_headings=numbered_headings)
 
 
-def docx_from_outline(blocks: Sequence[OutlineBlock], *, filler: int = 0, numbered_headings: bool = False) -> bytes:
-    """Outline blocks (title, headings, paragraphs, tables, signature) as a .docx. Text marked
-    【待填写…】 (a place the body writes its own words) is highlighted."""
+def new_document():
+    """An empty A4 python-docx Document with the reports' page margins and body font."""
     docx = _docx()
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
@@ -68,6 +67,18 @@ def docx_from_outline(blocks: Sequence[OutlineBlock], *, filler: int = 0, number
     normal.font.size = Pt(12)
     rfonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
     rfonts.set(qn("w:eastAsia"), BODY_FONT)
+    return document
+
+
+def docx_from_outline(blocks: Sequence[OutlineBlock], *, filler: int = 0, numbered_headings: bool = False,
+                      shading: Mapping[str, str] | None = None) -> bytes:
+    """Outline blocks (title, headings, paragraphs, tables, signature) as a .docx. Text marked
+    【待填写…】 (a place the body writes its own words) is highlighted. `shading` fills value cells
+    by record path ({"requests.total.total": "F4CCCC"}: hex RGB)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+    from docx.shared import Pt
+
+    document = new_document()
     num_id = _heading_numbering(document) if numbered_headings else None
 
     def paragraph(text: str, *, size: float | None = None, bold: bool = False, align=None,
@@ -110,7 +121,7 @@ def docx_from_outline(blocks: Sequence[OutlineBlock], *, filler: int = 0, number
         elif block.kind == "signature":
             paragraph(block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         elif block.kind == "table":
-            _table(document, block)
+            add_table(document, block, shading=shading)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -133,12 +144,12 @@ _FILLER = (
 )
 
 
-def _table(document, block: OutlineBlock) -> None:
-    """The table as Word writes a merged-cell table: `w:gridSpan` for column spans, `w:vMerge`
-    restart/continue cells for row spans. Built as XML directly: python-docx's `cell.merge`
-    recomputes the whole grid on every call and takes seconds for the request table."""
+def add_table(document, block: OutlineBlock, *, shading: Mapping[str, str] | None = None) -> None:
+    """Append the table to `document` as Word writes a merged-cell table: `w:gridSpan` for column
+    spans, `w:vMerge` restart/continue cells for row spans. Built as XML directly: python-docx's
+    `cell.merge` recomputes the whole grid on every call and takes seconds for the request table.
+    Value cells whose record path is in `shading` get that fill (`w:shd`, hex RGB)."""
     from docx.oxml import parse_xml
-    from xml.sax.saxutils import escape
 
     layout = block.table
     assert layout is not None
@@ -172,8 +183,9 @@ def _table(document, block: OutlineBlock) -> None:
                 c += 1
                 continue
             bold = cell.header and r == 0 and layout.key != "requests"
+            fill = shading.get(cell.path) if shading and cell.path else None
             out.append(_tc(sum(widths[c:c + cell.colspan]), cell.colspan,
-                           "restart" if cell.rowspan > 1 else None, escape(cell.text), bold))
+                           "restart" if cell.rowspan > 1 else None, escape(cell.text), bold, fill))
             c += cell.colspan
         out.append("</w:tr>")
     out.append("</w:tbl>")
@@ -181,7 +193,7 @@ def _table(document, block: OutlineBlock) -> None:
     body.insert(len(body) - 1, parse_xml("".join(out)))  # before the final sectPr
 
 
-def _tc(width: int, span: int, vmerge: str | None, text: str, bold: bool) -> str:
+def _tc(width: int, span: int, vmerge: str | None, text: str, bold: bool, fill: str | None = None) -> str:
     props = f"<w:tcW w:w=\"{width}\" w:type=\"dxa\"/>"
     if span > 1:
         props += f"<w:gridSpan w:val=\"{span}\"/>"
@@ -189,6 +201,8 @@ def _tc(width: int, span: int, vmerge: str | None, text: str, bold: bool) -> str
         props += "<w:vMerge w:val=\"restart\"/>"
     elif vmerge == "continue":
         props += "<w:vMerge/>"
+    if fill:
+        props += f"<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"{escape(fill)}\"/>"
     props += "<w:vAlign w:val=\"center\"/>"
     run = ""
     if text:
@@ -261,4 +275,4 @@ def render_pdf(record: Any, **kwargs) -> bytes:
     return docx_to([render_docx(record, **kwargs)], "pdf")[0]
 
 
-__all__ = ["render_docx", "docx_from_outline", "render_blank_template_docx", "render_doc", "render_pdf", "docx_to"]
+__all__ = ["render_docx", "docx_from_outline", "new_document", "add_table", "render_blank_template_docx", "render_doc", "render_pdf", "docx_to"]

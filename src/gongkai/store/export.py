@@ -224,7 +224,14 @@ def long_query(filters: Filters) -> tuple[str, list[Col]]:
     return sql, cols
 
 
-def findings_query(filters: Filters) -> tuple[str, list[Col]]:
+DECISION_TEXT = {"confirmed": N_("confirmed"), "dismissed": N_("dismissed")}
+
+
+def findings_query(filters: Filters, *, decisions: bool = True) -> tuple[str, list[Col]]:
+    """One row per finding, with its fingerprint and a reviewer's decision on it (issue 11);
+    `decisions=False` for a store made before the decision table existed (opened read-only)."""
+    from ..review.fingerprint import SQL_FINGERPRINT
+
     cols = [c for c in REPORT_COLS if c.name in ("report_id", "agency", "agency_key", "province", "city", "county",
                                                   "region_code", "year", "template", "source_path")]
     cols += [
@@ -241,10 +248,25 @@ def findings_query(filters: Filters) -> tuple[str, list[Col]]:
         Col("scope", "f.scope", N_("Scope"), "VARCHAR", N_("report: the report's own; cross: across reports")),
         Col("other_report_id", "f.other_report_id", N_("Other report"), "VARCHAR",
             N_("cross-report findings: the report compared")),
+        Col("fingerprint", "f.fingerprint", N_("Fingerprint"), "VARCHAR",
+            N_("the finding's fingerprint: body, year, rule and place (the same in a resubmission)")),
+        Col("decision", "d.kind", N_("Decision"), "VARCHAR", N_("a reviewer's decision: confirmed | dismissed")),
+        Col("decision_text", _case("d.kind", DECISION_TEXT), N_("Decision (text)"), "VARCHAR",
+            N_("the decision in words")),
+        Col("dismissed", "coalesce(d.kind = 'dismissed', false)", N_("Dismissed"), "BOOLEAN",
+            N_("a reviewer dismissed the finding")),
+        Col("decision_note", "d.note", N_("Reviewer's note"), "VARCHAR", N_("the reviewer's note on the decision")),
+        Col("reviewer", "d.reviewer", N_("Reviewer"), "VARCHAR", N_("who decided")),
+        Col("decided_at", "d.decided_at", N_("Decided at"), "TIMESTAMP", N_("when")),
     ]
     only = f" AND {rule_condition(filters.rules, 'f')}" if filters.rules else ""
-    sql = (f"SELECT {_select(cols)}, f.message_data AS message__data, f.evidence_data AS evidence__data "
-           f"FROM reports r JOIN findings f USING (report_id) WHERE {filters.where('r')}{only} "
+    table = ("finding_decisions" if decisions else
+             "(SELECT NULL::VARCHAR AS fingerprint, NULL::VARCHAR AS kind, NULL::VARCHAR AS note, "
+             "NULL::VARCHAR AS reviewer, NULL::TIMESTAMP AS decided_at WHERE false)")
+    sql = (f"WITH fx AS (SELECT f.*, {SQL_FINGERPRINT} AS fingerprint FROM findings f JOIN reports r USING (report_id)) "
+           f"SELECT {_select(cols)}, f.message_data AS message__data, f.evidence_data AS evidence__data "
+           f"FROM reports r JOIN fx f USING (report_id) LEFT JOIN {table} d ON d.fingerprint = f.fingerprint "
+           f"WHERE {filters.where('r')}{only} "
            f"ORDER BY r.year, r.province, r.agency_name, r.report_id, f.scope DESC, f.seq")
     return sql, cols
 
@@ -297,7 +319,9 @@ def _export(db, to, *, form, filters, fmt, compression, with_dictionary, wait) -
         elif form == "long":
             sql, cols = long_query(filters)
         else:
-            sql, cols = findings_query(filters)
+            from ..review.decisions import has_table
+
+            sql, cols = findings_query(filters, decisions=has_table(con, "finding_decisions"))
         if fmt == "xlsx" and len(cols) > XLSX_MAX_COLUMNS:
             raise ExportError(_("{n} columns do not fit in an xlsx sheet; use csv or parquet", n=len(cols)))
         try:

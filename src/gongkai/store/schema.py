@@ -171,6 +171,33 @@ CORRECTIONS = Table("corrections", "a reviewer's correction of a cell (issue 11'
     C("corrected_at", "TIMESTAMP", "when"),
 ))
 
+FINDING_DECISIONS = Table("finding_decisions", "a reviewer's decision on a finding (issue 11): 确认 confirmed or "
+                                               "驳回 dismissed, kept by the finding's fingerprint so it outlives "
+                                               "re-ingest and an unchanged finding of a resubmission", (
+    C("fingerprint", "VARCHAR", "16 hex characters: the body's agency key, year, rule, where and occurrence, hashed "
+                                "(gongkai.review.fingerprint)", key=True),
+    C("agency_key", "VARCHAR", "the body when it was decided"),
+    C("year", "INTEGER", "the report's year"),
+    C("rule", "VARCHAR", "the finding's rule"),
+    C("where_path", "VARCHAR", "the finding's place"),
+    C("kind", "VARCHAR", "confirmed | dismissed"),
+    C("note", "VARCHAR", "the reviewer's note"),
+    C("reviewer", "VARCHAR", "who"),
+    C("decided_at", "TIMESTAMP", "when"),
+))
+
+REPORT_DECISIONS = Table("report_decisions", "a reviewer's decision on a body's report of a year (issue 11): 退回 "
+                                             "returned or 通过 approved", (
+    C("agency_key", "VARCHAR", "the body (a report of no known body: # and its report id)"),
+    C("year", "INTEGER", "the year"),
+    C("kind", "VARCHAR", "returned | approved"),
+    C("note", "VARCHAR", "the reviewer's note"),
+    C("reviewer", "VARCHAR", "who"),
+    C("decided_at", "TIMESTAMP", "when"),
+    C("report_id", "VARCHAR", "the version decided on (a later resubmission of the body and year keeps the decision, "
+                              "marked as made on an earlier version)"),
+))
+
 LABELS = Table("labels", "the Chinese header of every cell path (from gongkai.vocabulary)", (
     C("path", "VARCHAR", "the record path"),
     C("table_key", "VARCHAR", "table"),
@@ -192,7 +219,7 @@ META = Table("meta", "the store's schema version", (
 ))
 
 ALL_TABLES: tuple[Table, ...] = (META, REPORTS, CELLS, FINDINGS, SECTIONS, NARRATIVES, NARRATIVE_BANDS, FILES,
-                                 FAILURES, CORRECTIONS, LABELS)
+                                 FAILURES, CORRECTIONS, FINDING_DECISIONS, REPORT_DECISIONS, LABELS)
 BY_NAME = {t.name: t for t in ALL_TABLES}
 # what a report is made of: moved together to history, removed together
 REPORT_TABLES = (REPORTS, CELLS, FINDINGS, SECTIONS)

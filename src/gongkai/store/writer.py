@@ -658,6 +658,15 @@ class Store:
             return _record(self.con, report_id, spans)
 
 
+_REPORT_SQL = ("SELECT report_id, source_path, media_type, agency, year, template, parser, title, preamble, "
+               "strftime(published, '%Y-%m-%d') FROM reports")
+_CELLS_SQL = ("SELECT report_id, path, table_key, row_key, field_key, value, raw, location, line, page, dom_path, bbox, "
+              "confidence, char, label, extra FROM cells")
+_FINDINGS_SQL = ("SELECT report_id, rule, severity, origin, message, where_path, evidence, message_data, evidence_data "
+                 "FROM findings")
+_SECTIONS_SQL = "SELECT report_id, number, title, text FROM sections"
+
+
 def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = None) -> Record:
     def rows_of(table: str) -> tuple[str, list]:
         span = (spans or {}).get(table)
@@ -665,19 +674,55 @@ def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = N
             return "report_id = ?", [report_id]
         return "rowid BETWEEN ? AND ? AND report_id = ?", [span[0], span[1], report_id]
 
-    row = con.execute(
-        "SELECT source_path, media_type, agency, year, template, parser, title, preamble, "
-        "strftime(published, '%Y-%m-%d') FROM reports WHERE report_id = ?", [report_id]).fetchone()
+    row = con.execute(_REPORT_SQL + " WHERE report_id = ?", [report_id]).fetchone()
     if row is None:
         raise KeyError(report_id)
-    source_path, media_type, agency, year, template, parser, title, preamble, published = row
+    where, params = rows_of("cells")
+    cells = con.execute(f"{_CELLS_SQL} WHERE {where} ORDER BY ord", params).fetchall()
+    where, params = rows_of("findings")
+    findings = con.execute(f"{_FINDINGS_SQL} WHERE {where} AND scope = 'report' ORDER BY seq", params).fetchall()
+    where, params = rows_of("sections")
+    sections = con.execute(f"{_SECTIONS_SQL} WHERE {where} ORDER BY seq", params).fetchall()
+    return _build_record(row, cells, findings, sections)
+
+
+def records(con, report_ids: list[str]) -> Iterator[Record]:
+    """Stored reports as `Record`s (as `Store.record` gives them), read with one query per table for
+    all of them: a whole store's reports without a scan of its cells per report."""
+    if not report_ids:
+        return
+    ids = list(report_ids)
+    con.register("_wanted", __import__("pyarrow").table({"report_id": ids}))
+    try:
+        def grouped(sql: str, order: str) -> dict[str, list]:
+            out: dict[str, list] = {}
+            for r in con.execute(f"{sql} WHERE report_id IN (SELECT report_id FROM _wanted) "
+                                 f"ORDER BY report_id, {order}").fetchall():
+                out.setdefault(r[0], []).append(r)
+            return out
+
+        reports = {r[0]: r for r in con.execute(_REPORT_SQL + " WHERE report_id IN (SELECT report_id FROM _wanted)")
+                   .fetchall()}
+        cells = grouped(_CELLS_SQL, "ord")
+        findings = grouped(_FINDINGS_SQL.replace("FROM findings", "FROM (SELECT * FROM findings WHERE scope = 'report')"),
+                           "seq")
+        sections = grouped(_SECTIONS_SQL, "seq")
+    finally:
+        con.unregister("_wanted")
+    for rid in ids:
+        if rid not in reports:
+            raise KeyError(rid)
+        yield _build_record(reports[rid], cells.get(rid, []), findings.get(rid, []), sections.get(rid, []))
+
+
+def _build_record(row: tuple, cells: list, findings: list, sections: list) -> Record:
+    """A Record from its rows in reports, cells, findings (scope report) and sections (each row
+    starting with the report id)."""
+    report_id, source_path, media_type, agency, year, template, parser, title, preamble, published = row
     tables: dict[str, dict[str, dict[str, Any]]] = {"active": {}, "requests": {}, "appeals": {}}
     provenance = {}
-    where, params = rows_of("cells")
-    for (path, table, row_key, fld, value, raw, location, line, page, dom_path, bbox, confidence, char, label,
-         extra) in con.execute(
-            "SELECT path, table_key, row_key, field_key, value, raw, location, line, page, dom_path, bbox, "
-            f"confidence, char, label, extra FROM cells WHERE {where} ORDER BY ord", params).fetchall():
+    for (_rid, path, table, row_key, fld, value, raw, location, line, page, dom_path, bbox, confidence, char, label,
+         extra) in cells:
         if value is not None and float(value).is_integer():
             value = int(value)  # counts are stored as DOUBLE beside money; the record has ints
         tables[table].setdefault(row_key, {})[fld] = value
@@ -686,16 +731,11 @@ def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = N
                           bbox=tuple(bbox) if bbox is not None else None, confidence=confidence, char=char,
                           label=label, **(json.loads(extra) if extra else {}))
             provenance[path] = CellSource(**{k: v for k, v in fields.items() if k in _CELL_SOURCE_FIELDS})
-    where, params = rows_of("findings")
-    findings = [finding_of(r, s, o, m, w, e, md, ed) for r, s, o, m, w, e, md, ed in con.execute(
-        "SELECT rule, severity, origin, message, where_path, evidence, message_data, evidence_data FROM findings "
-        f"WHERE {where} AND scope = 'report' ORDER BY seq", params).fetchall()]
-    where, params = rows_of("sections")
-    sections = [Section(number=n, title=t, text=x) for n, t, x in con.execute(
-        f"SELECT number, title, text FROM sections WHERE {where} ORDER BY seq", params).fetchall()]
+    found = [finding_of(r, s, o, m, w, e, md, ed) for _rid, r, s, o, m, w, e, md, ed in findings]
+    parts = [Section(number=n, title=t, text=x) for _rid, n, t, x in sections]
     return Record(source=Source(path=source_path, sha256=report_id, media_type=media_type), agency=agency,
                   year=year, template=template, title=title, preamble=preamble, published=published,
-                  findings=findings, sections=sections, provenance=provenance,
+                  findings=found, sections=parts, provenance=provenance,
                   parser=json.loads(parser) if parser else {}, **tables)
 
 

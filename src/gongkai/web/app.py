@@ -64,6 +64,9 @@ class Settings:
     allowed_hosts: tuple[str, ...] = field(default_factory=lambda: allowed_hosts())
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)  # signs CSRF tokens
     review_dir: Optional[str] = None  # checked uploads shared by several server processes
+    allow_upload: bool = False  # the office may upload files or a .zip into the store (needs db)
+    roster: Optional[str] = None  # a CSV of the bodies expected to report (column 机关), for /roster
+    write_wait: float = 30.0  # seconds a write from the pages waits for a store held by another writer (503 after)
 
     def to_environment(self) -> str:
         data = asdict(self)
@@ -99,6 +102,7 @@ def create_app(db: Optional[str | os.PathLike] = None, *, settings: Optional[Set
         quiet_accept_errors()
         yield
         app.state.parser.close()
+        app.state.store_writer.close()
         if app.state.store is not None:
             app.state.store.close()
 
@@ -165,6 +169,9 @@ def create_app(db: Optional[str | os.PathLike] = None, *, settings: Optional[Set
                                    swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
                                    swagger_favicon_url="/static/favicon.svg")
 
+    from .office import install as install_office  # before pages: it extends /reports, /bodies
+
+    install_office(app)
     app.include_router(pages.router)
     from .draft import register as register_draft  # the drafting page (works without a store)
 

@@ -29,9 +29,14 @@ from ..i18n import _
               help="Memory one upload's reading may use before it is stopped, in MB.")
 @click.option("--max-connections", default=200, show_default=True, type=click.IntRange(1, 100_000),
               help="Open connections per server process beyond which requests get 503 at once.")
+@click.option("--allow-upload", is_flag=True,
+              help="Let the office upload files or a .zip of reports into the store (--db) from the upload page.")
+@click.option("--roster", type=click.Path(dir_okay=False, exists=True, path_type=str), default=None,
+              help="A CSV of the bodies expected to report (column 机关, optionally 上级, 地区): the roster page "
+                   "lists each as submitted or not.")
 def serve_command(db: str | None, host: str, port: int, workers: int, allow_hosts: tuple[str, ...],
                   max_upload_mb: int, parse_workers: int, job_timeout: float, job_memory_mb: int,
-                  max_connections: int) -> None:
+                  max_connections: int, allow_upload: bool, roster: str | None) -> None:
     """Serve the reviewers' web pages and the JSON API (docs at /docs).
 
     \b
@@ -39,7 +44,11 @@ def serve_command(db: str | None, host: str, port: int, workers: int, allow_host
       gongkai serve                          # check uploaded reports at http://127.0.0.1:8000
       gongkai serve --db reports.duckdb      # and browse a store
       gongkai serve --db reports.duckdb --workers 2 --host 0.0.0.0 --allow-host review.example.gov.cn
+      gongkai serve --db reports.duckdb --allow-upload --roster bodies.csv   # the office's pages
     """
+    if (allow_upload or roster) and not db:
+        raise click.UsageError(_("{option} needs a store: give --db FILE",
+                                 option="--allow-upload" if allow_upload else "--roster"))
     try:
         import uvicorn
 
@@ -57,7 +66,7 @@ def serve_command(db: str | None, host: str, port: int, workers: int, allow_host
 
     settings = Settings(db=db, max_upload=max_upload_mb * 1024 * 1024, parse_workers=parse_workers,
                         job_timeout=job_timeout, job_memory_mb=job_memory_mb,
-                        allowed_hosts=allowed_hosts(host, allow_hosts))
+                        allowed_hosts=allowed_hosts(host, allow_hosts), allow_upload=allow_upload, roster=roster)
     try:
         # opened here once even with several processes, so a bad store is said once, clearly
         app = create_app(settings=settings)

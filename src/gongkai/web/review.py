@@ -414,3 +414,75 @@ def _mtime(path: Path) -> float:
 def cell_label(path: str) -> str:
     """A person's name for a cell: `requests.granted.natural_person` -> （一）予以公开 × 自然人."""
     return _cell_label(path)
+
+
+# --- a stored report as the office reviews it ---------------------------------------------------------
+def _decided(decision: Any) -> Optional[dict[str, Any]]:
+    if decision is None:
+        return None
+    return {"kind": decision.kind, "word": decision.word, "note": decision.note, "reviewer": decision.reviewer,
+            "at": decision.decided_at.strftime("%Y-%m-%d %H:%M") if decision.decided_at else None}
+
+
+def _matches(finding: Mapping[str, Any], show: str) -> bool:
+    kind = finding["decision"]["kind"] if finding["decision"] else None
+    return {"open": kind is None, "confirmed": kind == "confirmed", "dismissed": kind == "dismissed"}.get(show, True)
+
+
+def office_view(rr: Any, show: str = "all") -> dict[str, Any]:
+    """A ReviewedReport (gongkai.review) as the report page shows it: every finding, errors first,
+    with its fingerprint, place in words, quote and decision (`findings`, filtered by `show`: all,
+    open, confirmed, dismissed; `shown_counts` per filter); the tables of the corrected record, a
+    cell a reviewer corrected marked `corrected` and only active findings marking cells; the cells
+    that could not be read (`unread`: null with a finding), each with its correction if any."""
+    record = rr.corrected_record.to_dict()
+    paths = {p for t in TABLE_KEYS for p in _paths_of(record, t)}
+    views = finding_views([f.finding.model_dump() for f in rr.findings], paths)
+    for view, f in zip(views, rr.findings):
+        view.update({"id": f"fp-{f.fingerprint}", "fingerprint": f.fingerprint, "place": f.place, "quote": f.quote,
+                     "decision": _decided(f.decision), "dismissed": f.dismissed})
+    active = [v for v in views if not v["dismissed"]]
+    tables = table_views(record, active)
+    rules = {v["id"]: v["rule"] for v in active}
+    for t in tables:  # a table's own findings linked by their rule codes (their ids are fingerprints)
+        t["finding_links"] = [(fid, rules[fid]) for fid in t["findings"]]
+    cells = {c["path"]: c for t in tables for row in t["rows"] for c in row if c.get("path")}
+    original = rr.record.to_dict()
+    for path, correction in rr.corrections.items():
+        cell = cells.get(path)
+        if cell is None:
+            continue
+        values = {"value": L.format_value(correction.value), "read": L.format_value(L.lookup(original, path))}
+        cell["corrected"] = True
+        cell["corrected_title"] = (
+            _("Reviewer's correction: {value} (read: {read}); {note}", note=correction.note, **values)
+            if correction.note else _("Reviewer's correction: {value} (read: {read})", **values))
+    original_paths = {p for t in TABLE_KEYS for p in _paths_of(original, t)}
+    pointed: dict[str, list[str]] = {}
+    for f in finding_views(original.get("findings") or [], original_paths):
+        for p in f["cells"]:
+            pointed.setdefault(p, []).append(f["message"])
+    unread = []
+    for path in sorted(original_paths | set(rr.corrections), key=_layout_order(original)):
+        if L.lookup(original, path) is not None and path not in rr.corrections:
+            continue
+        if path not in pointed and path not in rr.corrections:
+            continue
+        c = rr.corrections.get(path)
+        unread.append({"path": path, "label": describe(path), "messages": pointed.get(path, []),
+                       "correction": None if c is None else {
+                           "value": c.value, "text": L.format_value(c.value), "note": c.note,
+                           "at": c.corrected_at.strftime("%Y-%m-%d %H:%M") if c.corrected_at else None}})
+    shown_counts = {s: sum(1 for v in views if _matches(v, s)) for s in ("all", "open", "confirmed", "dismissed")}
+    return {"findings": [v for v in views if _matches(v, show)], "all_findings": views, "tables": tables,
+            "unread": unread, "shown_counts": shown_counts, "decision": _decided(rr.decision),
+            "counts": {"error": rr.errors, "warning": rr.warnings, "info": rr.infos},
+            "status": rr.status, "status_word": rr.status_word, "agency": rr.agency, "year": rr.year,
+            "file": rr.file, "record": record}
+
+
+def _layout_order(record: Mapping[str, Any]):
+    """Sort key: a cell's place in the template's tables (table, then row, then column)."""
+    order = {c.path: i for i, c in enumerate(c for t in L.layouts_for(record) for row in t.rows for c in row
+                                             if c.path)}
+    return lambda path: (order.get(path, len(order)), path)
