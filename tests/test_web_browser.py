@@ -318,7 +318,7 @@ def _no_english_words(text: str) -> list[str]:
     names, file names and formats, the program's name."""
     from gongkai.checks.registry import catalogue
 
-    allowed = {"gongkai", "API", "JSON", "Excel", "English", "MB", "text", "plain", "pasted", "txt", "PDF", "HTML",
+    allowed = {"gongkai", "API", "JSON", "Excel", "CSV", "English", "MB", "text", "plain", "pasted", "txt", "PDF", "HTML",
                "Word", "docx", "doc", "report", "GK"}
     allowed |= {part for r in catalogue() for part in r.name.split("-")}
     return sorted({w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in allowed and not re.match(r"GK\d", w)})
