@@ -299,3 +299,21 @@ def test_rules_lists_every_rule_and_explains_one():
         assert rule.code in r.stdout and rule.name in r.stdout
     r = invoke("rules", "GK201")
     assert "洪泽区 2023" in r.stdout and "GK101" not in r.stdout
+
+
+def test_a_closed_pipe_stops_a_command_quietly(tmp_path):
+    """`gongkai … | head`: the reader goes away; no traceback, no 'Broken pipe', exit status 1."""
+    import shutil
+    import subprocess
+
+    gongkai = shutil.which("gongkai") or str(Path(sys.executable).with_name("gongkai"))
+    db = tmp_path / "s.duckdb"
+    subprocess.run([gongkai, "ingest", "--progress", "none", "--db", str(db),
+                    str(CORPUS / "real" / "hongze-district-2023-pdf" / "source.pdf")], check=True, capture_output=True)
+    for argv in ([gongkai, "rules"], [gongkai, "review", "list", "洪泽区", "--db", str(db)]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader has gone before the first line: every write fails with EPIPE
+        done = subprocess.run(argv, stdout=write_end, stderr=subprocess.PIPE, timeout=60)
+        os.close(write_end)
+        err = done.stderr.decode()
+        assert done.returncode == 1 and err == "", (argv, done.returncode, err)

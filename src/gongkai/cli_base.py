@@ -335,8 +335,14 @@ class _Localized:
 
     def main(self, args=None, prog_name=None, **extra: Any):
         argv = list(sys.argv[1:] if args is None else args)
-        with use_language(run_language(argv)):
-            return super().main(args=argv, prog_name=prog_name, **extra)
+        try:
+            with use_language(run_language(argv)):
+                return super().main(args=argv, prog_name=prog_name, **extra)
+        except BrokenPipeError:
+            # the reader of the output has gone (`gongkai … | head`): stop quietly, as cat does,
+            # and keep Python from complaining when it flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
 
     def get_help_option(self, ctx: click.Context):
         option = super().get_help_option(ctx)

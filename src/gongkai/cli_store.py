@@ -40,8 +40,9 @@ def _guarded(f):
     def run(*args, **kwargs):
         try:
             return f(*args, **kwargs)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit,
+                BrokenPipeError):
+            raise  # (a closed pipe is the command line's to handle: see cli_base)
         except OSError as e:
             raise CommandError(_("{path}: {reason}", path=e.filename or "", reason=e.strerror or str(e))) from None
         except Exception as e:
