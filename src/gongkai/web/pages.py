@@ -72,11 +72,7 @@ def reports(request: Request, year: Optional[str] = None, region: Optional[str] 
     return render(request, "reports.html", **context)
 
 
-@router.get("/reports/{report_id}", response_class=HTMLResponse)
-def report_page(request: Request, report_id: str):
-    record = api.stored_report(request, report_id)
-    detail = api.report_detail(request.app.state.store, report_id, record)
-    return render(request, "report.html", nav="reports", d=detail)
+# /reports/{report_id}: the office's page (office.py), with the reviewer's decisions and corrections
 
 
 def _pager(offset: int, total: int) -> dict[str, Optional[int]]:
