@@ -108,6 +108,23 @@ def test_cli_writes_one_letter_per_report_naming_each_finding_with_its_cells_sha
     assert shaded_cells >= 5  # the edited copy and 洪泽区's appeals table at least
 
 
+def test_a_letter_is_not_read_as_a_report(reviewed):
+    """A letter draws the report's tables; when the letters' folder lies in the inbox, gongkai must
+    not count them as reports: it names them as its own letters."""
+    from gongkai.ingest import ReadError
+
+    report = next(r for r in reviewed.values() if r.errors)
+    data = letter_docx(report)
+    with pytest.raises(ReadError, match="审核意见"):
+        gongkai.parse(data, name="letter.docx")
+    # the same tables in a document without the mark are read (the mark, not the layout, decides)
+    document = docx.Document(io.BytesIO(data))
+    document.core_properties.category = ""
+    plain = io.BytesIO()
+    document.save(plain)
+    assert gongkai.parse(plain.getvalue(), name="copy.docx", check=False).requests
+
+
 def test_the_edited_copy_gets_a_rectification_notice_with_the_changed_cell_in_red(reviewed, inbox):
     report = reviewed["hanjiang-2023-edited.txt"]
     assert report.errors >= 2 and report.status == "needs_fixes"

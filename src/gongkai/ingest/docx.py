@@ -663,9 +663,31 @@ def _descend(el, path: str, w: str, tag: str):
 
 
 # --- entry point ---------------------------------------------------------------------------
+# The category gongkai's own feedback letters carry (review/letters.py): a letter draws the report's
+# tables, and read as a report it would be counted as one, e.g. when the letters' folder lies in the
+# inbox that is summarised.
+LETTER_CATEGORY = "gongkai:review-letter"
+_CP_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+
+
+def _is_gongkai_letter(package: "_Package") -> bool:
+    part = package.rels("").get("core-properties")
+    blob = package.read(part) if part else None
+    if not blob:
+        return False
+    try:
+        root = etree.fromstring(blob, _xml_parser())
+    except etree.XMLSyntaxError:
+        return False
+    category = root.find(f"{{{_CP_NS}}}category")
+    return category is not None and (category.text or "").strip() == LETTER_CATEGORY
+
+
 def read_docx(data: bytes) -> Document:
     """Read a Word .docx file into a Document."""
     package = _Package(data)
+    if _is_gongkai_letter(package):
+        raise ReadError(lazy("a review letter written by gongkai (审核意见), not an annual report"))
     blob = package.read(package.main)
     if not blob:
         raise ReadError(lazy("the Word (.docx) file has an empty document part"))
@@ -691,4 +713,4 @@ def read_docx(data: bytes) -> Document:
     return Document(blocks=reader.blocks, media_type=DOCX, notes=notes)
 
 
-__all__ = ["read_docx", "join_cell_lines", "format_number"]
+__all__ = ["read_docx", "join_cell_lines", "format_number", "LETTER_CATEGORY"]

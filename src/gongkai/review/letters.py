@@ -164,12 +164,15 @@ def letter_docx(report, *, office: Optional[str] = None, date: Optional[str] = N
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
+    from ..ingest.docx import LETTER_CATEGORY
     from ..render.docx import add_table, new_document
 
     office = office or _("Government information disclosure office")
     date = date or format_date(_dt.date.today())
     rules = _rules()
     document = new_document()
+    # marked, so that gongkai refuses to read its own letter as a report
+    document.core_properties.category = LETTER_CATEGORY
 
     def paragraph(text: str = "", *, bold: bool = False, size: float | None = None, align=None,
                   indent: float | None = None, first_line: bool = False):
