@@ -27,6 +27,8 @@ INFERRED_RULES = frozenset({"split-inferred"})
 UNREADABLE_CHAR = "\ufffd"
 # columns the owner fills when it stores the rows
 OWNER_COLUMNS = {"reports": ("keep_both", "ingested_at")}
+# a table whose batches hold fewer rows than this on average is joined into one chunk to be stored
+SMALL_BATCH_ROWS = 64
 
 
 def parser_version() -> str:
@@ -267,7 +269,13 @@ def table_of(table: str, messages: list[bytes]):
 
     sch = arrow_schema(table)
     # each message is read where it lies (zero-copy): no joined copy of the batch's megabytes
-    return pa.Table.from_batches([pa.ipc.read_record_batch(pa.py_buffer(m), sch) for m in messages], sch)
+    data = pa.Table.from_batches([pa.ipc.read_record_batch(pa.py_buffer(m), sch) for m in messages], sch)
+    if data.num_rows < SMALL_BATCH_ROWS * len(messages):
+        # DuckDB scans an Arrow table chunk by chunk at a fixed cost each: a commit's 1,000 one-row
+        # `reports` batches cost it several times their copy into one chunk (the cells' batches
+        # of some 200 rows do not: their copy would cost more than it saves)
+        data = data.combine_chunks()
+    return data
 
 
 def to_batch(table: str, rows: list[tuple]):
