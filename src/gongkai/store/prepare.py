@@ -52,7 +52,9 @@ class Prepared:
     ok: bool = False
     reason: Optional[str] = None
     kind: Optional[str] = None  # read | internal | crash | timeout | fetch
-    report: dict[str, Any] = field(default_factory=dict)  # the reports row (small: the owner reads it)
+    # what the owner needs of the reports row (its body and year decide what it supersedes); the
+    # row itself travels in `batches`, not as Python objects the owner would unpickle for nothing
+    report: dict[str, Any] = field(default_factory=dict)
     # table -> its rows as one Arrow record batch, serialized (an IPC message): the owner joins the
     # messages of a whole commit into one stream and never builds a Python object per row
     batches: dict[str, bytes] = field(default_factory=dict)
@@ -229,7 +231,7 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
     }
     return Prepared(
         path=path, size=size, mtime_ns=mtime_ns, sha256=rid, parser_version=report["parser_version"],
-        checked=check, ok=True, report=report,
+        checked=check, ok=True, report={"agency_key": report["agency_key"], "year": report["year"]},
         batches={t: to_batch(t, r).serialize().to_pybytes() for t, r in rows.items() if r},
     )
 
