@@ -117,8 +117,8 @@ class TableReader:
         # where the row stands, in words: only a finding needs it (most rows have none)
         evidence_base = lambda: f"{label_origin.describe()}: {printed[:40]}"  # noqa: E731
         n = len(fields)
-        decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields]
-        signed_at = [i for i, f in enumerate(fields) if f in spec.signed_fields]
+        decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields] if spec.decimal_fields else []
+        signed_at = [i for i, f in enumerate(fields) if f in spec.signed_fields] if spec.signed_fields else []
         if group.labels and group.labels[0].in_table and values and not any(a.in_table for a in values):
             # the row's label stands in a table but every value after it comes from running text
             # after the table (its cells were lost): those numbers belong to the narrative
@@ -279,7 +279,7 @@ class Matched:
 
 def _most_cells(group: Group) -> int:
     """The most cells a group's values can hold: one per cell, one per digit of a run."""
-    return sum(sum(ch.isdigit() for ch in a.text) if a.kind == "run" else 1 for a in group.values)
+    return sum(sum(map(str.isdigit, a.text)) if a.kind == "run" else 1 for a in group.values)
 
 
 def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
