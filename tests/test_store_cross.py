@@ -197,6 +197,6 @@ def test_report_counts_and_the_web_page_count_the_same_findings(tmp_path):
         own = dict(s.query("SELECT report_id, count(*) FROM findings WHERE scope = 'report' AND severity = 'warning' "
                            "GROUP BY ALL"))
     assert any(w > own.get(rid, 0) for rid, (_, w, _) in counts.items())  # the cross-report warnings are counted
-    with TestClient(create_app(tmp_path / "s.duckdb")) as client:
+    with TestClient(create_app(tmp_path / "s.duckdb"), base_url="http://localhost") as client:
         items = client.get("/api/reports").json()["items"]
     assert {it["id"]: (it["counts"]["error"], it["counts"]["warning"], it["counts"]["info"]) for it in items} == counts
