@@ -349,3 +349,18 @@ def test_store_in_use_and_not_a_store(tmp_path):
     bogus.write_bytes(b"not a database at all" * 100)
     with pytest.raises(StoreError):
         Store(bogus)
+
+
+def test_ingest_without_cpca_fails_before_reading_and_owner_never_loads_it(tmp_path, monkeypatch):
+    """A missing module cpca imports stops the ingest at once, naming it; when all are there the
+    owner only checks they exist: cpca's table of places is loaded by the workers that use it."""
+    import gongkai.store.regions as regions
+
+    monkeypatch.setattr(regions, "CPCA_MODULES", regions.CPCA_MODULES + ("no_such_module_for_cpca",))
+    with pytest.raises(StoreError, match="no_such_module_for_cpca"):
+        ingest([str(SEEDS[0])], str(tmp_path / "a.duckdb"), workers=1)
+    assert not (tmp_path / "a.duckdb").exists()
+    monkeypatch.undo()
+    monkeypatch.delitem(sys.modules, "cpca", raising=False)
+    regions.require_cpca()
+    assert "cpca" not in sys.modules

@@ -11,6 +11,7 @@ Cues are matched against labels with spaces and punctuation removed (see `normal
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 TEMPLATE_2021 = "2021"
@@ -215,8 +216,10 @@ WORD_ARTEFACT_RE = re.compile(r"\[bookmark:[^\]]*\]")
 _PUNCT_RE = re.compile(r"[\s\u3000·•“”\"'‘’「」『』《》<>〈〉（）()\[\]【】{}、，,。.．:：;；!！?？|_\-—―/／*#]+")
 
 
+@lru_cache(maxsize=16384)
 def normalize_label(text: str) -> str:
-    """A label reduced to its words: no spaces, punctuation or bracket numbering marks."""
+    """A label reduced to its words: no spaces, punctuation or bracket numbering marks (cached: the
+    readers normalise the same labels again and again while they look for tables and rows)."""
     return _PUNCT_RE.sub("", text)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ..document import Document, Origin, Paragraph
@@ -160,7 +160,8 @@ def _split_text(text: str, origin: Origin, out: list[Atom]) -> None:
             unit = u.group(1)
             consumed = u.end()
         _label(text[pos:start], origin, out)
-        out.append(Atom("run", trailing.strip(), replace(origin, char=base + start), unit))
+        out.append(Atom("run", trailing.strip(), Origin(origin.line, base + start, origin.page, origin.bbox, origin.dom_path,
+                                                     origin.confidence, origin.grid, origin.paragraph), unit))
         pos = consumed
     _label(text[pos:], origin, out)
 

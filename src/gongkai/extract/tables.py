@@ -114,17 +114,18 @@ class TableReader:
         values = list(group.values)
         label_origin = group.labels[-1].origin if group.labels else (values[0].origin if values else Origin())
         printed = group.label  # the row's label as the report prints it, kept with every cell
-        evidence_base = f"{label_origin.describe()}: {printed[:40]}"
+        # where the row stands, in words: only a finding needs it (most rows have none)
+        evidence_base = lambda: f"{label_origin.describe()}: {printed[:40]}"  # noqa: E731
         n = len(fields)
-        decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields]
-        signed_at = [i for i, f in enumerate(fields) if f in spec.signed_fields]
+        decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields] if spec.decimal_fields else []
+        signed_at = [i for i, f in enumerate(fields) if f in spec.signed_fields] if spec.signed_fields else []
         if group.labels and group.labels[0].in_table and values and not any(a.in_table for a in values):
             # the row's label stands in a table but every value after it comes from running text
             # after the table (its cells were lost): those numbers belong to the narrative
             self.finding("values-outside-table", "warning",
                          lazy("row {label} has no value cells in its table; the numbers after it in the text "
                               "were not taken, so the row is left unread", label=spec.label), where,
-                         evidence_base + " | " + " ".join(a.text for a in values)[:60])
+                         evidence_base() + " | " + " ".join(a.text for a in values)[:60])
             return RowRead({f: None for f in fields}, {}, self.findings)
         if values and all(a.kind == "blank" for a in values):
             # every value cell printed blank: nulls, as the report gives them
@@ -143,14 +144,14 @@ class TableReader:
                                  lazy("row {label} has {count} value cells where the template has {n}, and the "
                                       "surplus holds numbers; which cells are extra cannot be told, so the row is "
                                       "left unread", label=spec.label, count=len(cells), n=n),
-                                 where, f"{evidence_base} | {shown}")
+                                 where, f"{evidence_base()} | {shown}")
                     return RowRead({f: None for f in fields}, {}, self.findings)
                 # a trailing 0 or blank past the template's columns: padding of a ragged layout
                 self.finding("extra-cells", "warning",
                              lazy("row {label} has {count} value cells where the template has {n}; the trailing "
                                   "{surplus} past the template's columns was ignored", label=spec.label,
                                   count=len(cells), n=n, surplus=", ".join(a.text or "∅" for a in surplus)),
-                             where, f"{evidence_base} | {shown}")
+                             where, f"{evidence_base()} | {shown}")
                 cells = cells[:n]
             out: dict[str, int | float | None] = {}
             sources: dict[str, CellSource] = {}
@@ -160,7 +161,7 @@ class TableReader:
                                  lazy("row {label} has {count} value cells where the template has {n}; which cell "
                                       "is missing cannot be told, so the row is left unread", label=spec.label,
                                       count=len(cells), n=n),
-                                 where, evidence_base + " | " + " | ".join(a.text for a in values))
+                                 where, evidence_base() + " | " + " | ".join(a.text for a in values))
                     return RowRead({f: None for f in fields}, {}, self.findings)
                 # which cells are missing is for the identities to tell: every placement of the
                 # missing cells (as nulls) is a candidate, and only one that fits may be taken
@@ -278,7 +279,7 @@ class Matched:
 
 def _most_cells(group: Group) -> int:
     """The most cells a group's values can hold: one per cell, one per digit of a run."""
-    return sum(sum(ch.isdigit() for ch in a.text) if a.kind == "run" else 1 for a in group.values)
+    return sum(sum(map(str.isdigit, a.text)) if a.kind == "run" else 1 for a in group.values)
 
 
 def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,

@@ -74,6 +74,8 @@ def traditional_score(text: str) -> tuple[int, int]:
 
 def is_traditional(text: str) -> bool:
     """Whether `text` is written in Traditional characters (mostly)."""
+    if _tables()[3].isdisjoint(text):  # most texts: no Traditional-only character, no set to build
+        return False
     trad, simp = traditional_score(text)
     if trad == 0:
         return False

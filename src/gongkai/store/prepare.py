@@ -27,6 +27,8 @@ INFERRED_RULES = frozenset({"split-inferred"})
 UNREADABLE_CHAR = "\ufffd"
 # columns the owner fills when it stores the rows
 OWNER_COLUMNS = {"reports": ("keep_both", "ingested_at")}
+# a table whose batches hold fewer rows than this on average is joined into one chunk to be stored
+SMALL_BATCH_ROWS = 64
 
 
 def parser_version() -> str:
@@ -50,7 +52,9 @@ class Prepared:
     ok: bool = False
     reason: Optional[str] = None
     kind: Optional[str] = None  # read | internal | crash | timeout | fetch
-    report: dict[str, Any] = field(default_factory=dict)  # the reports row (small: the owner reads it)
+    # what the owner needs of the reports row (its body and year decide what it supersedes); the
+    # row itself travels in `batches`, not as Python objects the owner would unpickle for nothing
+    report: dict[str, Any] = field(default_factory=dict)
     # table -> its rows as one Arrow record batch, serialized (an IPC message): the owner joins the
     # messages of a whole commit into one stream and never builds a Python object per row
     batches: dict[str, bytes] = field(default_factory=dict)
@@ -227,7 +231,7 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
     }
     return Prepared(
         path=path, size=size, mtime_ns=mtime_ns, sha256=rid, parser_version=report["parser_version"],
-        checked=check, ok=True, report=report,
+        checked=check, ok=True, report={"agency_key": report["agency_key"], "year": report["year"]},
         batches={t: to_batch(t, r).serialize().to_pybytes() for t, r in rows.items() if r},
     )
 
@@ -267,7 +271,13 @@ def table_of(table: str, messages: list[bytes]):
 
     sch = arrow_schema(table)
     # each message is read where it lies (zero-copy): no joined copy of the batch's megabytes
-    return pa.Table.from_batches([pa.ipc.read_record_batch(pa.py_buffer(m), sch) for m in messages], sch)
+    data = pa.Table.from_batches([pa.ipc.read_record_batch(pa.py_buffer(m), sch) for m in messages], sch)
+    if data.num_rows < SMALL_BATCH_ROWS * len(messages):
+        # DuckDB scans an Arrow table chunk by chunk at a fixed cost each: a commit's 1,000 one-row
+        # `reports` batches cost it several times their copy into one chunk (the cells' batches
+        # of some 200 rows do not: their copy would cost more than it saves)
+        data = data.combine_chunks()
+    return data
 
 
 def to_batch(table: str, rows: list[tuple]):

@@ -173,18 +173,24 @@ def _short(name: str) -> str:
     return name
 
 
+# what `import cpca` needs: cpca itself, its matcher (pyahocorasick) and pkg_resources (setuptools)
+CPCA_MODULES = ("cpca", "ahocorasick", "pkg_resources")
+
+
 def require_cpca() -> None:
-    """Fail early, with what to install, when cpca cannot be loaded (in the workers every report
-    would fail instead)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import cpca  # noqa: F401
-    except ImportError as e:
+    """Fail early, with what to install, when cpca or a module it imports is missing (in the
+    workers every report would fail instead). Found, not imported: importing cpca loads its
+    national table of places (a second of CPU), which only the workers use."""
+    import importlib.util
+
+    missing = [name for name in CPCA_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        from ..i18n import _
         from .writer import StoreError
 
-        raise StoreError(f"the store needs cpca to place agencies in their regions ({e}); "
-                         "install it with: pip install 'gongkai[store]' (cpca also needs setuptools)") from None
+        raise StoreError(_("the store needs cpca to place agencies in their regions (no module named {modules}); "
+                           "install it with: pip install 'gongkai[store]' (cpca also needs setuptools)",
+                           modules=", ".join(missing)))
 
 
 @lru_cache(maxsize=1)
