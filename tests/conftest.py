@@ -1,7 +1,11 @@
 """Shared fixtures: the real corpus beside the checkout (../shared/corpus) and gold comparison."""
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -55,3 +59,28 @@ def english():
 
     with use_language("en"):
         yield
+
+
+@contextlib.contextmanager
+def served(app):
+    """`app` served by uvicorn on a free 127.0.0.1 port in a thread (lifespan on, so its parser
+    pool starts); yields the base URL and stops the server at the end."""
+    uvicorn = pytest.importorskip("uvicorn")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+

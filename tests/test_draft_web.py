@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +20,7 @@ pytest.importorskip("openpyxl")
 from gongkai import parse  # noqa: E402
 from gongkai.i18n import use_language  # noqa: E402
 
-from conftest import CORPUS, SEEDS, gold_cells, gold_for  # noqa: E402
+from conftest import CORPUS, SEEDS, gold_cells, gold_for, served  # noqa: E402
 from test_web_browser import browser  # noqa: E402,F401  (Debian's Chromium, launched as there)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -128,24 +125,10 @@ def test_unreadable_previous_upload_is_explained(client):
 # --- in a browser -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def server():
-    uvicorn = pytest.importorskip("uvicorn")
     from gongkai.web import create_app
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app()) as url:
+        yield url
 
 
 @pytest.fixture

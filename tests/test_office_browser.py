@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import io
 import re
-import socket
-import threading
-import time
 import zipfile
 
 import pytest
 
-from conftest import CORPUS, SEEDS
+from conftest import CORPUS, SEEDS, served
 from review_inbox import build_inbox
 from test_web_browser import browser, shot  # noqa: F401  (the Chromium fixture and screenshots)
 
@@ -34,25 +31,11 @@ def office_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(office_db):
-    uvicorn = pytest.importorskip("uvicorn")
     from gongkai.web import create_app
 
     app = create_app(office_db, chart_animation=False, allow_upload=True)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,16 +11,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from conftest import CORPUS, SEEDS, served
+
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
-SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))
 SEED = CORPUS / "seeds" / "000_e36cf77514eb609c.txt"
 CHROMIUM = os.environ.get("GONGKAI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -65,25 +63,11 @@ def store_db(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(store_db):
     """The app served by uvicorn on a free 127.0.0.1 port in a thread; stops at the end."""
-    uvicorn = pytest.importorskip("uvicorn")
     from gongkai.web import create_app
 
     app = create_app(store_db, chart_animation=False)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
