@@ -208,7 +208,7 @@ def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
     cache = state.office_cache
     out: dict[str, Any] = {}
     try:
-        with view._live.reading() as store, view._lock, D.reading(store) as con:
+        with view.reading() as store, D.reading(store) as con:
             version = (_content_version(con), language())
             decisions, report_decisions = D.finding_decisions(con), D.report_decisions(con)
         todo = []
@@ -221,7 +221,7 @@ def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
         for start in range(0, len(todo), READ_CHUNK):
             chunk = todo[start:start + READ_CHUNK]
             # the server's one read-only connection, under the StoreView's lock as its own queries are
-            with view._live.reading() as store, view._lock, D.reading(store) as con:
+            with view.reading() as store, D.reading(store) as con:
                 current = dict(con.execute("SELECT report_id, agency_key FROM reports WHERE report_id IN "
                                            "(SELECT unnest(?::VARCHAR[]))", [chunk]).fetchall())
                 for rid in chunk:

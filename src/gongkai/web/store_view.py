@@ -20,7 +20,8 @@ import threading
 import time
 from array import array
 from collections import OrderedDict, defaultdict
-from typing import Any, Iterable, Optional
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Optional
 
 from ..render import layout as L
 from .. import vocabulary as V
@@ -166,9 +167,16 @@ class StoreView:
         """Changes with every commit to the store: key caches on it."""
         return self._live.version()
 
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """The store to read from (a read-only `Store`), held for the block: the server's one
+        connection, used by one request at a time, stepping aside between blocks for a writer."""
+        with self._live.reading() as store, self._lock:
+            yield store
+
     # -- plumbing -------------------------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        with self._live.reading() as store, self._lock:
+        with self.reading() as store:
             cur = store.con.cursor()
             try:
                 cur.execute(sql, list(params))
@@ -316,7 +324,7 @@ class StoreView:
         cross-report findings on it and where the store placed it (`region`, `store`)."""
         spans = self._spans_of(report_id)
         counts = self._counts_of(report_id) if spans is not None else None
-        with self._live.reading() as store, self._lock:  # (nothing inside may query through self._rows)
+        with self.reading() as store:  # (nothing inside may query through self._rows)
             try:
                 stored = store.record(report_id, spans=spans)
                 if counts is not None and not _complete(stored, counts):
