@@ -721,24 +721,15 @@ def _is_office(data: bytes) -> bool:
 async def read_files(request: Request, held) -> tuple[list[tuple[str, bytes]], dict[str, str]]:
     """The files of a multipart form (field `files`, several) and its other fields."""
     from starlette.datastructures import UploadFile
-    from starlette.formparsers import MultiPartException, MultiPartParser
 
-    from .uploads import _capped_body, clean_name
+    from .uploads import _capped_body, clean_name, parse_multipart
 
     settings = request.app.state.settings
     cap = request.app.state.uploads.total_bytes
     body = await _capped_body(request, cap, held, settings.upload_idle_timeout, settings.upload_total_timeout)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise HTTPException(400, _("Choose files or a .zip to upload."))
-
-    async def stream():
-        yield body
-
-    parser = MultiPartParser(request.headers, stream(), max_files=MAX_FILES, max_fields=10)
-    try:
-        form = await parser.parse()
-    except MultiPartException as e:
-        raise HTTPException(400, _("The form could not be read: {reason}", reason=e.message)) from None
+    form = await parse_multipart(request, body, max_files=MAX_FILES)
     try:
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         files = []

@@ -108,6 +108,20 @@ def clean_name(name: str | None) -> str:
     return base or PASTED_NAME
 
 
+async def parse_multipart(request: Request, body: bytes, *, max_files: int, max_part_size: Optional[int] = None):
+    """The multipart form in `body` (already read within its caps); 400 with the parser's reason
+    when it is malformed. The caller closes the form."""
+    async def stream() -> AsyncIterator[bytes]:
+        yield body
+
+    options = {} if max_part_size is None else {"max_part_size": max_part_size}
+    parser = MultiPartParser(request.headers, stream(), max_files=max_files, max_fields=10, **options)
+    try:
+        return await parser.parse()
+    except MultiPartException as e:
+        raise HTTPException(400, _("The form could not be read: {reason}", reason=e.message)) from None
+
+
 async def read_upload(request: Request, cap: int, held: Optional[Held] = None, *, idle: float = 30.0,
                       total: float = 300.0) -> tuple[bytes, str, dict]:
     """(data, name, other form fields) from a multipart form (field `file`, or `text` for pasted
@@ -121,14 +135,7 @@ async def read_upload(request: Request, cap: int, held: Optional[Held] = None, *
         data = body
         name = clean_name(request.query_params.get("name"))
     elif ctype.startswith("multipart/form-data"):
-        async def stream() -> AsyncIterator[bytes]:
-            yield body
-
-        parser = MultiPartParser(request.headers, stream(), max_files=1, max_fields=10, max_part_size=cap)
-        try:
-            form = await parser.parse()
-        except MultiPartException as e:
-            raise HTTPException(400, _("The form could not be read: {reason}", reason=e.message)) from None
+        form = await parse_multipart(request, body, max_files=1, max_part_size=cap)
         try:
             fields = {k: v for k, v in form.items() if isinstance(v, str)}
             upload = form.get("file")
