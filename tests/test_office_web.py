@@ -215,6 +215,13 @@ def test_correction_of_an_unread_cell_is_a_layer_and_the_checks_run_again(client
     after = finding_rows(page)
     assert len(after) == len(before) - 1 and 'data-where="active.fees"' not in page
     assert page.count(' corrected"') == 2
+    # the body's page shows the corrected cells as the reviewer's, the API keeps the value read
+    body = client.get(f"/api/reports/{rid}").json()["summary"]["body"]
+    rows = {r["path"]: r for r in client.get(f"/api/bodies/{body}").json()["rows"]}
+    at = next(k for k, y in enumerate(client.get(f"/api/bodies/{body}").json()["years"]) if y["id"] == rid)
+    assert rows[path]["values"][at] is None and rows[path]["corrected"][at] and rows[path]["corrections"][at] == 3
+    html = client.get(f"/bodies/{body}").text
+    assert re.search(r'<span class="corrected-value" title="审核人更正：3（读取值：——）">3</span>', html)
 
 
 def test_refused_correction_says_why_and_stores_nothing(client):

@@ -179,7 +179,11 @@ class BodyRow(BaseModel):
     path: str
     table: str
     label: str
-    values: list[Optional[Number]]
+    values: list[Optional[Number]] = Field(description="per year, the value as read")
+    corrected: list[bool] = Field(default_factory=list,
+                                  description="per year, whether a reviewer corrected the cell (`corrections`)")
+    corrections: list[Optional[Number]] = Field(default_factory=list,
+                                                description="per year, the reviewer's value where `corrected`")
 
 
 class BodyPage(BaseModel):

@@ -412,6 +412,12 @@ class StoreView:
             values[c["report_id"]][c["path"]] = _number(c["value"])
         return values
 
+    def _corrections(self, ids: list[str]) -> dict[tuple[str, str], Optional[float]]:
+        """Reviewers' corrections of these reports' cells, the latest of each: {(report id, path): value}."""
+        rows = self._rows("SELECT report_id, path, arg_max(value, corrected_at) AS value FROM corrections"
+                          " WHERE report_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL", [ids])
+        return {(r["report_id"], r["path"]): _number(r["value"]) for r in rows}
+
     # -- bodies ---------------------------------------------------------------------------------------
     def bodies(self, region: Optional[str] = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
         """One page of the reporting bodies (in a region, matched as the CLI's `--region`) and how many."""
@@ -460,9 +466,12 @@ class StoreView:
         present = {p for v in values.values() for p in v}
         active_paths = [p for p in _active_paths() if p in present]
         table_rows = []
+        corrections = self._corrections(ids)
         for path in active_paths + [p for p in BODY_ROWS if p in present]:
             table_rows.append({"path": path, "table": path.split(".")[0], "label": cell_label(path),
-                               "values": [values[i].get(path) for i in ids]})
+                               "values": [values[i].get(path) for i in ids],
+                               "corrected": [(i, path) in corrections for i in ids],
+                               "corrections": [corrections.get((i, path)) for i in ids]})
         categories = [y["label"] for y in years]
         sums = {i: _group_sums(values[i]) for i in ids}
         charts = [
