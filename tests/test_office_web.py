@@ -497,3 +497,24 @@ def test_a_decision_while_gongkai_ingest_writes_the_store(client, store_db, tmp_
     assert {2019, 2020, 2021, 2023} <= years
     row = next(x for x in finding_rows(client.get(f"/reports/{rid}").text) if x["fingerprint"] == fp)
     assert "decided-confirmed" in row["classes"] and "同时入库" in row["html"]
+
+
+def test_list_downloads_keep_formula_like_text_as_text():
+    """Formula injection: a body's name or a message that starts with = + - @ stays text in the
+    issue lists' CSV (an apostrophe in front) and XLSX (a text cell with Excel's quote prefix)."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from gongkai.web.office import Column, list_download
+
+    rows = [{"agency": '=HYPERLINK("http://evil.example")', "message": "-1+2", "year": 2023}]
+    columns = [Column("agency", "body"), Column("message", "message"), Column("year", "year")]
+    text = list_download(rows, columns, "issues", "csv").body.decode("utf-8-sig")
+    data = list(csv.reader(io.StringIO(text)))[1]
+    assert data == ['\'=HYPERLINK("http://evil.example")', "'-1+2", "2023"]
+    ws = openpyxl.load_workbook(io.BytesIO(list_download(rows, columns, "issues", "xlsx").body)).active
+    agency, message, year = (ws.cell(2, c) for c in (1, 2, 3))
+    assert agency.value == '=HYPERLINK("http://evil.example")' and agency.data_type == "s" and agency.quotePrefix
+    assert message.data_type == "s" and message.quotePrefix and year.value == 2023

@@ -224,3 +224,18 @@ def test_through_the_gongkai_command_in_english(inbox, tmp_path):
     result = CliRunner().invoke(main, ["summary", str(inbox["jingan"]), "--roster", str(bad), "--to", str(target)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.stderr.strip().splitlines() == [f"gongkai: {_('{file}: no column 机关 in the first row (found: {columns})', file=bad, columns='名称')}"]
+
+
+def test_text_that_looks_like_a_formula_stays_text(inbox, tmp_path):
+    """Formula injection: a body named `=HYPERLINK(…)` (here in the roster; a report's agency name
+    goes through the same writer) is written as text, with Excel's quote prefix, never a formula."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("机关\n=HYPERLINK(\"http://evil.example\")\n@SUM(A1)\n+1\n", encoding="utf-8")
+    target = tmp_path / "s.xlsx"
+    result = CliRunner().invoke(summary_command, [str(inbox["inbox"]), "--roster", str(roster), "--to", str(target)])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(target).worksheets[0]
+    cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for name in ('=HYPERLINK("http://evil.example")', "@SUM(A1)", "+1"):
+        assert cells[name].data_type == "s" and cells[name].quotePrefix, name
+    assert not any(c.data_type == "f" for ws in openpyxl.load_workbook(target) for row in ws.iter_rows() for c in row)

@@ -11,7 +11,34 @@ from typing import Any, Mapping, Optional
 
 from .layout import TableLayout, lookup
 
+# What a spreadsheet takes for a formula at the start of a text (formula injection: a report's
+# agency name `=HYPERLINK(…)` must stay text in every workbook and CSV we write)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 THIN = "thin"
+
+
+def defused(value: Any) -> Any:
+    """For CSV: a text a spreadsheet would take for a formula gets an apostrophe in front."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def put_cell(ws: Any, row: int, col: int, value: Any) -> Any:
+    """Write a value; text always as text, so a report's `=…` never becomes a formula (and Excel's
+    quote prefix keeps it text when someone edits the cell)."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
+    return cell
+
+
+def append_row(ws: Any, values: Any) -> None:
+    """`ws.append(values)`, with text kept as text (put_cell)."""
+    row = ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
+    for col, value in enumerate(values, start=1):
+        put_cell(ws, row, col, value)
 LABEL_FILL = "F2F2F2"  # light grey behind the template's labels, as printed forms shade them
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
 from ..i18n import _, listing, pgettext
+from ..render.xlsx import append_row
 from ..locations import describe
 from .model import ReviewedReport, Unreadable, status_word as report_status_word
 
@@ -290,15 +291,15 @@ def summary_workbook(reports: Sequence[ReviewedReport | Unreadable], *, roster: 
     ws.title = pgettext("sheet", "Summary")
     title = (_("Review of the {year} government information disclosure annual reports", year=year) if year
              else _("Review of the government information disclosure annual reports"))
-    ws.append([title])
+    append_row(ws, [title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([counts_line(rows)])
+    append_row(ws, [counts_line(rows)])
     ws["A2"].font = Font(bold=True)
     header_row = 3
-    ws.append([header for _k, header, _w in columns])
+    append_row(ws, [header for _k, header, _w in columns])
     status_column = [k for k, _h, _w in columns].index("status_word") + 1
     for row in rows:
-        ws.append([_shown(key, row[key]) for key, _h, _w in columns])
+        append_row(ws, [_shown(key, row[key]) for key, _h, _w in columns])
         fill = STATUS_FILLS.get(row["status"])
         if fill:
             ws.cell(row=ws.max_row, column=status_column).fill = PatternFill("solid", fgColor=fill)
@@ -327,7 +328,7 @@ def _findings_sheet(ws, reports: Sequence[ReviewedReport | Unreadable]) -> None:
                (pgettext("summary column", "Year"), 7), (pgettext("summary column", "Severity"), 7),
                (pgettext("summary column", "Source"), 36), (pgettext("summary column", "Decision"), 16),
                (pgettext("summary column", "Note"), 24), (pgettext("summary column", "File"), 36)]
-    ws.append([c for c, _w in columns])
+    append_row(ws, [c for c, _w in columns])
     from .letters import severity_word
 
     for report in reports:
@@ -338,7 +339,7 @@ def _findings_sheet(ws, reports: Sequence[ReviewedReport | Unreadable]) -> None:
             if f.severity not in ("error", "warning"):
                 continue
             decision = reviewed.decision
-            ws.append([f.message, reviewed.place or describe(f.where), f.rule, report.agency, report.year,
+            append_row(ws, [f.message, reviewed.place or describe(f.where), f.rule, report.agency, report.year,
                        severity_word(f.severity), reviewed.quote or "", decision.word if decision else "",
                        (decision.note or "") if decision else "", _shown("file", report.file)])
             if reviewed.dismissed:
@@ -368,10 +369,10 @@ def _year_over_year_sheet(wb, reports, previous: Mapping[str, ReviewedReport]) -
                (pgettext("summary column", "New requests last year"), 9),
                (pgettext("summary column", "Reconsiderations"), 9),
                (pgettext("summary column", "Reconsiderations last year"), 9)]
-    ws.append([c for c, _w in columns])
+    append_row(ws, [c for c, _w in columns])
     for report, last in sorted(pairs, key=lambda p: p[0].agency):
         now_rec, last_rec = report.corrected_record.to_dict(), last.corrected_record.to_dict()
-        ws.append([report.agency, report.year, report.status_word, report.errors, report.warnings,
+        append_row(ws, [report.agency, report.year, report.status_word, report.errors, report.warnings,
                    last.year, last.status_word, last.errors, last.warnings,
                    lookup(now_rec, "requests.new_received.total"), lookup(last_rec, "requests.new_received.total"),
                    lookup(now_rec, "appeals.reconsideration.total"), lookup(last_rec, "appeals.reconsideration.total")])

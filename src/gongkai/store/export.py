@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from ..i18n import N_, _, Message, use_language
 from .labels import by_path, labels
+from ..render.xlsx import FORMULA_START, defused as _safe_text  # text a spreadsheet would take for a formula
 from .writer import Store, StoreError, text_of
 
 FORMS = ("wide", "common", "long", "findings")
@@ -35,7 +36,6 @@ COMPRESSIONS = ("gzip", "bz2", "zstd", "lz4")
 XLSX_MAX_ROWS = 1_048_576
 XLSX_MAX_COLUMNS = 16_384
 BATCH_ROWS = 50_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(Exception):
@@ -393,11 +393,6 @@ def _localized(reader) -> Iterator[Any]:
             arrays[target] = pa.array(out, pa.string())
         keep = [n for n in names if not n.endswith("__data")]
         yield pa.RecordBatch.from_arrays([arrays[n] for n in keep], names=keep)
-
-
-def _safe_text(value: str) -> str:
-    """A text cell a spreadsheet must not take for a formula gets an apostrophe in front."""
-    return "'" + value if value and value.startswith(FORMULA_START) else value
 
 
 def _defused(batch):

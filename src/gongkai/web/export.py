@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 from ..render import layout as L
 from ..i18n import _
-from ..store.export import FORMULA_START, ORIGIN_TEXT, SEVERITY_TEXT
+from ..render.xlsx import append_row as _append, put_cell as _put
+from ..store.export import ORIGIN_TEXT, SEVERITY_TEXT
 from .review import table_title
 
 _FILL = {"error": "F8D0D0", "warning": "FCE8B2", "info": "DCE8F5"}
@@ -87,19 +88,3 @@ def record_xlsx(record: Mapping[str, Any]) -> bytes:
     return buf.getvalue()
 
 
-def _put(ws: Any, row: int, col: int, value: Any) -> Any:
-    """Write a value; text always as text, so a report's `=…` never becomes a formula (and Excel's
-    quote prefix keeps it text when someone edits the cell)."""
-    cell = ws.cell(row=row, column=col)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_START):
-            cell.quotePrefix = True
-    return cell
-
-
-def _append(ws: Any, values: list[Any]) -> None:
-    row = ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
-    for col, value in enumerate(values, start=1):
-        _put(ws, row, col, value)

@@ -33,6 +33,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..i18n import N_, _, gettext, language
 from . import api, pages
 from .api import MAX_OFFSET, XLSX
+from ..render.xlsx import append_row, defused
 from .security import CSRF_FIELD, verify_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -434,7 +435,7 @@ def list_download(rows: Sequence[dict[str, Any]], columns: Sequence[Column], ste
         writer = csv.writer(out)
         writer.writerow(titles)
         for r in rows:
-            writer.writerow(["" if r.get(c.key) is None else r.get(c.key) for c in columns])
+            writer.writerow(["" if r.get(c.key) is None else defused(_xlsx_value(r.get(c.key))) for c in columns])
         return attachment(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", f"{stem}.csv")
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -443,11 +444,11 @@ def list_download(rows: Sequence[dict[str, Any]], columns: Sequence[Column], ste
     wb = Workbook()
     ws = wb.active
     ws.title = stem[:31]
-    ws.append(titles)
+    append_row(ws, titles)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([_xlsx_value(r.get(c.key)) for c in columns])
+        append_row(ws, [_xlsx_value(r.get(c.key)) for c in columns])
     for i, c in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = c.width
         if c.width >= 40:
@@ -464,8 +465,6 @@ def list_download(rows: Sequence[dict[str, Any]], columns: Sequence[Column], ste
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # text from reports is never a formula
     return value
 
 
