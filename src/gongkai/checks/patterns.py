@@ -98,7 +98,7 @@ _MARKUP_RE = re.compile(r"[*#]+")
 
 
 def _squeeze_spaces(text: str) -> str:
-    """Runs of white space dropped, but one space kept between two digits (`1 0` may be two cells).
+    r"""Runs of white space dropped, but one space kept between two digits (`1 0` may be two cells).
 
     `str.split()` and the regex `\s` take the same characters for white space; a loop over the
     words costs a fraction of a regex callback per run."""
