@@ -84,3 +84,23 @@ def served(app):
         srv.should_exit = True
         thread.join(timeout=10)
 
+
+def wait_until_serving(base: str, proc, timeout: float = 60, poll: float = 0.2) -> None:
+    """Wait until the `gongkai serve` process `proc` answers /api/health at `base`; fail with its
+    stderr when it dies first, or when `timeout` seconds pass."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            err = proc.stderr.read() if proc.stderr else ""
+            pytest.fail(f"the server stopped: {err.decode() if isinstance(err, bytes) else err}")
+        try:
+            if httpx.get(base + "/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail("the server did not start")
+        time.sleep(poll)
+

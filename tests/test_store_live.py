@@ -8,11 +8,10 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
-from conftest import CORPUS, SEEDS
+from conftest import CORPUS, SEEDS, wait_until_serving
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
 httpx = pytest.importorskip("httpx")
@@ -42,16 +41,7 @@ def served(tmp_path):
     server = subprocess.Popen(GONGKAI + ["serve", "--db", str(db), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/api/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert server.poll() is None, server.stderr.read()
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.2)
+    wait_until_serving(base, server)
     try:
         yield db, docs, base
     finally:

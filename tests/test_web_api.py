@@ -17,7 +17,7 @@ with warnings.catch_warnings():  # starlette's notice about httpx versions is no
 
 from gongkai.web import create_app  # noqa: E402
 
-from conftest import CORPUS, CORPUS_DOCUMENTS, SEEDS, gold_for  # noqa: E402
+from conftest import CORPUS, CORPUS_DOCUMENTS, SEEDS, gold_for, wait_until_serving  # noqa: E402
 
 IN_2024 = sum(gold_for(p)["year"] == 2024 for p in CORPUS_DOCUMENTS)
 SEED = CORPUS / "seeds" / "000_e36cf77514eb609c.txt"
@@ -671,7 +671,6 @@ def test_serve_with_several_workers(store_db):
     import subprocess
     import sys
     import tempfile
-    import time
 
     import httpx
     import psutil
@@ -684,15 +683,7 @@ def test_serve_with_several_workers(store_db):
                              "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        wait_until_serving(base, proc)
         servers = [p for p in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(p.cmdline())]
         assert len(servers) == 2
         with httpx.Client(base_url=base, timeout=60) as c:

@@ -32,7 +32,7 @@ with warnings.catch_warnings():
 from gongkai.web import create_app  # noqa: E402
 from gongkai.web.parsing import JobFailed, ParsePool  # noqa: E402
 
-from conftest import SEEDS, SHARED  # noqa: E402
+from conftest import SEEDS, SHARED, wait_until_serving  # noqa: E402
 
 GONGKAI = Path(sys.executable).parent / "gongkai"
 SEED = SEEDS[0]
@@ -205,16 +205,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen([str(GONGKAI), "serve", "--port", str(self.port), *args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=preexec)
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.proc.poll() is None, self.proc.stderr.read().decode()
-            try:
-                if httpx.get(self.base + "/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
+        wait_until_serving(self.base, self.proc, poll=0.1)
         self.process = psutil.Process(self.proc.pid)
 
     def rss_mb(self) -> float:
