@@ -326,3 +326,11 @@ def test_a_whole_store_read_in_bulk_equals_each_report_read_alone(tmp_path):
         assert report.record.to_dict() == stored[report.report_id]
         assert report.to_dict() == load_report(db, report.report_id).to_dict()
     assert next(r for r in bulk if r.report_id == rid).corrections["active.fees.previous_items"].value == 35
+    # a page of ids (the office's lists): only those that are current, in the order asked, each as read alone
+    from gongkai.review.inbox import stored_reports
+
+    first, last = [r.report_id for r in bulk if r.report_id != rid][:2]
+    with D.reading(db) as con:
+        page = stored_reports(con, [last, "0" * 64, rid, first, rid])
+    assert [r.report_id for r in page] == [last, rid, first]
+    assert [r.to_dict() for r in page] == [load_report(db, i).to_dict() for i in (last, rid, first)]

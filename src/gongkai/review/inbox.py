@@ -157,22 +157,28 @@ def stored_report(con, report_id: str, *, decisions: Optional[Mapping[str, Decis
 
 
 def stored_reports(con, report_ids: Optional[Sequence[str]] = None, *, progress: bool = False,
-                   chunk: int = 500) -> list[ReviewedReport]:
-    """Current reports of the store (all by default, by body and year), read in bulk: a few queries
-    per `chunk` reports rather than a few per report."""
+                   chunk: int = 500, decisions: Optional[Mapping[str, Decision]] = None,
+                   report_decisions: Optional[Mapping] = None) -> list[ReviewedReport]:
+    """Current reports of the store (all by default, by body and year; else those of `report_ids`
+    that are current, in that order), read in bulk: a few queries per `chunk` reports rather than a
+    few per report. `decisions`, `report_decisions`: the store's, when the caller has read them."""
     from ..store.writer import finding_of, records
     from . import decisions as D
 
-    decisions, by_report = D.finding_decisions(con), D.report_decisions(con)
+    decisions = D.finding_decisions(con) if decisions is None else decisions
+    by_report = D.report_decisions(con) if report_decisions is None else report_decisions
+    # with ids, every query reads only theirs: a page of a large store does not read all of it
+    only, params = ("", []) if report_ids is None else (
+        " AND report_id IN (SELECT unnest(?::VARCHAR[]))", [list(report_ids)])
     meta = {rid: (key, year, source) for rid, key, year, source in con.execute(
-        "SELECT report_id, agency_key, year, source_path FROM reports "
-        "ORDER BY agency_name NULLS LAST, year, source_path").fetchall()}
-    ids = list(meta) if report_ids is None else list(report_ids)
+        "SELECT report_id, agency_key, year, source_path FROM reports WHERE true" + only +
+        " ORDER BY agency_name NULLS LAST, year, source_path", params).fetchall()}
+    ids = list(meta) if report_ids is None else [rid for rid in dict.fromkeys(report_ids) if rid in meta]
     cross: dict[str, list] = {}
-    for row in con.execute(_CROSS_SQL + " ORDER BY report_id, seq").fetchall():
+    for row in con.execute(_CROSS_SQL + only + " ORDER BY report_id, seq", params).fetchall():
         cross.setdefault(row[0], []).append(finding_of(*row[1:]))
     corrections = {rid: D.corrections_of(con, rid) for (rid,) in con.execute(
-        "SELECT DISTINCT report_id FROM corrections").fetchall()}
+        "SELECT DISTINCT report_id FROM corrections WHERE true" + only, params).fetchall()}
     out = []
     for start in _progress(range(0, len(ids), chunk), progress, len(ids), chunk):
         part = ids[start:start + chunk]

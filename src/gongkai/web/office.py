@@ -190,17 +190,17 @@ def reviewed_report(request: Request, report_id: str):
 
 
 # A list reads its reports this many at a time, letting the server's other requests in between.
-READ_CHUNK = 50
+READ_CHUNK = 100
 
 
 def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
-    """{id: ReviewedReport} of the current reports among `ids` (gongkai.review.inbox.stored_report).
+    """{id: ReviewedReport} of the current reports among `ids` (gongkai.review.inbox.stored_reports).
 
     Reading and checking a report again is what costs (tens of ms each); it is kept until the
     store's reports, findings or corrections change. Decisions are read fresh on every request and
     laid over the kept reports, so deciding on a finding does not make a list read everything again."""
     from ..review import decisions as D
-    from ..review.inbox import stored_report
+    from ..review.inbox import stored_reports
     from ..store.writer import StoreError
 
     api.need_store(request)
@@ -221,17 +221,18 @@ def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
                 out[rid] = found
         for start in range(0, len(todo), READ_CHUNK):
             chunk = todo[start:start + READ_CHUNK]
-            # the server's one read-only connection, under the StoreView's lock as its own queries are
+            # the server's one read-only connection, under the StoreView's lock as its own queries are;
+            # the chunk's records in a few queries (stored_reports), not a few per report
             with view.reading() as store, D.reading(store) as con:
                 current = dict(con.execute("SELECT report_id, agency_key FROM reports WHERE report_id IN "
                                            "(SELECT unnest(?::VARCHAR[]))", [chunk]).fetchall())
-                for rid in chunk:
-                    # kept with the store's agency key: the report decisions' key (decisions.report_key)
-                    report = ((stored_report(con, rid, decisions={}, report_decisions={}), current[rid])
-                              if rid in current else MISSING)
-                    cache.put((rid, version), report)
-                    if report is not MISSING:
-                        out[rid] = report
+                found = {rr.report_id: rr for rr in stored_reports(con, chunk, decisions={}, report_decisions={})}
+            for rid in chunk:
+                # kept with the store's agency key: the report decisions' key (decisions.report_key)
+                report = (found[rid], current[rid]) if rid in found else MISSING
+                cache.put((rid, version), report)
+                if report is not MISSING:
+                    out[rid] = report
     except StoreError as e:  # held by a writer for longer than a reader waits
         raise HTTPException(503, str(e), headers={"Retry-After": "30"}) from None
     return {rid: _with_decisions(rr, key, decisions, report_decisions) for rid, (rr, key) in out.items()}
