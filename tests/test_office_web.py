@@ -518,3 +518,22 @@ def test_list_downloads_keep_formula_like_text_as_text():
     agency, message, year = (ws.cell(2, c) for c in (1, 2, 3))
     assert agency.value == '=HYPERLINK("http://evil.example")' and agency.data_type == "s" and agency.quotePrefix
     assert message.data_type == "s" and message.quotePrefix and year.value == 2023
+
+
+def test_the_writer_process_is_started_with_a_server_that_takes_uploads(store_db):
+    """The office's first write does not wait for the writer's process to start: it is started
+    with the server (only when the pages may upload: a server that only browses keeps no writer)."""
+    with client_for(store_db, allow_upload=True) as c:
+        writer = c.app.state.store_writer
+        deadline = time.monotonic() + 60
+        while not writer.processes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        started = writer.processes()
+        assert len(started) == 1
+        rid = report_id(c, HONGZE)
+        r = c.post(f"/reports/{rid}/decision", data={"kind": "approved", "csrf_token": csrf_token(c)},
+                   follow_redirects=False)
+        assert r.status_code == 303 and writer.processes() == started  # the write ran in it
+    with client_for(store_db) as c:
+        time.sleep(1)
+        assert c.app.state.store_writer.processes() == []

@@ -100,6 +100,8 @@ def create_app(db: Optional[str | os.PathLike] = None, *, settings: Optional[Set
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         quiet_accept_errors()
+        if app.state.settings.allow_upload:  # the pages write: the writer's process is ready before the first write
+            app.state.store_writer.prestart()
         yield
         app.state.parser.close()
         app.state.store_writer.close()

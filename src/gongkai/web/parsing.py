@@ -225,6 +225,19 @@ class ParsePool:
             raise JobFailed("crash", "a parsing process did not start")
         return worker
 
+    def prestart(self) -> None:
+        """Start the pool's processes now, in a thread, so the first job does not wait for one to
+        start (the office's writer: a reviewer's first decision should not take a second longer)."""
+        def start() -> None:
+            for _ in range(self.size):
+                try:
+                    worker = self._start()
+                except JobFailed:
+                    return  # the first job starts its own and says why
+                self._give_back(worker)
+
+        threading.Thread(target=start, name="gongkai-prestart", daemon=True).start()
+
     def processes(self) -> list[int]:
         """The idle parsing processes' ids (for tests and diagnostics)."""
         with self._lock:
