@@ -224,6 +224,20 @@ def test_a_correction_of_an_unread_row_makes_its_identities_checked_again(tmp_pa
     fp = next(f.fingerprint for f in wrong.findings if f.finding.rule == "GK102")
     D.set_finding_decision(db, fp, "confirmed", note="录入有误")
     assert load_report(db, report.report_id).finding(fp).confirmed
+    # the findings export and the dataset give the corrected report's findings, as the review does
+    out = tmp_path / "findings.csv"
+    assert _cli("export", "--db", db, "--form", "findings", "--to", out).exit_code == 0
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        exported = list(csv.DictReader(fh))
+    assert {r["fingerprint"] for r in exported} == {f.fingerprint for f in wrong.findings}
+    assert next(r for r in exported if r["fingerprint"] == fp)["decision"] == "confirmed"
+    assert unread.fingerprint not in {r["fingerprint"] for r in exported}
+    assert {r["rechecked"] for r in exported} == {"true"}
+    import gongkai
+
+    with gongkai.open_store(db) as data:
+        frame = data.findings()
+    assert set(frame["fingerprint"]) == {f.fingerprint for f in wrong.findings} and frame["rechecked"].all()
     D.clear_correction(db, report.report_id, f"{row}.natural_person")
     D.add_correction(db, report.report_id, f"{row}.natural_person", 4)
     assert load_report(db, report.report_id).errors == 0

@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from .export import COUNT_COLS, REPORT_COLS, Filters, _localized, _select, findings_query, long_query, wide_query
+from .export import (COUNT_COLS, REPORT_COLS, Filters, _localized, _select, findings_query, long_query,
+                     register_rechecked, wide_query)
 from .writer import DEFAULT_WAIT, Store
 
 FRAMES = ("pandas", "polars", "arrow")
@@ -80,8 +81,10 @@ class StoreData:
         return self.frame(sql, frame)
 
     def findings(self, frame: str = "pandas", filters: Optional[Filters] = None) -> Any:
-        sql, _ = findings_query(filters or Filters())
-        return self.frame(sql, frame)
+        """One row per finding; a report a reviewer corrected has the findings of its corrected values."""
+        with self.store.holding():  # the relations register_rechecked adds live on this connection
+            sql, _ = findings_query(filters or Filters(), rechecked=register_rechecked(self.store.con))
+            return self.frame(sql, frame)
 
 
 def open_store(path: str | os.PathLike, *, wait: float = DEFAULT_WAIT) -> StoreData:

@@ -227,9 +227,42 @@ def long_query(filters: Filters) -> tuple[str, list[Col]]:
 DECISION_TEXT = {"confirmed": N_("confirmed"), "dismissed": N_("dismissed")}
 
 
-def findings_query(filters: Filters, *, decisions: bool = True) -> tuple[str, list[Col]]:
+# the findings of the reports a reviewer corrected, as the checks give them on the corrected values
+# (register_rechecked), and those reports' ids
+RECHECKED_FINDINGS = "_rechecked_findings"
+RECHECKED_REPORTS = "_rechecked_reports"
+
+
+def register_rechecked(con) -> bool:
+    """Register on `con`, for `findings_query(rechecked=True)`, the findings of every current report
+    with a reviewer's correction, checked again on the corrected values: the findings the letters,
+    the summary and the office's pages show. False (nothing registered) when no report is corrected."""
+    import pyarrow as pa
+
+    from ..review.decisions import has_table
+
+    if not has_table(con, "corrections"):
+        return False
+    ids = [rid for (rid,) in con.execute("SELECT DISTINCT report_id FROM corrections WHERE report_id IN "
+                                         "(SELECT report_id FROM reports) ORDER BY report_id").fetchall()]
+    if not ids:
+        return False
+    from ..review.inbox import stored_reports
+    from .prepare import arrow_schema, finding_rows, to_batch
+
+    rows = [row for rr in stored_reports(con, ids, decisions={}, report_decisions={})
+            for row in finding_rows(rr.report_id, rr.corrected_record.findings)]
+    con.register(RECHECKED_FINDINGS, pa.Table.from_batches([to_batch("findings", rows)]) if rows
+                 else arrow_schema("findings").empty_table())
+    con.register(RECHECKED_REPORTS, pa.table({"report_id": ids}))
+    return True
+
+
+def findings_query(filters: Filters, *, decisions: bool = True, rechecked: bool = False) -> tuple[str, list[Col]]:
     """One row per finding, with its fingerprint and a reviewer's decision on it (issue 11);
-    `decisions=False` for a store made before the decision table existed (opened read-only)."""
+    `decisions=False` for a store made before the decision table existed (opened read-only).
+    `rechecked`: the reports a reviewer corrected have the findings `register_rechecked` registered
+    instead of those stored when they were read."""
     from ..review.fingerprint import SQL_FINGERPRINT
 
     cols = [c for c in REPORT_COLS if c.name in ("report_id", "agency", "agency_key", "province", "city", "county",
@@ -258,12 +291,18 @@ def findings_query(filters: Filters, *, decisions: bool = True) -> tuple[str, li
         Col("decision_note", "d.note", N_("Reviewer's note"), "VARCHAR", N_("the reviewer's note on the decision")),
         Col("reviewer", "d.reviewer", N_("Reviewer"), "VARCHAR", N_("who decided")),
         Col("decided_at", "d.decided_at", N_("Decided at"), "TIMESTAMP", N_("when")),
+        Col("rechecked", f"r.report_id IN (SELECT report_id FROM {RECHECKED_REPORTS})" if rechecked else "false",
+            N_("Checked after corrections"), "BOOLEAN",
+            N_("a reviewer corrected the report: its findings are those of the corrected values")),
     ]
     only = f" AND {rule_condition(filters.rules, 'f')}" if filters.rules else ""
+    source = ("findings" if not rechecked else
+              f"(SELECT * FROM findings WHERE scope <> 'report' OR report_id NOT IN (SELECT report_id FROM "
+              f"{RECHECKED_REPORTS}) UNION ALL BY NAME SELECT * FROM {RECHECKED_FINDINGS})")
     table = ("finding_decisions" if decisions else
              "(SELECT NULL::VARCHAR AS fingerprint, NULL::VARCHAR AS kind, NULL::VARCHAR AS note, "
              "NULL::VARCHAR AS reviewer, NULL::TIMESTAMP AS decided_at WHERE false)")
-    sql = (f"WITH fx AS (SELECT f.*, {SQL_FINGERPRINT} AS fingerprint FROM findings f JOIN reports r USING (report_id)) "
+    sql = (f"WITH fx AS (SELECT f.*, {SQL_FINGERPRINT} AS fingerprint FROM {source} f JOIN reports r USING (report_id)) "
            f"SELECT {_select(cols)}, f.message_data AS message__data, f.evidence_data AS evidence__data "
            f"FROM reports r JOIN fx f USING (report_id) LEFT JOIN {table} d ON d.fingerprint = f.fingerprint "
            f"WHERE {filters.where('r')}{only} "
@@ -321,7 +360,8 @@ def _export(db, to, *, form, filters, fmt, compression, with_dictionary, wait) -
         else:
             from ..review.decisions import has_table
 
-            sql, cols = findings_query(filters, decisions=has_table(con, "finding_decisions"))
+            sql, cols = findings_query(filters, decisions=has_table(con, "finding_decisions"),
+                                       rechecked=register_rechecked(con))
         if fmt == "xlsx" and len(cols) > XLSX_MAX_COLUMNS:
             raise ExportError(_("{n} columns do not fit in an xlsx sheet; use csv or parquet", n=len(cols)))
         try:
@@ -532,4 +572,4 @@ def _write_dictionary(path: str, cols: list[Col]) -> None:
 
 
 __all__ = ["export", "Filters", "ExportError", "FORMS", "FORMATS", "COMPRESSIONS", "wide_query", "long_query",
-           "findings_query", "dictionary", "dictionary_path", "Message"]
+           "findings_query", "register_rechecked", "dictionary", "dictionary_path", "Message"]

@@ -148,6 +148,13 @@ def _data(message) -> Optional[str]:
     return json.dumps(message.to_data(), ensure_ascii=False, default=str) if message is not None else None
 
 
+def finding_rows(rid: str, findings) -> list[tuple]:
+    """The `findings` table's rows (scope report) of a record's findings, in `arrow_columns` order."""
+    return [(rid, i, f.rule, f.severity, f.origin, f.message, f.where, f.evidence, "report", None,
+             _data(f.text("message")), _data(f.text("evidence")))
+            for i, f in enumerate(findings)]
+
+
 def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] = None,
             size: Optional[int] = None) -> Prepared:
     rid = record.source.sha256
@@ -179,11 +186,7 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
         status, rule, seq = statuses[cell_path]
         cells.append((rid, ord_, cell_path, table, row, fld, None if value is None else float(value)) + where
                      + (status, rule, seq))
-    findings = [
-        (rid, i, f.rule, f.severity, f.origin, f.message, f.where, f.evidence, "report", None,
-         _data(f.text("message")), _data(f.text("evidence")))
-        for i, f in enumerate(record.findings)
-    ]
+    findings = finding_rows(rid, record.findings)
     text = narrative.narrative_text(sections)
     sig = narrative.signature(text)
     severities = [f.severity for f in record.findings]
