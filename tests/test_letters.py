@@ -193,6 +193,9 @@ def test_letter_in_english(reviewed):
     assert name == "洪泽区人民政府-2023-review.docx"
     assert "Result: needs fixes. 2 errors and 2 warnings." in text
     assert "15 January 2027" in text
+    # every finding is told in English (in paragraphs or in the findings' table)
+    words = text + "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    assert messages and all(m in words for m in messages), [m for m in messages if m not in words]
 
 
 def test_file_names_are_safe_and_unique(tmp_path):

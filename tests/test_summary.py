@@ -134,6 +134,20 @@ def test_every_finding_listed_message_first(workbook, inbox):
     assert any(rule == "GK201" for _m, rule in listed)
 
 
+def test_a_summary_in_another_language_than_the_reports_were_loaded_in(inbox):
+    """Reports loaded in Chinese, the workbook written in English: its findings are in English."""
+    from gongkai.i18n import use_language
+
+    reports = load_reports([inbox["inbox"]])
+    with use_language("en"):
+        wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(reports, year=YEAR)))
+        ws = wb[pgettext("sheet", "Issues")]
+    listed = sorted(r[0].value for r in ws.iter_rows(min_row=2))
+    expected = sorted(r.finding.localized("en").message for report in reports if hasattr(report, "findings")
+                      for r in report.findings if r.finding.severity in ("error", "warning"))
+    assert listed == expected and any(" reads 0, but " in m for m in listed)
+
+
 def test_dismissed_findings_do_not_count_and_are_struck_through(inbox):
     record = gongkai.parse(inbox["hongze"])
     first = review_record(record)

@@ -227,7 +227,7 @@ def letter_docx(report, *, office: Optional[str] = None, date: Optional[str] = N
         p = paragraph(indent=0)
         p.add_run(f"{number}. ").bold = True
         p.add_run(f"[{severity_word(f.severity)}] ").bold = True
-        p.add_run(f.message)
+        p.add_run(reviewed.message)  # in the letter's language, whatever the report was loaded in
         labelled(_("Rule: "), f"{f.rule}" + (f" {rule.name}" if rule is not None and rule.name != rule.code else ""))
         if reviewed.place:
             labelled(_("Place: "), reviewed.place)

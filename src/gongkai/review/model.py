@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional, Union
 
-from ..i18n import N_, gettext
+from ..i18n import N_, gettext, language
 from ..record import Finding, Record
 
 FINDING_DECISIONS = ("confirmed", "dismissed")  # 确认 / 驳回
@@ -73,11 +73,17 @@ class Correction:
 
 @dataclass
 class ReviewedFinding:
-    finding: Finding  # message already in the current language
+    finding: Finding  # message in the language it was loaded in (`message`: in the current one)
     fingerprint: str  # 16 hex chars, stable across files of the same body and year (fingerprint.py)
     decision: Optional[Decision]
     place: str  # where, in words: table, row, column; page or line
     quote: Optional[str]  # the source text at that place, if known
+
+    @property
+    def message(self) -> str:
+        """The finding's message in the current language (a letter or summary may be written in
+        another language than the reports were loaded in)."""
+        return self.finding.localized(language()).message
 
     @property
     def dismissed(self) -> bool:

@@ -124,7 +124,7 @@ def main_problems(report: ReviewedReport) -> str:
         [f for f in report.active if f.finding.severity == "warning"]
     if not worst:
         return ""
-    text = "；".join(f.finding.message for f in worst[:MAX_PROBLEMS])
+    text = "；".join(f.message for f in worst[:MAX_PROBLEMS])
     if len(worst) > MAX_PROBLEMS:
         text += _(" (and {n} more)", n=len(worst) - MAX_PROBLEMS)
     return text
@@ -339,7 +339,7 @@ def _findings_sheet(ws, reports: Sequence[ReviewedReport | Unreadable]) -> None:
             if f.severity not in ("error", "warning"):
                 continue
             decision = reviewed.decision
-            append_row(ws, [f.message, reviewed.place or describe(f.where), f.rule, report.agency, report.year,
+            append_row(ws, [reviewed.message, reviewed.place or describe(f.where), f.rule, report.agency, report.year,
                        severity_word(f.severity), reviewed.quote or "", decision.word if decision else "",
                        (decision.note or "") if decision else "", _shown("file", report.file)])
             if reviewed.dismissed:
