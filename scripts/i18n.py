@@ -19,7 +19,6 @@ import ast
 import inspect
 import io
 from datetime import datetime, timezone
-import re
 import string
 import sys
 from pathlib import Path

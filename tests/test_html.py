@@ -8,7 +8,6 @@ own rules are tested on small hand-written pages.
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
 from lxml import etree

@@ -7,7 +7,6 @@ stderr and exit status 2, never a traceback.
 """
 from __future__ import annotations
 
-import os
 import sys
 from typing import Optional
 
@@ -472,5 +471,5 @@ COMMANDS = (ingest_command, query_command, export_command, stats_command, remove
 
 def register(group: click.Group) -> None:
     """Add the store commands to the `gongkai` group."""
-    for command in COMMANDS:
-        group.add_command(command)
+    for store_command in COMMANDS:
+        group.add_command(store_command)

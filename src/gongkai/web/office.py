@@ -320,8 +320,6 @@ async def decide_finding(request: Request, report_id: str, fingerprint: str):
         raise HTTPException(404, _("This report has no such finding (it may have changed: reload the page)."))
     await write_store(request, "finding", fingerprint=fingerprint, kind=kind, note=_note(fields))
     if request.headers.get("HX-Request"):
-        from .review import office_view
-
         context = report_context(request, report_id)
         f = next(f for f in context["rv"]["findings"] if f["fingerprint"] == fingerprint)
         return pages.render(request, "_office_finding.html", f=f, oob=True, **context)

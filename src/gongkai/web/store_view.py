@@ -163,10 +163,6 @@ class StoreView:
     def close(self) -> None:
         self._live.close()
 
-    def version(self) -> tuple:
-        """Changes with every commit to the store: key caches on it."""
-        return self._live.version()
-
     @contextmanager
     def reading(self) -> Iterator[Any]:
         """The store to read from (a read-only `Store`), held for the block: the server's one
