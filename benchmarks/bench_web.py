@@ -4,8 +4,10 @@ Usage: python benchmarks/bench_web.py [--db STORE] [--reports 20000] [--pdfs] [-
                                       [--concurrency 20] [--requests 3000] [--max-seconds 180] [--json]
 
 The store is made as a user would make it: `gongkai.store.synth` writes `--reports` copies of the
-shared corpus's real reports (plus 1 % broken files) and `gongkai ingest` reads them (kept in
-/tmp/gongkai-bench-web/ and reused by later runs; `--db` uses a store of your own). The server is
+shared corpus's real reports (plus 1 % broken files), each text copy moved to a county of its own
+(`bodies=True`: thousands of bodies across every province), and `gongkai ingest --keep-both` reads
+them, so every copy is a current report (kept in /tmp/gongkai-bench-web/ and reused by later runs;
+`--db` uses a store of your own). The store's numbers of current reports and bodies are printed. The server is
 `gongkai serve --db STORE --workers N` in its own process on a free port of 127.0.0.1.
 
 The load is bounded: `--concurrency` clients send `--requests` requests in all (stopping early at
@@ -45,21 +47,35 @@ def build_store(n: int, pdfs: bool, corpus: Path) -> Path:
     from gongkai.store.synth import make_corpus, real_sources
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    db = CACHE / f"web-{n}{'-pdfs' if pdfs else ''}.duckdb"
+    db = CACHE / f"web-{n}-bodies{'-pdfs' if pdfs else ''}.duckdb"
     if db.exists():
         print(f"store: {db} (made by an earlier run)", file=sys.stderr)
         return db
     with tempfile.TemporaryDirectory(prefix="gongkai-bench-web-") as tmp:
         t0 = time.perf_counter()
-        made = make_corpus(real_sources(corpus, pdfs=pdfs), Path(tmp) / "files", n)
+        made = make_corpus(real_sources(corpus, pdfs=pdfs), Path(tmp) / "files", n, bodies=True)
         print(f"store: {len(made.good)} report files + {len(made.bad)} broken ones -> gongkai ingest ...",
               file=sys.stderr)
         partial = db.with_suffix(".partial.duckdb")
-        subprocess.run([str(BIN / "gongkai"), "ingest", "--db", str(partial), str(Path(tmp) / "files")],
+        subprocess.run([str(BIN / "gongkai"), "ingest", "--keep-both", "--db", str(partial), str(Path(tmp) / "files")],
                        check=False, stdout=subprocess.DEVNULL)
         partial.rename(db)
         print(f"store: {db} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return db
+
+
+def store_counts(db: Path) -> dict:
+    """What the figures were measured on: current reports, bodies, provinces, superseded versions."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        reports, bodies, provinces = con.execute(
+            "SELECT count(*), count(DISTINCT agency_key), count(DISTINCT province) FROM reports").fetchone()
+        history = con.execute("SELECT count(*) FROM reports_history").fetchone()[0]
+    finally:
+        con.close()
+    return {"current_reports": reports, "bodies": bodies, "provinces": provinces, "superseded_reports": history}
 
 
 def free_port() -> int:
@@ -254,6 +270,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
 
     db = args.db or build_store(args.reports, args.pdfs, args.corpus)
+    store_size = store_counts(db)
     rng = random.Random(args.seed)
     proc, base = start_server(db, args.workers)
     try:
@@ -278,7 +295,7 @@ def main(argv: list[str] | None = None) -> dict:
     everything = [x for v in latencies.values() for x in v]
     floor_all = floor["health"]
     result = {
-        "store": str(db), "workers": args.workers, "concurrency": args.concurrency,
+        "store": str(db), **store_size, "workers": args.workers, "concurrency": args.concurrency,
         "requests": len(everything), "errors": errors, "seconds": round(wall, 1),
         "requests_per_s": round(len(everything) / wall, 1),
         "p50_ms": round(pct(everything, 50), 1), "p95_ms": round(pct(everything, 95), 1),
@@ -297,6 +314,8 @@ def main(argv: list[str] | None = None) -> dict:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return result
+    print(f"store {db}: {store_size['current_reports']} current reports of {store_size['bodies']} bodies in "
+          f"{store_size['provinces']} provinces ({store_size['superseded_reports']} superseded)")
     print(f"{'route':28s} {'n':>5s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
     for name, r in result["routes"].items():
         print(f"{name:28s} {r['n']:5d} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['max_ms'] or 0:8.1f}")

@@ -364,3 +364,28 @@ def test_ingest_without_cpca_fails_before_reading_and_owner_never_loads_it(tmp_p
     monkeypatch.delitem(sys.modules, "cpca", raising=False)
     regions.require_cpca()
     assert "cpca" not in sys.modules
+
+
+def test_a_synthetic_corpus_of_many_bodies(tmp_path):
+    """gongkai.store.synth with bodies=True (the web benchmark's store): each text copy is its
+    source's report moved to a real county of its own: the body and every cell as in the source,
+    the region another one, so a store of copies holds as many bodies as copies."""
+    from gongkai.store.agencies import normalise
+    from gongkai.store.synth import make_corpus, real_sources
+
+    sources = real_sources(CORPUS)
+    made = make_corpus(sources, tmp_path / "copies", n=3 * len(sources), corrupt=0, bodies=True)
+    originals = {}
+    for s in sources:
+        record = parse(s, check=False)
+        originals[s] = (record, normalise(record.agency, " ".join(x.text for x in record.sections[:2])))
+    keys = set()
+    for path in made.good:
+        record = parse(path, check=False)
+        agency = normalise(record.agency, " ".join(x.text for x in record.sections[:2]))
+        source, (original, body) = next((s, o) for s, o in originals.items()
+                                        if o[0].cells() == record.cells() and o[0].year == record.year)
+        assert agency.body == body.body and agency.region.code != body.region.code, (path, record.agency)
+        assert agency.region.county is not None and not agency.key.startswith("?"), record.agency
+        keys.add(agency.key)
+    assert len(keys) == len(made.good)
