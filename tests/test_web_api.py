@@ -537,7 +537,7 @@ def test_record_read_by_rowid_ranges_is_the_stores_record(sclient):
     assert store._spans_of(ids[0]) is not None
     for rid in ids:
         fast = store.record(rid)
-        with store._live.reading() as stored, store._lock:
+        with store.reading() as stored:
             full = stored.record(rid).to_dict()
         own = [f for f in fast["findings"] if f.get("scope") in (None, "report")]
         assert {k: v for k, v in fast.items() if k not in ("findings", "region", "store")} == \
@@ -707,12 +707,61 @@ def test_serve_with_several_workers(store_db):
 
 
 def test_reports_page_suggests_only_the_biggest_bodies(sclient, monkeypatch):
-    from gongkai.web import pages
+    from gongkai.web import store_view
 
-    monkeypatch.setattr(pages, "SUGGESTED_AGENCIES", 2)
+    monkeypatch.setattr(store_view, "SUGGESTED_AGENCIES", 2)
     html = sclient.get("/reports").text
     datalist = html.split('<datalist id="agency-names">')[1].split("</datalist>")[0]
     assert datalist.count("<option") == 2
     counts = sorted((a["count"] for a in sclient.get("/api/facets").json()["agencies"]), reverse=True)
     shown = sclient.app.state.store.facets(2)["agencies"]
     assert sorted((a["count"] for a in shown), reverse=True) == counts[:2]
+
+
+def test_requests_read_the_store_side_by_side(sclient):
+    """Each request reads on a cursor of its own: one request holding the store (a slow page) does
+    not make the others wait behind it."""
+    import threading
+
+    store = sclient.app.state.store
+    holding, release = threading.Event(), threading.Event()
+
+    def slow_request() -> None:
+        with store.reading() as s:
+            s.con.execute("SELECT count(*) FROM cells").fetchall()
+            holding.set()
+            release.wait(30)
+
+    first = threading.Thread(target=slow_request)
+    first.start()
+    try:
+        assert holding.wait(30)
+        answers: list = []
+        second = threading.Thread(target=lambda: answers.append(store._rows("SELECT count(*) AS n FROM reports")))
+        second.start()
+        second.join(10)
+        assert not second.is_alive() and answers and answers[0][0]["n"] > 0
+    finally:
+        release.set()
+        first.join()
+
+
+def test_list_pages_offer_provinces_and_cities_and_keep_a_chosen_county(sclient):
+    """A national store has thousands of counties: the pages' region filter offers the provinces
+    and cities (the API's facets have every region with its level), and keeps a county chosen."""
+    import re
+
+    regions = {r["value"]: r for r in sclient.get("/api/facets").json()["regions"]}
+    assert regions["江苏省"]["level"] == "province" and regions["淮安市"]["level"] == "city"
+    assert regions["洪泽区"]["level"] == "county" and regions["上海市"]["level"] == "province"
+
+    def offered(html: str) -> list[str]:
+        select = html.split('<select name="region">')[1].split("</select>")[0]
+        return re.findall(r'<option value="([^"]+)"', select)
+
+    for url in ("/reports", "/bodies"):
+        shown = offered(sclient.get(url).text)
+        assert "淮安市" in shown and "江苏省" in shown and "洪泽区" not in shown, url
+        assert all(regions[v]["level"] != "county" for v in shown)
+        page = sclient.get(url, params={"region": "洪泽区"}).text
+        assert offered(page)[0] == "洪泽区" and '<option value="洪泽区" selected' in page, url

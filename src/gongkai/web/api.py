@@ -196,7 +196,8 @@ def need_store(request: Request):
 
 @router.get("/facets", tags=["store"], response_model=M.Facets, summary="Filter values present in the store")
 def api_facets(request: Request):
-    return need_store(request).facets()
+    # the same bytes for every request of a store version (every body of the store is in them)
+    return Response(need_store(request).facets_json(), media_type="application/json")
 
 
 @router.get("/reports", tags=["store"], response_model=M.ReportList, summary="List and filter reports")

@@ -143,6 +143,7 @@ class FacetValue(BaseModel):
     value: Any
     count: int
     label: Optional[str] = None
+    level: Optional[str] = Field(None, description="regions: province | city | county")
 
 
 class Facets(BaseModel):

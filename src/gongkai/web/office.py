@@ -200,7 +200,7 @@ def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
     store's reports, findings or corrections change. Decisions are read fresh on every request and
     laid over the kept reports, so deciding on a finding does not make a list read everything again."""
     from ..review import decisions as D
-    from ..review.inbox import stored_reports
+    from ..review.inbox import stored_report, stored_reports
     from ..store.writer import StoreError
 
     api.need_store(request)
@@ -223,10 +223,16 @@ def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
             chunk = todo[start:start + READ_CHUNK]
             # the server's one read-only connection, under the StoreView's lock as its own queries are;
             # the chunk's records in a few queries (stored_reports), not a few per report
+            # one report (its page): its rows by their rowid ranges, as the store's pages read them
+            record = view.stored_record(chunk[0]) if len(chunk) == 1 else None
             with view.reading() as store, D.reading(store) as con:
                 current = dict(con.execute("SELECT report_id, agency_key FROM reports WHERE report_id IN "
                                            "(SELECT unnest(?::VARCHAR[]))", [chunk]).fetchall())
-                found = {rr.report_id: rr for rr in stored_reports(con, chunk, decisions={}, report_decisions={})}
+                if record is not None and chunk[0] in current:
+                    found = {chunk[0]: stored_report(con, chunk[0], record=record, decisions={}, report_decisions={})}
+                else:
+                    found = {rr.report_id: rr for rr in stored_reports(con, chunk, decisions={},
+                                                                       report_decisions={})}
             for rid in chunk:
                 # kept with the store's agency key: the report decisions' key (decisions.report_key)
                 report = (found[rid], current[rid]) if rid in found else MISSING
@@ -576,7 +582,7 @@ def issues(request: Request, region: Optional[str] = None, year: Optional[str] =
         title += f" · {year_value}"
     stem = "-".join(x for x in (_("issues"), region, str(year_value) if year_value else None) if x)
     return _issues_response(request, page["items"], page["total"], title, stem, fmt, region=region,
-                            year=year_value, facets=store.facets(pages.SUGGESTED_AGENCIES))
+                            year=year_value, facets=store.page_facets(region))
 
 
 @router.get("/bodies/{agency:path}/issues", response_class=HTMLResponse)

@@ -18,7 +18,6 @@ PAGE_SIZE = 100
 # The compare page's pickers list this many reports (the newest); a body's page links its years.
 PICK_SIZE = 300
 # The agency field suggests the bodies with the most reports (any part of any name still filters).
-SUGGESTED_AGENCIES = 300
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -65,7 +64,7 @@ def reports(request: Request, year: Optional[str] = None, region: Optional[str] 
                "severity": severity if severity in ("error", "warning", "info") else None}
     page = store.reports(limit=PAGE_SIZE, offset=offset, **filters)
     query = {k: v for k, v in filters.items() if v is not None}
-    context = {"nav": "reports", "page": page, "filters": filters, "facets": store.facets(SUGGESTED_AGENCIES),
+    context = {"nav": "reports", "page": page, "filters": filters, "facets": store.page_facets(region),
                "query": urlencode(query), **_pager(offset, page["total"])}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "report-list":
         return render(request, "_report_list.html", **context)
@@ -85,7 +84,7 @@ def bodies(request: Request, region: Optional[str] = None, offset: int = Query(0
     store = _store(request)
     page = store.bodies(region=region or None, limit=PAGE_SIZE, offset=offset)
     return render(request, "bodies.html", nav="bodies", bodies=page["items"], page=page, region=region,
-                  facets=store.facets(SUGGESTED_AGENCIES), query=urlencode({"region": region} if region else {}),
+                  facets=store.page_facets(region), query=urlencode({"region": region} if region else {}),
                   **_pager(offset, page["total"]))
 
 

@@ -4,8 +4,8 @@ gongkai/store/schema.py): the lists, records, bodies, charts and comparisons the
 The file is opened with `read_only=True`: the server can never change it. It is opened through
 gongkai.store.live.LiveStore, which lets an ingest commit while the server runs (the connection
 is let go while the ingest commits and opened again after, so new reports show without a
-restart); `version()` changes with every commit, for caches. One connection is shared; each query
-takes a lock and its own cursor because FastAPI runs handlers in threads.
+restart); `version()` changes with every commit, for caches. One connection is shared; FastAPI runs
+handlers in threads, and each request reads on a cursor of its own, side by side with the others.
 
 What every page needs over the whole store (facets, the overview's charts, each report's finding
 counts and （七）总计, list totals) is computed once per store version (`StoreView.version`) and
@@ -15,6 +15,7 @@ the CLI's do (`gongkai.store.export.Filters`): a region is a name or part of one
 """
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import time
@@ -146,6 +147,11 @@ class Listing:
         self.totals: list[Optional[float]] = [None] * len(rows)
 
 
+REGION_LEVELS = {1: "province", 2: "city", 3: "county"}
+# bodies offered in a list page's filter: the ones with the most reports
+SUGGESTED_AGENCIES = 300
+
+
 class StoreView:
     # -- opening and refreshing (the store's side: gongkai/store/live.py) -----------------------------
     def __init__(self, path: str):
@@ -155,7 +161,6 @@ class StoreView:
         # the store's own opener: read-only, schema version checked, clear errors (StoreError), and
         # ingests may commit while we serve
         self._live = LiveStore(path)
-        self._lock = threading.Lock()
         self._rule_names: Optional[dict[str, str]] = None
         self._cache = VersionCache()
         self._version: tuple = (float("-inf"), None)
@@ -165,21 +170,25 @@ class StoreView:
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
-        """The store to read from (a read-only `Store`), held for the block: the server's one
-        connection, used by one request at a time, stepping aside between blocks for a writer."""
-        with self._live.reading() as store, self._lock:
-            yield store
+        """The store to read from (a read-only `Store`), held for the block, with a connection of
+        its own: a DuckDB cursor of the server's one connection, so requests read side by side (a
+        body's page does not wait behind every other request's queries). The server's connection
+        steps aside between blocks for a writer."""
+        with self._live.reading() as store:
+            cursor = store.con.cursor()
+            try:
+                mine = copy.copy(store)
+                mine.con = cursor
+                yield mine
+            finally:
+                cursor.close()
 
     # -- plumbing -------------------------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         with self.reading() as store:
-            cur = store.con.cursor()
-            try:
-                cur.execute(sql, list(params))
-                names = [d[0] for d in cur.description]
-                return [dict(zip(names, row)) for row in cur.fetchall()]
-            finally:
-                cur.close()
+            cur = store.con.execute(sql, list(params))
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
 
     def rule_names(self) -> dict[str, str]:
         if self._rule_names is None:
@@ -224,14 +233,38 @@ class StoreView:
             return {**facets, "agencies": sorted(agencies, key=lambda a: a["label"] or "")}
         return self._cached(("facets", top_agencies), top)
 
+    def page_facets(self, selected_region: Optional[str] = None) -> dict[str, Any]:
+        """The facets a list page offers: the bodies with the most reports, and the provinces and
+        cities (a national store has thousands of counties: one is typed, or picked on a body's
+        page), with the region chosen now kept."""
+        def compute() -> dict[str, Any]:
+            facets = self.facets(SUGGESTED_AGENCIES)
+            return {**facets, "regions": [r for r in facets["regions"] if r["level"] != "county"]}
+
+        facets = self._cached(("page facets", SUGGESTED_AGENCIES), compute)
+        if selected_region and all(r["value"] != selected_region for r in facets["regions"]):
+            chosen = [r for r in self.facets()["regions"] if r["value"] == selected_region]
+            facets = {**facets, "regions": chosen + facets["regions"]}
+        return facets
+
+    def facets_json(self) -> bytes:
+        """`facets()` as the API sends it, serialized once per store version (every body of a
+        national store: the bytes are large and the same for everyone)."""
+        from .models import Facets
+
+        return self._cached("facets json", lambda: Facets.model_validate(self.facets()).model_dump_json().encode())
+
     def _facets(self) -> dict[str, Any]:
         years = self._rows("SELECT year AS value, count(*) AS count FROM reports WHERE year IS NOT NULL "
                            "GROUP BY year ORDER BY year DESC")
+        # each name with the highest level it is found at (a province-level city is a province)
         regions = self._rows(
-            "SELECT value, count(DISTINCT report_id) AS count FROM ("
-            " SELECT report_id, province AS value FROM reports UNION ALL"
-            " SELECT report_id, city FROM reports UNION ALL SELECT report_id, county FROM reports)"
+            "SELECT value, count(DISTINCT report_id) AS count, min(level) AS rank FROM ("
+            " SELECT report_id, province AS value, 1 AS level FROM reports UNION ALL"
+            " SELECT report_id, city, 2 FROM reports UNION ALL SELECT report_id, county, 3 FROM reports)"
             " WHERE value IS NOT NULL GROUP BY value ORDER BY count DESC, value")
+        for r in regions:
+            r["level"] = REGION_LEVELS[r.pop("rank")]
         agencies = self._rows(
             "SELECT coalesce(agency_key, agency) AS value, arg_max(coalesce(agency_name, agency), year) AS label,"
             " count(*) AS count FROM reports WHERE coalesce(agency_key, agency) IS NOT NULL"
@@ -318,15 +351,11 @@ class StoreView:
     def record(self, report_id: str) -> Optional[dict[str, Any]]:
         """The stored report as a record (JSON contract), as the store rebuilds it, plus the
         cross-report findings on it and where the store placed it (`region`, `store`)."""
+        stored = self.stored_record(report_id)
+        if stored is None:
+            return None
         spans = self._spans_of(report_id)
         counts = self._counts_of(report_id) if spans is not None else None
-        with self.reading() as store:  # (nothing inside may query through self._rows)
-            try:
-                stored = store.record(report_id, spans=spans)
-                if counts is not None and not _complete(stored, counts):
-                    stored = store.record(report_id)  # the store changed since it was indexed
-            except KeyError:
-                return None
         record = stored.to_dict()
         from ..store.writer import text_of  # stored messages, shown in the request's language
 
@@ -351,6 +380,20 @@ class StoreView:
                             "code": r["region_code"]}
         record["store"] = {"report_id": report_id, "agency_key": r["agency_key"]}
         return record
+
+    def stored_record(self, report_id: str) -> Optional[Any]:
+        """The stored report as a `Record` (None: no such current report), its rows read by their
+        rowid ranges (a few rows, not a scan of millions) and checked against the index's counts."""
+        spans = self._spans_of(report_id)
+        counts = self._counts_of(report_id) if spans is not None else None
+        with self.reading() as store:
+            try:
+                stored = store.record(report_id, spans=spans)
+                if counts is not None and not _complete(stored, counts):
+                    stored = store.record(report_id)  # the store changed since it was indexed
+            except KeyError:
+                return None
+        return stored
 
     # -- where each report's rows lie -----------------------------------------------------------------
     # part -> (table, which of its rows); a report's own findings and the cross-report ones are
