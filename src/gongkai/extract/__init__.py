@@ -1,6 +1,8 @@
 """Document -> Record: metadata, the three tables, the sections, and what could not be read."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .. import __name__ as _package
 from ..document import Document
 from ..i18n import Message, lazy
@@ -26,6 +28,21 @@ FIRST_TEMPLATE_YEAR = 2019
 
 
 def extract(document: Document) -> Record:
+    return read_record(document).record
+
+
+class Reading(NamedTuple):
+    """A record and what it was read from: the document's plain text, its lines (a title set over
+    two lines joined, see `find_title`) and the title's line, for `parse_bytes` to read the title,
+    preamble and publication date from without making them again."""
+
+    record: Record
+    text: str
+    lines: list[str]
+    title: int | None
+
+
+def read_record(document: Document) -> Reading:
     atoms = atoms_of(document)
     text = document.plain_text()
     lines = text.split("\n")
@@ -65,7 +82,7 @@ def extract(document: Document) -> Record:
                                              "2021); its tables are not read or checked", year=year),
                                 where="template", evidence=None))
         # no template, so no template's tables: nothing to read, nothing to check
-        return _record(document, agency, year, None, {}, {}, {}, text, findings, {})
+        return Reading(_record(document, agency, year, None, {}, {}, {}, text, findings, {}), text, lines, title)
     active_start = _active_start(atoms, requests_start)
     if active_start is None:
         active = {s.key: {f: None for f in s.fields} for s in active_rows}
@@ -81,8 +98,9 @@ def extract(document: Document) -> Record:
     findings += f_req
     appeals, app_prov, f_app = read_appeals(atoms, after_requests)
     findings += f_app
-    return _record(document, agency, year, template, active, requests, appeals, text, findings,
-                   {**active_prov, **req_prov, **app_prov})
+    record = _record(document, agency, year, template, active, requests, appeals, text, findings,
+                     {**active_prov, **req_prov, **app_prov})
+    return Reading(record, text, lines, title)
 
 
 def _record(document: Document, agency, year, template, active, requests, appeals, text: str,

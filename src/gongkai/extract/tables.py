@@ -10,7 +10,6 @@ fields in the template's column order, which the column headers confirm.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from itertools import combinations
 from typing import Callable, Sequence
 
@@ -27,21 +26,39 @@ from . import solver
 from .atoms import Atom, parse_number
 
 
-@dataclass
 class Group:
     """Label atoms followed by the value atoms up to the next label."""
 
-    labels: list[Atom] = field(default_factory=list)
-    values: list[Atom] = field(default_factory=list)
+    # a plain class with slots, not a dataclass with a cached_property: a report makes hundreds of
+    # groups, and cached_property takes a lock on every read
+    __slots__ = ("labels", "values", "_key")
+
+    def __init__(self, labels: list[Atom] | None = None, values: list[Atom] | None = None):
+        self.labels: list[Atom] = [] if labels is None else labels
+        self.values: list[Atom] = [] if values is None else values
+        self._key: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Group(labels={self.labels!r}, values={self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Group):
+            return NotImplemented
+        return self.labels == other.labels and self.values == other.values
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by content (as the dataclass was)
 
     @property
     def label(self) -> str:
-        return "".join(a.text for a in self.labels)
+        return "".join([a.text for a in self.labels])
 
-    @cached_property
+    @property
     def key(self) -> str:
         """The label without spaces and punctuation (computed once: groups are matched often)."""
-        return normalize_label(self.label)
+        key = self._key
+        if key is None:
+            key = self._key = normalize_label(self.label) if self.labels else ""
+        return key
 
     def has_values(self) -> bool:
         return any(a.kind != "blank" for a in self.values)
