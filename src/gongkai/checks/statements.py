@@ -45,9 +45,12 @@ ACTIVE_TOPICS = frozenset({"normative_documents", "decisions", "admin_fees"})
 TABLE_TOPICS = REQUEST_TOPICS | APPEAL_TOPICS | ACTIVE_TOPICS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Quantity:
-    """A count in the text: its value (or range), its counter, where it stands in its sentence."""
+    """A count in the text: its value (or range), its counter, where it stands in its sentence.
+
+    Treat as immutable; not frozen only because a report has dozens and a frozen dataclass costs
+    several times more to build."""
 
     low: float
     high: Optional[float]  # None: no upper bound
