@@ -24,9 +24,11 @@ from .solver import MAX_AMOUNT_DIGITS, MAX_COUNT_DIGITS
 # What a reader writes for a value cell it saw but could not read surely (see ingest/scan.py).
 UNREADABLE = "\ufffd"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
-# translate() looks up every character of a CJK text in a dict; a regex finds in a tenth of the
-# time that there is nothing to translate, as in most texts
+# translate() looks up every character of a CJK text in a dict: a regex finds the few full-width
+# characters a text holds (most hold none, or only the comma ，) and replace() swaps each, ten
+# times faster
 _FULLWIDTH_RE = re.compile("[０-９．，－＋]")
+_FULLWIDTH_CHARS = {chr(k): chr(v) for k, v in _FULLWIDTH.items()}
 
 # A stretch of digits (with decimal points and thousands commas only between digits, spaces, and
 # minus signs before a digit: a glued 35-15 is 35 | -15), or a run of dashes (a null cell in
@@ -56,7 +58,12 @@ class Atom:
 
 
 def normalize(text: str) -> str:
-    return text.translate(_FULLWIDTH) if _FULLWIDTH_RE.search(text) else text
+    """Full-width digits and number signs as ASCII (`text.translate(_FULLWIDTH)`)."""
+    found = _FULLWIDTH_RE.findall(text)
+    if found:
+        for ch in set(found):
+            text = text.replace(ch, _FULLWIDTH_CHARS[ch])
+    return text
 
 
 def atoms_of(document: Document) -> list[Atom]:
