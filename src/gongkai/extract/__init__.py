@@ -92,7 +92,7 @@ def read_record(document: Document) -> Reading:
     else:
         active, active_prov, f_active = read_active(
             atoms, active_start, requests_start if requests_start is not None else len(atoms), active_rows,
-            narrative=lambda row, fields, candidates: narrative.decide(text, row, fields, candidates))
+            narrative=_Narrative(text).decide)
         findings += f_active
     requests, req_prov, f_req, after_requests = read_requests(atoms, TEMPLATE_2019 if use_2019 else template, requests_start)
     findings += f_req
@@ -118,6 +118,20 @@ def _record(document: Document, agency, year, template, active, requests, appeal
         provenance=provenance,
         parser={"name": _package, "version": PARSER_VERSION},
     )
+
+
+class _Narrative:
+    """What the text states about a row, for rows whose digits only the text decides: the text is
+    cut into sentences once, when the first such row asks."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.sentences: list[str] | None = None
+
+    def decide(self, row: str, fields, candidates: list[tuple]):
+        if self.sentences is None:
+            self.sentences = narrative.sentences_of(self.text)
+        return narrative.decide(self.text, row, fields, candidates, self.sentences)
 
 
 def _active_start(atoms: list[Atom], end: int | None) -> int | None:

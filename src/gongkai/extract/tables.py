@@ -9,6 +9,7 @@ fields in the template's column order, which the column headers confirm.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Callable, Sequence
@@ -465,6 +466,10 @@ _REQUEST_LABELS = {s.key: s.label for s in REQUEST_MATCH_ORDER}
 REQUEST_ROW_SUM = ((tuple(range(6)), 6),)
 
 
+# any of the appeals table's header cues (one scan of a label, not one per cue)
+_APPEALS_CUE_RE = re.compile("|".join(map(re.escape, APPEALS_HEADER_CUES)))
+
+
 def find_requests_start(atoms: Sequence[Atom]) -> int | None:
     for i, a in enumerate(atoms):
         if a.kind == "label" and any(cue in normalize_label(a.text) for cue in REQUESTS_TABLE_CUES):
@@ -502,8 +507,7 @@ def read_requests(atoms: Sequence[Atom], template: str | None, start: int | None
                        lazy("the request table's column headers {labels} were not found; values were mapped in "
                             "the template's column order", labels="、".join(missing_cols)),
                        "requests", f"{atoms[start].origin.describe()}: {atoms[start].text[:40]}")
-    appeals_cue = tuple(APPEALS_HEADER_CUES)
-    matched = match_rows(groups, REQUEST_MATCH_ORDER, stop=lambda g: any(c in g.key for c in appeals_cue),
+    matched = match_rows(groups, REQUEST_MATCH_ORDER, stop=lambda g: _APPEALS_CUE_RE.search(g.key) is not None,
                          min_cells=len(APPLICANT_COLUMNS) - MAX_MISSING_CELLS)
     found = matched.found
     for group in matched.strays:
