@@ -294,11 +294,16 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
         domain: Optional[str] = None
         found = list(quantities(text))  # one scan per part; each sentence takes its own
         starts = [q.start for q in found]
+        length = len(text)
         for a, b in _split(text, P.SENTENCE_ENDS):
-            b = min(b + 1, len(text))  # with its closing mark
+            b = min(b + 1, length)  # with its closing mark
             sent = text[a:b]
             sentences.append((number, sent))
             i, j = bisect_left(starts, a), bisect_left(starts, b)
+            if i == j:  # no count (most sentences): what _read_sentence does then, without the call
+                if "复议" in sent or "申请" in sent:
+                    _claims(number, sent, [], claims)
+                continue
             qs = [Quantity(q.low, q.high, q.exact, q.unit, q.start - a, q.end - a) for q in found[i:j] if q.end <= b]
             domain = _read_sentence(number, sent, qs, domain, out, claims)
     return Reading(tuple(out), tuple(claims), tuple(sentences))
