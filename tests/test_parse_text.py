@@ -75,3 +75,17 @@ def test_sections_found_in_order(corpus_present):
     for path in SEEDS + CRAWL_TEXTS:
         record = parse(path)
         assert [s.number for s in record.sections] == [1, 2, 3, 4, 5, 6], path
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("## 一、总体情况\n正文", [(1, "总体情况")]),  # a markdown heading: the '#' marks are no part of the title
+    ("#\t一 ． 总体情况\n正文", [(1, "总体情况")]),
+    ("第一、总体情况\n一、总体情况\n正文", [(1, "总体情况")]),  # 第一 opens no heading; the next line does
+    ("十一、主动公开\n二、主动公开政府信息情况\n正文", [(2, "主动公开政府信息情况")]),  # 十一 is no 一
+    ("一、总体情况\n2. 主动公开\n三、依申请公开\n四、行政复议\n五、存在问题\n六、其他事项\n",
+     [(1, "总体情况"), (2, "主动公开"), (3, "依申请公开"), (4, "行政复议"), (5, "存在问题"), (6, "其他事项")]),
+])
+def test_section_headings(text, expected):
+    from gongkai.extract.metadata import find_sections
+
+    assert [(s.number, s.title) for s in find_sections(text)] == expected

@@ -41,8 +41,8 @@ def parse_bytes(data: bytes, *, name: str | None = None, check: bool = True,
                 max_bytes: int | str | None = None, published: str | None = None) -> Record:
     """Read one report from the bytes of its file (`published`: see `parse`; ValueError when it is
     no date)."""
-    from .extract import extract  # imported here so `import gongkai` stays light
-    from .extract.metadata import find_preamble, find_published, find_title, find_title_text
+    from .extract import read_record  # imported here so `import gongkai` stays light
+    from .extract.metadata import find_preamble, find_published, find_title_text
 
     check_size(len(data), max_bytes)
     given = None
@@ -51,12 +51,11 @@ def parse_bytes(data: bytes, *, name: str | None = None, check: bool = True,
 
         given = parse_date(published)
     document = read_document(data, name)
-    record = extract(document)
+    record, text, lines, title = read_record(document)
     record.source = Source(path=name, sha256=hashlib.sha256(data).hexdigest(), media_type=document.media_type)
     if record.title is None and record.preamble is None and record.published is None:
-        text = document.plain_text()
-        lines = text.split("\n")
-        record.title = find_title_text(lines, find_title(lines))
+        # the text and lines the extractor read (made once: a document's text is not cheap)
+        record.title = find_title_text(lines, title)
         record.preamble = find_preamble(text)
         record.published = find_published(lines)
     if given is not None:

@@ -87,7 +87,7 @@ class Section(BaseModel):
     text: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class CellSource:
     """Where one table value was read: the raw text and its position in the source.
 
@@ -106,9 +106,21 @@ class CellSource:
     label: Optional[str] = None  # the row's label as printed (with any merged group label before it)
     grid: Optional[tuple[int, int, int]] = None  # (table, row, column) where the format has no lines or pages
 
-    def __post_init__(self) -> None:
-        if self.grid is not None and type(self.grid) is not tuple:  # read back from JSON: a list
-            self.grid = tuple(self.grid)
+    # written out, not generated with a __post_init__: a record makes some 200, one call each saved
+    def __init__(self, raw: str, line: Optional[int] = None, page: Optional[int] = None,
+                 dom_path: Optional[str] = None, bbox: Optional[tuple[float, float, float, float]] = None,
+                 confidence: Optional[float] = None, char: Optional[int] = None, label: Optional[str] = None,
+                 grid: Optional[tuple[int, int, int]] = None) -> None:
+        self.raw = raw
+        self.line = line
+        self.page = page
+        self.dom_path = dom_path
+        self.bbox = bbox
+        self.confidence = confidence
+        self.char = char
+        self.label = label
+        # read back from JSON, the grid is a list
+        self.grid = grid if grid is None or type(grid) is tuple else tuple(grid)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -19,11 +19,18 @@ CHECKS_VERSION = "2"
 _RULE_MODULES = ("tables", "structure", "narrative", "fees", "publication")
 
 
+_loaded = False
+
+
 def _load_rules() -> None:
+    global _loaded
+    if _loaded:  # asked on every run_checks: the imports are looked up once
+        return
     import importlib
 
     for name in _RULE_MODULES:
         importlib.import_module(f"{__name__}.{name}")
+    _loaded = True
 
 
 def run_checks(record: Record, select: Optional[Iterable[str]] = None,

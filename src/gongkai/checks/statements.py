@@ -45,9 +45,12 @@ ACTIVE_TOPICS = frozenset({"normative_documents", "decisions", "admin_fees"})
 TABLE_TOPICS = REQUEST_TOPICS | APPEAL_TOPICS | ACTIVE_TOPICS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Quantity:
-    """A count in the text: its value (or range), its counter, where it stands in its sentence."""
+    """A count in the text: its value (or range), its counter, where it stands in its sentence.
+
+    Treat as immutable; not frozen only because a report has dozens and a frozen dataclass costs
+    several times more to build."""
 
     low: float
     high: Optional[float]  # None: no upper bound
@@ -198,16 +201,21 @@ _PREFIX_ENDS = frozenset(w[-1] for w in P.QUANTITY_PREFIXES)
 _SUFFIX_STARTS = frozenset(w[0] for w in P.QUANTITY_SUFFIXES)
 
 
+_FACTORS = {"万": 10_000, "亿": 100_000_000}
+
+
 def quantities(sentence: str) -> Iterator[Quantity]:
     """Every count in a sentence, with its range when the words make it approximate."""
+    arabic, chinese = P.ARABIC_RE.fullmatch, P.CHINESE_NUMERAL_RE.fullmatch
+    length = len(sentence)
     for m in P.QUANTITY_RE.finditer(sentence):
-        num, unit = m["num"], m["unit"]
-        start = m.start()
-        if P.ARABIC_RE.fullmatch(num):
+        num, wan, approx, unit = m.groups()
+        start, end = m.span()
+        if arabic(num):
             if start > 0 and sentence[start - 1] == "第":
                 continue
             value = float(num) if "." in num else int(num)
-        elif P.CHINESE_NUMERAL_RE.fullmatch(num):
+        elif chinese(num):
             before = sentence[start - 1] if start > 0 else ""
             if before in P.CHINESE_NUMERAL_BLOCKERS or sentence[max(0, start - 2):start] == "多达":
                 continue
@@ -218,35 +226,35 @@ def quantities(sentence: str) -> Iterator[Quantity]:
                 continue  # 一起 is "together"
         else:
             continue  # digits and numerals mixed: no count a report writes
-        wan = m["wan"] or ""
         if wan and unit == "元":
             unit, factor = wan + "元", 1
         else:
-            factor = {"万": 10_000, "亿": 100_000_000}.get(wan, 1)
+            factor = _FACTORS.get(wan, 1) if wan else 1
         pre = post = ""
         if start and sentence[start - 1] in _PREFIX_ENDS:
             pre = next((w for w in P.QUANTITY_PREFIXES if start >= len(w) and sentence.startswith(w, start - len(w))),
                        "")
-        if m.end() < len(sentence) and sentence[m.end()] in _SUFFIX_STARTS:
-            post = next((w for w in P.QUANTITY_SUFFIXES if sentence.startswith(w, m.end())), "")
+        if end < length and sentence[end] in _SUFFIX_STARTS:
+            post = next((w for w in P.QUANTITY_SUFFIXES if sentence.startswith(w, end)), "")
         start -= len(pre)
-        end = m.end() + len(post)
+        end += len(post)
         low = high = value * factor
         exact = True
         if factor > 1:  # 1.2万件: rounded to its last place
             decimals = len(num.split(".")[1]) if "." in num else 0
             half = 0.5 * factor / (10 ** decimals)
             low, high, exact = low - half, high + half, False
-        if m["approx"]:  # 二十余件: more than 20, fewer than 30
+        if approx:  # 二十余件: more than 20, fewer than 30
             high, exact = low + _step(value) * factor, False
-        if pre in ("约", "大约") or post == "左右":
-            low, high, exact = low * 0.7, high * 1.3, False
-        elif pre in ("近", "将近"):
-            low, exact = low * 0.7, False
-        elif pre in ("超过", "逾", "不少于", "至少", "多达") or post in ("以上", "之多"):
-            high, exact = None, False
-        elif pre in ("不足", "不到"):
-            low, exact = 0, False
+        if pre or post:
+            if pre in ("约", "大约") or post == "左右":
+                low, high, exact = low * 0.7, high * 1.3, False
+            elif pre in ("近", "将近"):
+                low, exact = low * 0.7, False
+            elif pre in ("超过", "逾", "不少于", "至少", "多达") or post in ("以上", "之多"):
+                high, exact = None, False
+            elif pre in ("不足", "不到"):
+                low, exact = 0, False
         yield Quantity(low, high, exact, unit, start, end)
 
 
@@ -286,11 +294,16 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
         domain: Optional[str] = None
         found = list(quantities(text))  # one scan per part; each sentence takes its own
         starts = [q.start for q in found]
+        length = len(text)
         for a, b in _split(text, P.SENTENCE_ENDS):
-            b = min(b + 1, len(text))  # with its closing mark
+            b = min(b + 1, length)  # with its closing mark
             sent = text[a:b]
             sentences.append((number, sent))
             i, j = bisect_left(starts, a), bisect_left(starts, b)
+            if i == j:  # no count (most sentences): what _read_sentence does then, without the call
+                if "复议" in sent or "申请" in sent:
+                    _claims(number, sent, [], claims)
+                continue
             qs = [Quantity(q.low, q.high, q.exact, q.unit, q.start - a, q.end - a) for q in found[i:j] if q.end <= b]
             domain = _read_sentence(number, sent, qs, domain, out, claims)
     return Reading(tuple(out), tuple(claims), tuple(sentences))

@@ -437,8 +437,10 @@ def counts_non_negative(ctx: Context):
     rec = ctx.record
     specs = {s.key: s for s in (ACTIVE_ROWS_2019 if rec.template == "2019" else ACTIVE_ROWS_2021)}
     for path, value in ctx.values.items():
-        if value is None or isinstance(value, bool) or (value >= 0 and float(value).is_integer()):
+        if value is None or (type(value) is int and value >= 0):
             continue  # a whole count (nearly every cell): nothing to say
+        if isinstance(value, bool) or (value >= 0 and float(value).is_integer()):
+            continue
         table, row, field = path.split(".")
         signed = decimal = False
         if table == "active":

@@ -1,6 +1,8 @@
 """Document -> Record: metadata, the three tables, the sections, and what could not be read."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .. import __name__ as _package
 from ..document import Document
 from ..i18n import Message, lazy
@@ -26,6 +28,21 @@ FIRST_TEMPLATE_YEAR = 2019
 
 
 def extract(document: Document) -> Record:
+    return read_record(document).record
+
+
+class Reading(NamedTuple):
+    """A record and what it was read from: the document's plain text, its lines (a title set over
+    two lines joined, see `find_title`) and the title's line, for `parse_bytes` to read the title,
+    preamble and publication date from without making them again."""
+
+    record: Record
+    text: str
+    lines: list[str]
+    title: int | None
+
+
+def read_record(document: Document) -> Reading:
     atoms = atoms_of(document)
     text = document.plain_text()
     lines = text.split("\n")
@@ -65,7 +82,7 @@ def extract(document: Document) -> Record:
                                              "2021); its tables are not read or checked", year=year),
                                 where="template", evidence=None))
         # no template, so no template's tables: nothing to read, nothing to check
-        return _record(document, agency, year, None, {}, {}, {}, text, findings, {})
+        return Reading(_record(document, agency, year, None, {}, {}, {}, text, findings, {}), text, lines, title)
     active_start = _active_start(atoms, requests_start)
     if active_start is None:
         active = {s.key: {f: None for f in s.fields} for s in active_rows}
@@ -75,14 +92,15 @@ def extract(document: Document) -> Record:
     else:
         active, active_prov, f_active = read_active(
             atoms, active_start, requests_start if requests_start is not None else len(atoms), active_rows,
-            narrative=lambda row, fields, candidates: narrative.decide(text, row, fields, candidates))
+            narrative=_Narrative(text).decide)
         findings += f_active
     requests, req_prov, f_req, after_requests = read_requests(atoms, TEMPLATE_2019 if use_2019 else template, requests_start)
     findings += f_req
     appeals, app_prov, f_app = read_appeals(atoms, after_requests)
     findings += f_app
-    return _record(document, agency, year, template, active, requests, appeals, text, findings,
-                   {**active_prov, **req_prov, **app_prov})
+    record = _record(document, agency, year, template, active, requests, appeals, text, findings,
+                     {**active_prov, **req_prov, **app_prov})
+    return Reading(record, text, lines, title)
 
 
 def _record(document: Document, agency, year, template, active, requests, appeals, text: str,
@@ -100,6 +118,20 @@ def _record(document: Document, agency, year, template, active, requests, appeal
         provenance=provenance,
         parser={"name": _package, "version": PARSER_VERSION},
     )
+
+
+class _Narrative:
+    """What the text states about a row, for rows whose digits only the text decides: the text is
+    cut into sentences once, when the first such row asks."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.sentences: list[str] | None = None
+
+    def decide(self, row: str, fields, candidates: list[tuple]):
+        if self.sentences is None:
+            self.sentences = narrative.sentences_of(self.text)
+        return narrative.decide(self.text, row, fields, candidates, self.sentences)
 
 
 def _active_start(atoms: list[Atom], end: int | None) -> int | None:

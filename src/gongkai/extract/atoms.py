@@ -24,6 +24,11 @@ from .solver import MAX_AMOUNT_DIGITS, MAX_COUNT_DIGITS
 # What a reader writes for a value cell it saw but could not read surely (see ingest/scan.py).
 UNREADABLE = "\ufffd"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
+# translate() looks up every character of a CJK text in a dict: a regex finds the few full-width
+# characters a text holds (most hold none, or only the comma ，) and replace() swaps each, ten
+# times faster
+_FULLWIDTH_RE = re.compile("[０-９．，－＋]")
+_FULLWIDTH_CHARS = {chr(k): chr(v) for k, v in _FULLWIDTH.items()}
 
 # A stretch of digits (with decimal points and thousands commas only between digits, spaces, and
 # minus signs before a digit: a glued 35-15 is 35 | -15), or a run of dashes (a null cell in
@@ -53,7 +58,12 @@ class Atom:
 
 
 def normalize(text: str) -> str:
-    return text.translate(_FULLWIDTH)
+    """Full-width digits and number signs as ASCII (`text.translate(_FULLWIDTH)`)."""
+    found = _FULLWIDTH_RE.findall(text)
+    if found:
+        for ch in set(found):
+            text = text.replace(ch, _FULLWIDTH_CHARS[ch])
+    return text
 
 
 def atoms_of(document: Document) -> list[Atom]:
@@ -64,32 +74,28 @@ def atoms_of(document: Document) -> list[Atom]:
     start = next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph) and _TABLE_CUES_RE.search(b.text)
                   or not isinstance(b, Paragraph)), len(blocks))
     row_id = 0
+    append = out.append
     for block in blocks[start:]:
         row_id += 1
         if isinstance(block, Paragraph):
-            first = len(out)
-            _split_text(block.text, block.origin, out)
-            for atom in out[first:]:
-                atom.row = row_id
+            _split_text(block.text, block.origin, out, row_id, False)
             continue
         # A row as wide as the row above or below it stands in the table's columns (HTML and Word
         # grids are regular; a PDF's merged header rows are narrower, its data rows alike).
         widths = [len(r) for r in block.rows]
+        last = len(widths) - 1
         for k, row in enumerate(block.rows):
-            regular = (k > 0 and widths[k - 1] == widths[k]) or (k + 1 < len(widths) and widths[k + 1] == widths[k])
+            width = widths[k]
+            regular = (k > 0 and widths[k - 1] == width) or (k < last and widths[k + 1] == width)
             row_id += 1
             for cell in row:
                 if cell.spanned:
                     continue
                 kind, text, unit = _classify(cell.text)
                 if kind is None:
-                    first = len(out)
-                    _split_text(text, cell.origin, out)
-                    for atom in out[first:]:
-                        atom.in_table = True
-                        atom.row = row_id
+                    _split_text(text, cell.origin, out, row_id, True)
                 else:
-                    out.append(Atom(kind, text, cell.origin, unit, regular, True, row_id))
+                    append(Atom(kind, text, cell.origin, unit, regular, True, row_id))
     return out
 
 
@@ -131,49 +137,50 @@ def _is_single_value(text: str) -> bool:
     return not (len(digits) > 1 and digits[0] == "0")
 
 
-def _split_text(text: str, origin: Origin, out: list[Atom]) -> None:
-    """Split running text into label and run atoms."""
+def _split_text(text: str, origin: Origin, out: list[Atom], row: int = 0, in_table: bool = False) -> None:
+    """Split running text into label and run atoms (of source row `row`, from a table cell or not)."""
     text = normalize(text)
     pos = 0
     base = origin.char or 0
     for m in _RUN_RE.finditer(text):
-        start, end = m.start(), m.end()
+        start, end = m.span()
         if start < pos:
             continue
         run = m.group()
         after = text[end:end + 1]
-        before = text[start - 1:start] if start else ""
         # dates and bracketed numbering are words, not values: 2023年, （1）
-        if after and (after in "年月日号%％" or (before and before in "(（" and after in ")）")):
+        if after and (after in "年月日号%％" or (start and text[start - 1] in "(（" and after in ")）")):
             continue
         trailing = run.rstrip(" \t")
-        tail = text[start + len(trailing):start + len(trailing) + 1]
-        if tail and tail in ".．、" and not _decimal_follows(text, start + len(trailing)) and trailing[-1].isdigit():
+        stop = start + len(trailing)
+        tail = text[stop:stop + 1]
+        if tail and tail in ".．、" and not _decimal_follows(text, stop) and trailing[-1].isdigit():
             # "…00000002.其他": the last digit numbers the next label
             trailing = trailing[:-1].rstrip(" \t")
             if not trailing:
                 continue
+            stop = start + len(trailing)
         unit = None
-        u = _UNIT_AFTER_RE.match(text, start + len(trailing))
-        consumed = start + len(trailing)
-        if u and trailing[-1].isdigit():
-            unit = u.group(1)
-            consumed = u.end()
-        _label(text[pos:start], origin, out)
-        out.append(Atom("run", trailing.strip(), Origin(origin.line, base + start, origin.page, origin.bbox, origin.dom_path,
-                                                     origin.confidence, origin.grid, origin.paragraph), unit))
+        consumed = stop
+        if trailing[-1].isdigit():
+            u = _UNIT_AFTER_RE.match(text, stop)
+            if u:
+                unit = u.group(1)
+                consumed = u.end()
+        words = text[pos:start].strip()
+        if words:
+            out.append(Atom("label", words, origin, None, False, in_table, row))
+        out.append(Atom("run", trailing.strip(), Origin(origin.line, base + start, origin.page, origin.bbox,
+                                                      origin.dom_path, origin.confidence, origin.grid,
+                                                      origin.paragraph), unit, False, in_table, row))
         pos = consumed
-    _label(text[pos:], origin, out)
+    words = text[pos:].strip()
+    if words:
+        out.append(Atom("label", words, origin, None, False, in_table, row))
 
 
 def _decimal_follows(text: str, i: int) -> bool:
     return i + 1 < len(text) and text[i + 1].isdigit()
-
-
-def _label(text: str, origin: Origin, out: list[Atom]) -> None:
-    t = text.strip()
-    if t:
-        out.append(Atom("label", t, origin))
 
 
 def _foreign_digits(text: str) -> bool:

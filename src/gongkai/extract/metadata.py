@@ -155,9 +155,13 @@ def find_year(lines: Sequence[str], title_index: int | None, text: str) -> int |
 
 
 def _heading_re(cues: tuple[str, ...], numerals: str) -> re.Pattern:
+    # (?<![第一…十])(?:#+\s*)?[numerals]… written to open with a character class, the one form the
+    # regex engine skips through at C speed to the places a heading can start ('#' or the numeral):
+    # the lookbehinds after that first character say what the original prefix said.
+    numeral = "[" + numerals + "]"
     return re.compile(
-        r"(?<![第一二三四五六七八九十])(?:#+\s*)?(?:[" + numerals + r"])\s*[、.．]\s*(?:[^。\n]{0,12}?)(?:"
-        + "|".join(re.escape(c) for c in cues) + r")"
+        r"[#" + numerals + r"](?<![第一二三四五六七八九十].)(?:(?<=#)#*\s*" + numeral + r"|(?<=" + numeral + r"))"
+        r"\s*[、.．]\s*(?:[^。\n]{0,12}?)(?:" + "|".join(re.escape(c) for c in cues) + r")"
     )
 
 

@@ -24,14 +24,20 @@ def _verb_re(verbs: tuple[str, ...]) -> re.Pattern:
     return re.compile("(?:" + "|".join(map(re.escape, verbs)) + ")" + _COUNT_AFTER)
 
 
-def stated_cells(text: str, row: str, fields: Sequence[str]) -> dict[str, list[tuple[int, str]]]:
-    """{field: [(count, sentence)]} for the counts the text states for `row`'s cells."""
+def sentences_of(text: str) -> list[str]:
+    """The text's sentences, as `stated_cells` reads them (cut once per text, not once per row)."""
+    return [m.group().strip() for m in _SENTENCE_RE.finditer(text)]
+
+
+def stated_cells(text: str, row: str, fields: Sequence[str],
+                 sentences: Sequence[str] | None = None) -> dict[str, list[tuple[int, str]]]:
+    """{field: [(count, sentence)]} for the counts the text states for `row`'s cells (`sentences`:
+    `sentences_of(text)`, when already cut)."""
     subjects = NARRATIVE_ROW_SUBJECTS.get(row)
     if not subjects:
         return {}
     out: dict[str, list[tuple[int, str]]] = {}
-    for m in _SENTENCE_RE.finditer(text):
-        sentence = m.group().strip()
+    for sentence in (sentences_of(text) if sentences is None else sentences):
         start = min((sentence.find(s) for s in subjects if s in sentence), default=-1)
         if start < 0:
             continue
@@ -47,11 +53,12 @@ def stated_cells(text: str, row: str, fields: Sequence[str]) -> dict[str, list[t
     return out
 
 
-def decide(text: str, row: str, fields: Sequence[str], candidates: list[tuple]) -> tuple[tuple, str] | None:
+def decide(text: str, row: str, fields: Sequence[str], candidates: list[tuple],
+           sentences: Sequence[str] | None = None) -> tuple[tuple, str] | None:
     """The one candidate whose cells equal every count the text states for them, and the
     sentences that state them; None when the text states nothing, disagrees with itself, or
     leaves more than one candidate (or none)."""
-    stated = stated_cells(text, row, fields)
+    stated = stated_cells(text, row, fields, sentences)
     if not stated:
         return None
     wanted: dict[int, int] = {}

@@ -9,8 +9,8 @@ fields in the template's column order, which the column headers confirm.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from itertools import combinations
 from typing import Callable, Sequence
 
@@ -24,24 +24,42 @@ from ..vocabulary import (
     REQUESTS_TABLE_CUES, RowSpec, normalize_label,
 )
 from . import solver
-from .atoms import Atom, parse_number
+from .atoms import Atom, _parse_number, parse_number
 
 
-@dataclass
 class Group:
     """Label atoms followed by the value atoms up to the next label."""
 
-    labels: list[Atom] = field(default_factory=list)
-    values: list[Atom] = field(default_factory=list)
+    # a plain class with slots, not a dataclass with a cached_property: a report makes hundreds of
+    # groups, and cached_property takes a lock on every read
+    __slots__ = ("labels", "values", "_key")
+
+    def __init__(self, labels: list[Atom] | None = None, values: list[Atom] | None = None):
+        self.labels: list[Atom] = [] if labels is None else labels
+        self.values: list[Atom] = [] if values is None else values
+        self._key: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Group(labels={self.labels!r}, values={self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Group):
+            return NotImplemented
+        return self.labels == other.labels and self.values == other.values
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by content (as the dataclass was)
 
     @property
     def label(self) -> str:
-        return "".join(a.text for a in self.labels)
+        return "".join([a.text for a in self.labels])
 
-    @cached_property
+    @property
     def key(self) -> str:
         """The label without spaces and punctuation (computed once: groups are matched often)."""
-        return normalize_label(self.label)
+        key = self._key
+        if key is None:
+            key = self._key = normalize_label(self.label) if self.labels else ""
+        return key
 
     def has_values(self) -> bool:
         return any(a.kind != "blank" for a in self.values)
@@ -117,8 +135,6 @@ class TableReader:
         # where the row stands, in words: only a finding needs it (most rows have none)
         evidence_base = lambda: f"{label_origin.describe()}: {printed[:40]}"  # noqa: E731
         n = len(fields)
-        decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields] if spec.decimal_fields else []
-        signed_at = [i for i, f in enumerate(fields) if f in spec.signed_fields] if spec.signed_fields else []
         if group.labels and group.labels[0].in_table and values and not any(a.in_table for a in values):
             # the row's label stands in a table but every value after it comes from running text
             # after the table (its cells were lost): those numbers belong to the narrative
@@ -127,14 +143,17 @@ class TableReader:
                               "were not taken, so the row is left unread", label=spec.label), where,
                          evidence_base() + " | " + " ".join(a.text for a in values)[:60])
             return RowRead({f: None for f in fields}, {}, self.findings)
-        if values and all(a.kind == "blank" for a in values):
+        kinds = {a.kind for a in values}
+        if kinds == {"blank"}:
             # every value cell printed blank: nulls, as the report gives them
             return RowRead({f: None for f in fields}, {f: _source("", values[0].origin, printed) for f in fields}, [])
-        if all(a.kind in ("cell", "blank") for a in values):
+        if "run" not in kinds:
             # In a regular grid a row's cells stand in their columns: exactly n cells after the
             # label are the n fields, blanks at the edges included. Elsewhere edge blanks are padding.
             in_grid = len(values) == n and all(a.in_grid for a in values)
             cells = values if in_grid else _strip_edges(values)
+            if len(cells) == n:  # the usual row: one cell per field
+                return self._cells(spec, fields, cells, where, printed)
             shown = " | ".join(a.text or "∅" for a in cells)
             if len(cells) > n:
                 surplus = cells[n:]
@@ -153,8 +172,6 @@ class TableReader:
                                   count=len(cells), n=n, surplus=", ".join(a.text or "∅" for a in surplus)),
                              where, f"{evidence_base()} | {shown}")
                 cells = cells[:n]
-            out: dict[str, int | float | None] = {}
-            sources: dict[str, CellSource] = {}
             if len(cells) < n:
                 if not cells or n - len(cells) > MAX_MISSING_CELLS:
                     self.finding("missing-cells", "warning",
@@ -177,15 +194,7 @@ class TableReader:
                                candidates=candidates, pieces_origin=origin, raw=shown,
                                decided_by=lazy("the only place of the missing cells that fits the template's "
                                                "identities"), problem="missing")
-            for f, atom in zip(fields, cells):
-                value, problem = parse_number(atom.text, decimal=f in spec.decimal_fields)
-                if problem:
-                    self.finding("unreadable-cell", "warning",
-                                 lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
-                                 f"{where}.{f}", f"{atom.origin.describe()}: {atom.text[:60]}")
-                out[f] = value
-                sources[f] = _source(atom.text, atom.origin, printed)
-            return RowRead(out, sources, [])
+            return self._cells(spec, fields, cells, where, printed)
         # at least one run: the values may be glued together
         pieces: list[solver.Piece] = []
         origin = None
@@ -217,6 +226,8 @@ class TableReader:
                                      f"{where}.{f}", f"{origin.describe()}: {str(payload)[:60]}")
                 sources[f] = _source(raw, origin, printed)
             return RowRead(out, sources, [])
+        decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields] if spec.decimal_fields else []
+        signed_at = [i for i, f in enumerate(fields) if f in spec.signed_fields] if spec.signed_fields else []
         found = solver.split(pieces, n, decimal_at, signed_at, sums)
         decided_by = lazy("the only way to cut these digits into the row's cells")
         if sums and len(found.readings) == 1:
@@ -227,6 +238,24 @@ class TableReader:
         return RowRead({f: None for f in fields}, {f: _source(raw, origin, printed) for f in fields}, [],
                        candidates=found.readings, pieces_origin=origin, raw=raw, decided_by=decided_by,
                        incomplete=not found.complete)
+
+
+    def _cells(self, spec: RowSpec, fields: Sequence[str], cells: Sequence[Atom], where: str, printed: str) -> RowRead:
+        """A row of as many single-value cells as fields (or fewer, the rest left out), read in order."""
+        out: dict[str, int | float | None] = {}
+        sources: dict[str, CellSource] = {}
+        decimal = spec.decimal_fields
+        for f, atom in zip(fields, cells):
+            text = atom.text
+            value, problem = _parse_number(text, f in decimal)
+            if problem:
+                self.finding("unreadable-cell", "warning",
+                             lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
+                             f"{where}.{f}", f"{atom.origin.describe()}: {text[:60]}")
+            out[f] = value
+            o = atom.origin
+            sources[f] = CellSource(text, o.line, o.page, o.dom_path, o.bbox, o.confidence, o.char, printed, o.grid)
+        return RowRead(out, sources, [])
 
 
 def _sum_ok(reading: tuple, parts: Sequence[int], total: int) -> bool:
@@ -437,6 +466,10 @@ _REQUEST_LABELS = {s.key: s.label for s in REQUEST_MATCH_ORDER}
 REQUEST_ROW_SUM = ((tuple(range(6)), 6),)
 
 
+# any of the appeals table's header cues (one scan of a label, not one per cue)
+_APPEALS_CUE_RE = re.compile("|".join(map(re.escape, APPEALS_HEADER_CUES)))
+
+
 def find_requests_start(atoms: Sequence[Atom]) -> int | None:
     for i, a in enumerate(atoms):
         if a.kind == "label" and any(cue in normalize_label(a.text) for cue in REQUESTS_TABLE_CUES):
@@ -474,8 +507,7 @@ def read_requests(atoms: Sequence[Atom], template: str | None, start: int | None
                        lazy("the request table's column headers {labels} were not found; values were mapped in "
                             "the template's column order", labels="、".join(missing_cols)),
                        "requests", f"{atoms[start].origin.describe()}: {atoms[start].text[:40]}")
-    appeals_cue = tuple(APPEALS_HEADER_CUES)
-    matched = match_rows(groups, REQUEST_MATCH_ORDER, stop=lambda g: any(c in g.key for c in appeals_cue),
+    matched = match_rows(groups, REQUEST_MATCH_ORDER, stop=lambda g: _APPEALS_CUE_RE.search(g.key) is not None,
                          min_cells=len(APPLICANT_COLUMNS) - MAX_MISSING_CELLS)
     found = matched.found
     for group in matched.strays:

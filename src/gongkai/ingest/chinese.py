@@ -72,9 +72,28 @@ def traditional_score(text: str) -> tuple[int, int]:
     return len(chars & trad_only), len(chars & simp_only)
 
 
+@lru_cache(maxsize=1)
+def _traditional_only_finders() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
+    """A regex for the Traditional-only characters of the Basic Plane (a character class of them
+    is a bitmap the regex engine scans at C speed, ten times faster than looking each character of
+    a text up in a set), one that finds any character beyond it, and the few Traditional-only ones there."""
+    trad_only = _tables()[3]
+    bmp = "".join(sorted(c for c in trad_only if ord(c) < 0x10000))
+    return (re.compile("[" + re.escape(bmp) + "]"), re.compile("[\U00010000-\U0010FFFF]"),
+            frozenset(c for c in trad_only if ord(c) >= 0x10000))
+
+
+def _has_traditional_only(text: str) -> bool:
+    """`not _tables()[3].isdisjoint(text)`, faster."""
+    bmp, astral, trad_astral = _traditional_only_finders()
+    if bmp.search(text):
+        return True
+    return astral.search(text) is not None and not trad_astral.isdisjoint(text)
+
+
 def is_traditional(text: str) -> bool:
     """Whether `text` is written in Traditional characters (mostly)."""
-    if _tables()[3].isdisjoint(text):  # most texts: no Traditional-only character, no set to build
+    if not _has_traditional_only(text):  # most texts: no Traditional-only character, no set to build
         return False
     trad, simp = traditional_score(text)
     if trad == 0:

@@ -295,7 +295,7 @@ def _expand(read: list[tuple[str, list[tuple[str, str, int, int]]]], budget: Gri
             size = len(row)
             while c < size and row[c] is not None:
                 c += 1
-            origin = Origin(dom_path=path)
+            origin = Origin(None, None, None, None, path)  # (by position: cheaper than by keyword)
             count(1, c + 1)
             if c == size:
                 row.append(Cell(text, origin))
@@ -322,7 +322,7 @@ def _expand(read: list[tuple[str, list[tuple[str, str, int, int]]]], budget: Gri
         if len(row) < width:
             count(width - len(row), width)
             row.extend([None] * (width - len(row)))
-        if None in row:
+        if any(cell is None for cell in row):  # (`None in row` would call Cell.__eq__ on every cell)
             pad = Origin(dom_path=trpath)
             row = [cell if cell is not None else Cell("", pad) for cell in row]
         out.append(row)

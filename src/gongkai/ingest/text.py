@@ -65,7 +65,7 @@ def parse_text(text: str, media_type: str = TEXT) -> Document:
         elif _is_tab_row(line):
             i = _read_tab_table(clean, i, blocks)
         else:
-            blocks.append(Paragraph(_HEADING_RE.sub("", line).strip(), Origin(line=i + 1)))
+            blocks.append(Paragraph(_HEADING_RE.sub("", line).strip(), Origin(i + 1)))
             i += 1
     _offsets_in_raw_lines(blocks, lines, clean)
     return Document(blocks=blocks, media_type=media_type, lines=lines)
@@ -74,6 +74,8 @@ def parse_text(text: str, media_type: str = TEXT) -> Document:
 def _offsets_in_raw_lines(blocks: list, raw: list[str], clean: list[str]) -> None:
     """Cell offsets were counted in cleaned lines; where cleaning removed text (Word bookmarks),
     point them at the same text in the line as the file has it."""
+    if raw == clean:  # nothing was removed (most texts)
+        return
     cursor: dict[int, int] = {}
     for block in blocks:
         if not isinstance(block, Table):
@@ -96,18 +98,19 @@ def _clean_line(line: str) -> str:
 
 
 # --- pipe tables -------------------------------------------------------------------------------
-def _split_cells(line: str, sep: str, trim_edges: bool) -> list[tuple[str, int]]:
-    """Cells of a row with the character offset where each one's text starts."""
-    out: list[tuple[str, int]] = []
+def _split_cells(line: str, sep: str, trim_edges: bool, number: int) -> list[Cell]:
+    """Cells of the row on line `number`, each at the character offset where its text starts."""
+    out: list[Cell] = []
     pos = 0
     for part in line.split(sep):
         stripped = part.strip()
-        out.append((stripped, pos + (part.index(stripped) if stripped else 0)))
+        # (Origin's fields given by position: a report has hundreds of cells, keywords cost more)
+        out.append(Cell(stripped, Origin(number, pos + len(part) - len(part.lstrip()) if stripped else pos)))
         pos += len(part) + 1
     if trim_edges:
-        if out and not out[0][0] and line.lstrip().startswith(sep):
+        if out and not out[0].text and line.lstrip().startswith(sep):
             out.pop(0)
-        if out and not out[-1][0] and line.rstrip().endswith(sep):
+        if out and not out[-1].text and line.rstrip().endswith(sep):
             out.pop()
     return out
 
@@ -129,7 +132,7 @@ def _read_pipe_table(lines: list[str], i: int, blocks: list) -> int:
             continue
         if "|" not in line:
             break
-        cells = [Cell(t, Origin(line=i + 1, char=c)) for t, c in _split_cells(line, "|", True)]
+        cells = _split_cells(line, "|", True, i + 1)
         continues = leading and not line.lstrip().startswith("|") and rows
         if continues:
             rows[-1].extend(cells)
@@ -160,7 +163,7 @@ def _read_tab_table(lines: list[str], i: int, blocks: list) -> int:
             continue
         if not _is_tab_row(line):
             break
-        rows.append([Cell(t, Origin(line=i + 1, char=c)) for t, c in _split_cells(line, "\t", False)])
+        rows.append(_split_cells(line, "\t", False, i + 1))
         i += 1
     blocks.append(Table(rows, Origin(line=start + 1)))
     return i
@@ -212,10 +215,10 @@ def _read_cell_per_line(lines: list[str], i: int, blocks: list) -> int:
             i += 1
             continue
         if _is_cell_line(line):
-            row.append(Cell(line[1:].strip(), Origin(line=i + 1, char=1)))
+            row.append(Cell(line[1:].strip(), Origin(i + 1, 1)))
         elif "\t" in line.strip(" "):
             # several cells on one line inside the table: each is a cell of its own
-            row.extend(Cell(t, Origin(line=i + 1, char=c)) for t, c in _split_cells(line, "\t", False) if t)
+            row.extend(c for c in _split_cells(line, "\t", False, i + 1) if c.text)
         elif row and not _looks_like_heading(line) and _continues(row[-1].text, line.strip()):
             # a wrapped cell: the continuation has no tab
             row[-1].text += line.strip()
