@@ -69,12 +69,12 @@ def reading(db: Any) -> Iterator[Any]:
 
 def has_table(con, name: str) -> bool:
     """Whether the store has the table (a store opened read-only may predate the decision tables)."""
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                            [name]).fetchall()[0][0])
+    # duckdb_tables(), not information_schema (a view over it): a third of the time, once per page
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0])
 
 
 def has_column(con, table: str, column: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
                             [table, column]).fetchall()[0][0])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional
 from urllib.parse import parse_qsl, urlencode
 
-from ..i18n import LANGUAGES, normalize_language, use_language
+from ..i18n import LANGUAGES, default_language, normalize_language, use_language
 
 COOKIE = "gongkai_lang"
 COOKIE_AGE = 365 * 24 * 3600
@@ -75,7 +75,8 @@ class LanguageMiddleware:
                 message.setdefault("headers", []).append((b"set-cookie", cookie.encode("latin-1")))
             await send(message)
 
-        with use_language(lang):
+        # the default resolved once per request, not on each of a page's thousand messages
+        with use_language(lang or default_language()):
             await self.app(scope, receive, remember)
 
 
