@@ -25,7 +25,6 @@ never exact.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator, Optional
@@ -204,11 +203,12 @@ _SUFFIX_STARTS = frozenset(w[0] for w in P.QUANTITY_SUFFIXES)
 _FACTORS = {"万": 10_000, "亿": 100_000_000}
 
 
-def quantities(sentence: str) -> Iterator[Quantity]:
-    """Every count in a sentence, with its range when the words make it approximate."""
+def quantities(sentence: str, pos: int = 0, endpos: Optional[int] = None) -> Iterator[Quantity]:
+    """Every count in a sentence (or in `sentence[pos:endpos]`, read in its context), with its range
+    when the words make it approximate."""
     arabic, chinese = P.ARABIC_RE.fullmatch, P.CHINESE_NUMERAL_RE.fullmatch
     length = len(sentence)
-    for m in P.QUANTITY_RE.finditer(sentence):
+    for m in P.QUANTITY_RE.finditer(sentence, pos, length if endpos is None else endpos):
         num, wan, approx, unit = m.groups()
         start, end = m.span()
         if arabic(num):
@@ -292,21 +292,39 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
         if P.THOUSANDS_HINT_RE.search(text):
             text = P.THOUSANDS_RE.sub("", text)
         domain: Optional[str] = None
-        found = list(quantities(text))  # one scan per part; each sentence takes its own
-        starts = [q.start for q in found]
         length = len(text)
         for a, b in _split(text, P.SENTENCE_ENDS):
             b = min(b + 1, length)  # with its closing mark
             sent = text[a:b]
             sentences.append((number, sent))
-            i, j = bisect_left(starts, a), bisect_left(starts, b)
-            if i == j:  # no count (most sentences): what _read_sentence does then, without the call
+            if domain != "requests" and not _may_state(sent):
+                continue  # counts of something else (公开信息1469条), or none: see _STATEMENT_NOUN_CHARS
+            # the counts are found in the part's text (what stands before the sentence can decide
+            # a count: 一起 is one case only after a case word)
+            qs = [Quantity(q.low, q.high, q.exact, q.unit, q.start - a, q.end - a)
+                  for q in quantities(text, a, b) if q.end <= b]
+            if not qs:  # no count: what _read_sentence does then, without the call
                 if "复议" in sent or "申请" in sent:
                     _claims(number, sent, [], claims)
                 continue
-            qs = [Quantity(q.low, q.high, q.exact, q.unit, q.start - a, q.end - a) for q in found[i:j] if q.end <= b]
             domain = _read_sentence(number, sent, qs, domain, out, claims)
     return Reading(tuple(out), tuple(claims), tuple(sentences))
+
+
+def _may_state(sent: str) -> bool:
+    """Whether the sentence has all the characters of a noun a statement needs (复议, 诉讼/起诉, 申请,
+    规范性文件, 行政…决定, 行政事业性收费). One that lacks some of each names none of them, even
+    where a clause's words join two pieces of it (收到1件…复议案), so its counts state nothing:
+    outside the requests domain they are left unread. (Without 复议 or 诉讼 a sentence starts no
+    appeals group, so an incoming appeals domain reads as none: skipping the sentence keeps it.)"""
+    return (("复" in sent and "议" in sent) or ("诉" in sent and ("讼" in sent or "起" in sent))
+            or ("申" in sent and "请" in sent)
+            or ("性" in sent and _has_all(sent, "规范文件"))
+            or ("行" in sent and "政" in sent and (("决" in sent and "定" in sent) or _has_all(sent, "事业性收费"))))
+
+
+def _has_all(sent: str, chars: str) -> bool:
+    return all(c in sent for c in chars)
 
 
 class _SentenceState:
