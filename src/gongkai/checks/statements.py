@@ -418,10 +418,11 @@ def _classify(part: int, sent: str, a: int, b: int, q: Quantity, subject: tuple[
             return [Statement(part, sent, start, end, "admin_fees", q.low * factor,
                               None if q.high is None else q.high * factor, q.exact, False, False, year=year)]
         return []
-    for key, rx in P.DECISION_WORDS:
-        if rx.search(words) and unit in P.DECISION_UNITS:
-            verb = next((v for v in P.DECISION_SURE_VERBS if v in words), "")
-            return [make("decisions", sure=bool(verb), verb=verb, detail=key)]
+    if unit in P.DECISION_UNITS and "决定" in words:  # (every decision's words end in 决定)
+        for key, rx in P.DECISION_WORDS:
+            if rx.search(words):
+                verb = next((v for v in P.DECISION_SURE_VERBS if v in words), "")
+                return [make("decisions", sure=bool(verb), verb=verb, detail=key)]
     normative = P.NORMATIVE_NOUN_RE.search(words)
     if normative and unit == "件":
         return _normative(make, words[:normative.start()])
@@ -452,8 +453,10 @@ def _appeals(make, words: str, clause: str, state: _SentenceState, breakdown: bo
     """Statements about table 四, or None when the words are not about appeals."""
     recon = P.RECONSIDERATION_RE.search(words)
     lit = P.LITIGATION_RE.search(words)
+    if not (recon or lit or (state.domain == "appeals" and state.group)):
+        return None  # (the result words are looked for only where they can matter)
     result = next((f for f, rx in P.APPEAL_RESULT_WORDS if rx.search(words)), "")
-    if not (recon or lit or (result and state.domain == "appeals" and state.group)):
+    if not (recon or lit or result):
         return None
     if P.APPEAL_NOT_A_COUNT_RE.search(words):
         return []  # a rate (纠错率)
@@ -496,10 +499,11 @@ def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: b
     subset = bool(P.SUBSET_WORDS_RE.search(words)) and not P.ALL_KINDS_RE.search(words)
     others = bool(P.OTHER_BODIES_RE.search(words))  # counts of other bodies too: no sure reading
     topic = verb = ""
-    for name, rx in P.OUTCOME_WORDS:
-        if rx.search(words):
-            topic = name
-            break
+    if "公开" in words or "处理" in words or "无法提供" in words:  # (in every outcome's words)
+        for name, rx in P.OUTCOME_WORDS:
+            if rx.search(words):
+                topic = name
+                break
     if topic:
         reason = bool(P.OUTCOME_REASON_RE.search(words))
         other_scope = bool(P.SUBSET_WORDS_RE.search(words.replace("其中", ""))) and not P.ALL_KINDS_RE.search(words)
@@ -528,6 +532,8 @@ def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: b
 # --- years ---------------------------------------------------------------------------------------------
 def _years(sent: str) -> list[tuple[int, int, int]]:
     """(year, start, end) of every year in a sentence outside titles and quotes."""
+    if "年" not in sent:
+        return []
     hidden = [(m.start(), m.end()) for m in _TITLE_RE.finditer(sent)]
     return [(int(m.group(1)), m.start(), m.end()) for m in _YEAR_RE.finditer(sent)
             if not any(x <= m.start() < y for x, y in hidden)]
@@ -547,7 +553,7 @@ def _governing_year(sent: str, years: list[tuple[int, int, int]], at: int) -> Op
 
 # --- none and all --------------------------------------------------------------------------------------
 def _claims(part: int, sent: str, stated: list[Statement], claims: list) -> None:
-    qualified = bool(P.INFO_DISCLOSURE_RE.search(sent))
+    qualified: Optional[bool] = None  # whether the sentence names information disclosure, when asked
     if "申请" in sent and any(w in sent for w in ("未", "没有", "无")):
         for m in P.NO_REQUESTS_RE.finditer(sent):
             claims.append(Claim(part, sent, m.start(), m.end(), "no_requests", qualified=True))
@@ -556,16 +562,21 @@ def _claims(part: int, sent: str, stated: list[Statement], claims: list) -> None
             tail = sent[m.end():m.end() + 6]
             if P.APPEAL_OUTCOME_WORDS_RE.search(m["span"]) or P.APPEAL_OUTCOME_WORDS_RE.search(tail):
                 continue  # 无…复议被纠错: no correction, not no reconsideration
+            if qualified is None:
+                qualified = bool(P.INFO_DISCLOSURE_RE.search(sent))
             claims.append(Claim(part, sent, m.start(), m.end(), "no_appeals", lawsuits=bool(m["lit"]),
                                 qualified=qualified))
     requests = [s for s in stated if s.topic in REQUEST_TOPICS]
     if requests:
+        if qualified is None:
+            qualified = bool(P.INFO_DISCLOSURE_RE.search(sent))
         for m in P.ALL_HANDLED_RE.finditer(sent):
             before = [s for s in requests if s.end <= m.start()]
             after = before[-1].topic if before else ""
             claims.append(Claim(part, sent, m.start(), m.end(), "all_handled", qualified=qualified, after=after))
-        for m in P.ALL_NATURAL_PERSONS_RE.finditer(sent):
-            before = [s for s in requests if s.end <= m.start()]
-            if before and before[-1].topic in ("received", "accepted") and not before[-1].partial:
-                claims.append(Claim(part, sent, m.start(), m.end(), "all_natural_persons", qualified=qualified,
-                                    after=before[-1].topic))
+        if "自然人" in sent:
+            for m in P.ALL_NATURAL_PERSONS_RE.finditer(sent):
+                before = [s for s in requests if s.end <= m.start()]
+                if before and before[-1].topic in ("received", "accepted") and not before[-1].partial:
+                    claims.append(Claim(part, sent, m.start(), m.end(), "all_natural_persons", qualified=qualified,
+                                        after=before[-1].topic))
