@@ -172,7 +172,8 @@ RECEIVED_VERB_RE = re.compile(r"新收|收到|接到|接收")
 ACCEPTED_VERB_RE = re.compile(r"受理")
 HANDLED_SURE_VERB_RE = re.compile(r"办结|答复|回复")
 HANDLED_VERB_RE = re.compile(r"办理")
-# Outcome words: topic -> regex (tried in this order; the first that matches decides).
+# Outcome words: topic -> regex (tried in this order; the first that matches decides). Each holds
+# 公开, 处理 or 无法提供: statements.py tries them only on words that do.
 OUTCOME_WORDS: tuple[tuple[str, re.Pattern], ...] = (
     ("granted_or_partial", re.compile(r"(?:予以公开|同意公开|全部公开)(?:及|和|与|或)部分公开")),
     ("partially_granted", re.compile(r"部分公开|区分处理")),
@@ -233,7 +234,8 @@ NORMATIVE_REPEALED_WORDS = ("废止", "失效")
 NORMATIVE_SKIP_WORDS = ("清理", "备案", "审查", "审核", "合法性", "征求", "解读", "评估", "梳理", "报送", "起草", "修订",
                         "修改", "宣传", "上传", "涉及", "类")
 
-# Licensing / penalty / coercion decisions: only when 决定 is said.
+# Licensing / penalty / coercion decisions: only when 决定 is said (statements.py tries them only on
+# words holding 决定).
 DECISION_WORDS: tuple[tuple[str, re.Pattern], ...] = (
     ("licensing", re.compile(r"行政许可(?:处理)?决定(?:书)?")),
     ("penalty", re.compile(r"行政处罚(?:处理)?决定(?:书)?")),

@@ -25,7 +25,6 @@ never exact.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator, Optional
@@ -204,11 +203,12 @@ _SUFFIX_STARTS = frozenset(w[0] for w in P.QUANTITY_SUFFIXES)
 _FACTORS = {"万": 10_000, "亿": 100_000_000}
 
 
-def quantities(sentence: str) -> Iterator[Quantity]:
-    """Every count in a sentence, with its range when the words make it approximate."""
+def quantities(sentence: str, pos: int = 0, endpos: Optional[int] = None) -> Iterator[Quantity]:
+    """Every count in a sentence (or in `sentence[pos:endpos]`, read in its context), with its range
+    when the words make it approximate."""
     arabic, chinese = P.ARABIC_RE.fullmatch, P.CHINESE_NUMERAL_RE.fullmatch
     length = len(sentence)
-    for m in P.QUANTITY_RE.finditer(sentence):
+    for m in P.QUANTITY_RE.finditer(sentence, pos, length if endpos is None else endpos):
         num, wan, approx, unit = m.groups()
         start, end = m.span()
         if arabic(num):
@@ -292,21 +292,39 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
         if P.THOUSANDS_HINT_RE.search(text):
             text = P.THOUSANDS_RE.sub("", text)
         domain: Optional[str] = None
-        found = list(quantities(text))  # one scan per part; each sentence takes its own
-        starts = [q.start for q in found]
         length = len(text)
         for a, b in _split(text, P.SENTENCE_ENDS):
             b = min(b + 1, length)  # with its closing mark
             sent = text[a:b]
             sentences.append((number, sent))
-            i, j = bisect_left(starts, a), bisect_left(starts, b)
-            if i == j:  # no count (most sentences): what _read_sentence does then, without the call
+            if domain != "requests" and not _may_state(sent):
+                continue  # counts of something else (公开信息1469条), or none: see _STATEMENT_NOUN_CHARS
+            # the counts are found in the part's text (what stands before the sentence can decide
+            # a count: 一起 is one case only after a case word)
+            qs = [Quantity(q.low, q.high, q.exact, q.unit, q.start - a, q.end - a)
+                  for q in quantities(text, a, b) if q.end <= b]
+            if not qs:  # no count: what _read_sentence does then, without the call
                 if "复议" in sent or "申请" in sent:
                     _claims(number, sent, [], claims)
                 continue
-            qs = [Quantity(q.low, q.high, q.exact, q.unit, q.start - a, q.end - a) for q in found[i:j] if q.end <= b]
             domain = _read_sentence(number, sent, qs, domain, out, claims)
     return Reading(tuple(out), tuple(claims), tuple(sentences))
+
+
+def _may_state(sent: str) -> bool:
+    """Whether the sentence has all the characters of a noun a statement needs (复议, 诉讼/起诉, 申请,
+    规范性文件, 行政…决定, 行政事业性收费). One that lacks some of each names none of them, even
+    where a clause's words join two pieces of it (收到1件…复议案), so its counts state nothing:
+    outside the requests domain they are left unread. (Without 复议 or 诉讼 a sentence starts no
+    appeals group, so an incoming appeals domain reads as none: skipping the sentence keeps it.)"""
+    return (("复" in sent and "议" in sent) or ("诉" in sent and ("讼" in sent or "起" in sent))
+            or ("申" in sent and "请" in sent)
+            or ("性" in sent and _has_all(sent, "规范文件"))
+            or ("行" in sent and "政" in sent and (("决" in sent and "定" in sent) or _has_all(sent, "事业性收费"))))
+
+
+def _has_all(sent: str, chars: str) -> bool:
+    return all(c in sent for c in chars)
 
 
 class _SentenceState:
@@ -400,10 +418,11 @@ def _classify(part: int, sent: str, a: int, b: int, q: Quantity, subject: tuple[
             return [Statement(part, sent, start, end, "admin_fees", q.low * factor,
                               None if q.high is None else q.high * factor, q.exact, False, False, year=year)]
         return []
-    for key, rx in P.DECISION_WORDS:
-        if rx.search(words) and unit in P.DECISION_UNITS:
-            verb = next((v for v in P.DECISION_SURE_VERBS if v in words), "")
-            return [make("decisions", sure=bool(verb), verb=verb, detail=key)]
+    if unit in P.DECISION_UNITS and "决定" in words:  # (every decision's words end in 决定)
+        for key, rx in P.DECISION_WORDS:
+            if rx.search(words):
+                verb = next((v for v in P.DECISION_SURE_VERBS if v in words), "")
+                return [make("decisions", sure=bool(verb), verb=verb, detail=key)]
     normative = P.NORMATIVE_NOUN_RE.search(words)
     if normative and unit == "件":
         return _normative(make, words[:normative.start()])
@@ -434,8 +453,10 @@ def _appeals(make, words: str, clause: str, state: _SentenceState, breakdown: bo
     """Statements about table 四, or None when the words are not about appeals."""
     recon = P.RECONSIDERATION_RE.search(words)
     lit = P.LITIGATION_RE.search(words)
+    if not (recon or lit or (state.domain == "appeals" and state.group)):
+        return None  # (the result words are looked for only where they can matter)
     result = next((f for f, rx in P.APPEAL_RESULT_WORDS if rx.search(words)), "")
-    if not (recon or lit or (result and state.domain == "appeals" and state.group)):
+    if not (recon or lit or result):
         return None
     if P.APPEAL_NOT_A_COUNT_RE.search(words):
         return []  # a rate (纠错率)
@@ -478,10 +499,11 @@ def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: b
     subset = bool(P.SUBSET_WORDS_RE.search(words)) and not P.ALL_KINDS_RE.search(words)
     others = bool(P.OTHER_BODIES_RE.search(words))  # counts of other bodies too: no sure reading
     topic = verb = ""
-    for name, rx in P.OUTCOME_WORDS:
-        if rx.search(words):
-            topic = name
-            break
+    if "公开" in words or "处理" in words or "无法提供" in words:  # (in every outcome's words)
+        for name, rx in P.OUTCOME_WORDS:
+            if rx.search(words):
+                topic = name
+                break
     if topic:
         reason = bool(P.OUTCOME_REASON_RE.search(words))
         other_scope = bool(P.SUBSET_WORDS_RE.search(words.replace("其中", ""))) and not P.ALL_KINDS_RE.search(words)
@@ -510,6 +532,8 @@ def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: b
 # --- years ---------------------------------------------------------------------------------------------
 def _years(sent: str) -> list[tuple[int, int, int]]:
     """(year, start, end) of every year in a sentence outside titles and quotes."""
+    if "年" not in sent:
+        return []
     hidden = [(m.start(), m.end()) for m in _TITLE_RE.finditer(sent)]
     return [(int(m.group(1)), m.start(), m.end()) for m in _YEAR_RE.finditer(sent)
             if not any(x <= m.start() < y for x, y in hidden)]
@@ -529,7 +553,7 @@ def _governing_year(sent: str, years: list[tuple[int, int, int]], at: int) -> Op
 
 # --- none and all --------------------------------------------------------------------------------------
 def _claims(part: int, sent: str, stated: list[Statement], claims: list) -> None:
-    qualified = bool(P.INFO_DISCLOSURE_RE.search(sent))
+    qualified: Optional[bool] = None  # whether the sentence names information disclosure, when asked
     if "申请" in sent and any(w in sent for w in ("未", "没有", "无")):
         for m in P.NO_REQUESTS_RE.finditer(sent):
             claims.append(Claim(part, sent, m.start(), m.end(), "no_requests", qualified=True))
@@ -538,16 +562,21 @@ def _claims(part: int, sent: str, stated: list[Statement], claims: list) -> None
             tail = sent[m.end():m.end() + 6]
             if P.APPEAL_OUTCOME_WORDS_RE.search(m["span"]) or P.APPEAL_OUTCOME_WORDS_RE.search(tail):
                 continue  # 无…复议被纠错: no correction, not no reconsideration
+            if qualified is None:
+                qualified = bool(P.INFO_DISCLOSURE_RE.search(sent))
             claims.append(Claim(part, sent, m.start(), m.end(), "no_appeals", lawsuits=bool(m["lit"]),
                                 qualified=qualified))
     requests = [s for s in stated if s.topic in REQUEST_TOPICS]
     if requests:
+        if qualified is None:
+            qualified = bool(P.INFO_DISCLOSURE_RE.search(sent))
         for m in P.ALL_HANDLED_RE.finditer(sent):
             before = [s for s in requests if s.end <= m.start()]
             after = before[-1].topic if before else ""
             claims.append(Claim(part, sent, m.start(), m.end(), "all_handled", qualified=qualified, after=after))
-        for m in P.ALL_NATURAL_PERSONS_RE.finditer(sent):
-            before = [s for s in requests if s.end <= m.start()]
-            if before and before[-1].topic in ("received", "accepted") and not before[-1].partial:
-                claims.append(Claim(part, sent, m.start(), m.end(), "all_natural_persons", qualified=qualified,
-                                    after=before[-1].topic))
+        if "自然人" in sent:
+            for m in P.ALL_NATURAL_PERSONS_RE.finditer(sent):
+                before = [s for s in requests if s.end <= m.start()]
+                if before and before[-1].topic in ("received", "accepted") and not before[-1].partial:
+                    claims.append(Claim(part, sent, m.start(), m.end(), "all_natural_persons", qualified=qualified,
+                                        after=before[-1].topic))

@@ -18,6 +18,8 @@ from .tables import SUB_OTHER_ROWS, _row_present
 # drops (spaces, punctuation) allowed between them — the same as looking in the normalised text.
 _LABEL_NOISE = _PUNCT_RE.pattern.rstrip("+") + "*"
 _TYPO_RES = {typo: re.compile(_LABEL_NOISE.join(map(re.escape, normalize_label(typo)))) for typo in LABEL_TYPOS}
+# a text can print a misprint only if it holds each of its characters (a quick test before the regex)
+_TYPO_CHARS = {typo: tuple(dict.fromkeys(normalize_label(typo))) for typo in LABEL_TYPOS}
 
 # Broad words that still identify a section whose title departs from the template's wording.
 _TITLE_FALLBACK = {1: ("总体情况", "概述", "基本情况"), 2: ("主动公开",), 3: ("申请",), 4: ("复议", "诉讼"),
@@ -150,7 +152,8 @@ def template_labels(ctx: Context):
     tables = {2: "active", 3: "requests", 4: "appeals"}
     # The parts' text holds the tables' labels as printed (the records keep no label text).
     for typo, right in LABEL_TYPOS.items():
-        part = next((s for s in rec.sections if _TYPO_RES[typo].search(s.text)), None)
+        chars, typo_re = _TYPO_CHARS[typo], _TYPO_RES[typo]
+        part = next((s for s in rec.sections if all(c in s.text for c in chars) and typo_re.search(s.text)), None)
         if part is not None:
             yield ctx.finding(lazy("label “{typo}” is a misprint of the template's “{right}”", typo=typo, right=right),
                               tables.get(part.number, f"sections.{part.number}"),

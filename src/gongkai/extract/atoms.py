@@ -142,6 +142,9 @@ def _split_text(text: str, origin: Origin, out: list[Atom], row: int = 0, in_tab
     text = normalize(text)
     pos = 0
     base = origin.char or 0
+    line, page, bbox, dom_path, confidence, grid, paragraph = (origin.line, origin.page, origin.bbox, origin.dom_path,
+                                                               origin.confidence, origin.grid, origin.paragraph)
+    append = out.append
     for m in _RUN_RE.finditer(text):
         start, end = m.span()
         if start < pos:
@@ -169,10 +172,9 @@ def _split_text(text: str, origin: Origin, out: list[Atom], row: int = 0, in_tab
                 consumed = u.end()
         words = text[pos:start].strip()
         if words:
-            out.append(Atom("label", words, origin, None, False, in_table, row))
-        out.append(Atom("run", trailing.strip(), Origin(origin.line, base + start, origin.page, origin.bbox,
-                                                      origin.dom_path, origin.confidence, origin.grid,
-                                                      origin.paragraph), unit, False, in_table, row))
+            append(Atom("label", words, origin, None, False, in_table, row))
+        append(Atom("run", trailing.strip(), Origin(line, base + start, page, bbox, dom_path, confidence, grid,
+                                                    paragraph), unit, False, in_table, row))
         pos = consumed
     words = text[pos:].strip()
     if words:

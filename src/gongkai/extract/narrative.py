@@ -24,6 +24,11 @@ def _verb_re(verbs: tuple[str, ...]) -> re.Pattern:
     return re.compile("(?:" + "|".join(map(re.escape, verbs)) + ")" + _COUNT_AFTER)
 
 
+@lru_cache(maxsize=64)
+def _subjects_re(subjects: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(map(re.escape, subjects)))
+
+
 def sentences_of(text: str) -> list[str]:
     """The text's sentences, as `stated_cells` reads them (cut once per text, not once per row)."""
     return [m.group().strip() for m in _SENTENCE_RE.finditer(text)]
@@ -37,10 +42,12 @@ def stated_cells(text: str, row: str, fields: Sequence[str],
     if not subjects:
         return {}
     out: dict[str, list[tuple[int, str]]] = {}
+    named = _subjects_re(subjects).search
     for sentence in (sentences_of(text) if sentences is None else sentences):
-        start = min((sentence.find(s) for s in subjects if s in sentence), default=-1)
-        if start < 0:
+        m = named(sentence)  # where the first subject is named (the leftmost of any)
+        if m is None:
             continue
+        start = m.start()
         # the counts stated after the subject is named (制发规范性文件9件: the verb may come first)
         for field in fields:
             verbs = NARRATIVE_FIELD_VERBS.get((row, field)) or NARRATIVE_FIELD_VERBS.get(("*", field))

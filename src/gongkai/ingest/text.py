@@ -102,10 +102,12 @@ def _split_cells(line: str, sep: str, trim_edges: bool, number: int) -> list[Cel
     """Cells of the row on line `number`, each at the character offset where its text starts."""
     out: list[Cell] = []
     pos = 0
+    append = out.append
     for part in line.split(sep):
-        stripped = part.strip()
+        lead = part.lstrip()
+        stripped = lead.rstrip()
         # (Origin's fields given by position: a report has hundreds of cells, keywords cost more)
-        out.append(Cell(stripped, Origin(number, pos + len(part) - len(part.lstrip()) if stripped else pos)))
+        append(Cell(stripped, Origin(number, pos + len(part) - len(lead) if stripped else pos)))
         pos += len(part) + 1
     if trim_edges:
         if out and not out[0].text and line.lstrip().startswith(sep):
