@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional
 from urllib.parse import parse_qsl, urlencode
 
-from ..i18n import LANGUAGES, default_language, normalize_language, use_language
+from ..i18n import LANGUAGES, language, normalize_language, use_language
 
 COOKIE = "gongkai_lang"
 COOKIE_AGE = 365 * 24 * 3600
@@ -76,7 +76,7 @@ class LanguageMiddleware:
             await send(message)
 
         # the default resolved once per request, not on each of a page's thousand messages
-        with use_language(lang or default_language()):
+        with use_language(lang or language()):
             await self.app(scope, receive, remember)
 
 
