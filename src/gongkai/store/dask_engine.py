@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator, Optional, Union
 
 from ..i18n import language, use_language
-from .prepare import Prepared, failure, prepare_bytes, prepare_file
+from .prepare import Prepared, failure, pack, prepare_bytes, prepare_file
 
 
 def _prepare_chunk(items: list[tuple], check: bool, lang: Optional[str] = None) -> list[Prepared]:
@@ -33,15 +33,15 @@ def _prepare_chunk(items: list[tuple], check: bool, lang: Optional[str] = None) 
                 p = prepare_bytes(data, name, check, mtime_ns=mtime_ns)
             p.cpu_seconds = time.process_time() - started
             out.append(p)
-    return out
+    return pack(out)
 
 
 def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional[str], check: bool,
                  window: Optional[int] = None, chunk: int = 16, shared_fs: Optional[bool] = None
-                 ) -> Iterator[Prepared]:
-    """Prepared results as the cluster finishes them. Files travel in chunks of `chunk` per task:
-    a Dask task costs about a millisecond of scheduling and a round trip, as much as parsing a
-    short text report."""
+                 ) -> Iterator[list[Prepared]]:
+    """Prepared results as the cluster finishes them, a task's chunk at a time (packed: see
+    prepare.pack). Files travel in chunks of `chunk` per task: a Dask task costs about a
+    millisecond of scheduling and a round trip, as much as parsing a short text report."""
     try:
         from distributed import Client, as_completed
     except ImportError as e:  # pragma: no cover - depends on the installation
@@ -60,7 +60,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
         in_flight = 0
         exhausted = False
 
-        def fill() -> Iterator[Prepared]:
+        def fill() -> Iterator[list[Prepared]]:
             """Submit chunks until the window is full; inputs that failed before parsing (a
             download, an unreadable file) come out at once."""
             nonlocal in_flight, exhausted
@@ -68,7 +68,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                 items: list[tuple[bytes, str, Optional[int]]] = []
                 for task in pending:
                     if isinstance(task, Prepared):
-                        yield task
+                        yield [task]
                         continue
                     path, mtime_ns, source = task
                     name = source or path
@@ -81,8 +81,8 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                         except OSError as e:
                             from ..i18n import _
 
-                            yield failure(name, _("cannot be opened ({reason})", reason=e.strerror or str(e)),
-                                          "read", mtime_ns=mtime_ns, checked=check)
+                            yield [failure(name, _("cannot be opened ({reason})", reason=e.strerror or str(e)),
+                                           "read", mtime_ns=mtime_ns, checked=check)]
                             continue
                     if len(items) >= chunk:
                         break
@@ -107,7 +107,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                 results = [failure(name, _("the Dask task failed ({error})", error=type(e).__name__ + ": " + str(e)),
                                    "crash", mtime_ns=mtime_ns, checked=check) for name, mtime_ns in inputs]
             future.release()
-            yield from results
+            yield results
             yield from fill()
     finally:
         client.close()

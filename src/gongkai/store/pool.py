@@ -20,7 +20,7 @@ from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator, Optional
 
 from ..i18n import _, language, set_language
-from .prepare import Prepared, failure, prepare_file
+from .prepare import Prepared, failure, pack, prepare_file
 
 # (file to read, mtime_ns, source: the URL a cached body stands for, or None)
 Task = tuple[str, Optional[int], Optional[str]]
@@ -50,7 +50,7 @@ def _worker_main(conn, check: bool, func: Callable = prepare_file, lang: Optiona
                 return  # the owner is gone
             if task is None:
                 return
-            conn.send([func(path, mtime_ns, check, source) for path, mtime_ns, source in task])
+            conn.send(pack([func(path, mtime_ns, check, source) for path, mtime_ns, source in task]))
     except KeyboardInterrupt:
         return
 
@@ -117,6 +117,12 @@ class Pool:
     def map(self, tasks: Iterable[Task | Prepared]) -> Iterator[Prepared]:
         """Prepared results in completion order; every task yields exactly one result. A task that is
         already a `Prepared` (an input that failed before parsing, e.g. a download) passes through."""
+        for chunk in self.chunks(tasks):
+            yield from chunk
+
+    def chunks(self, tasks: Iterable[Task | Prepared]) -> Iterator[list[Prepared]]:
+        """The results of `map`, a worker's chunk at a time (packed: see prepare.pack), to be stored
+        together."""
         pending = iter(tasks)
         alone: deque = deque()  # files of a chunk that crashed or hung: read again one by one
         exhausted = False
@@ -136,7 +142,7 @@ class Pool:
                     if task is None:
                         exhausted = True
                     elif isinstance(task, Prepared):
-                        yield task
+                        yield [task]
                     else:
                         take.append(task)
                 if take:
@@ -163,7 +169,7 @@ class Pool:
                     if w.done >= self.recycle:
                         w.stop()
                         self.workers[i] = _Worker(self.ctx, self.check, self.func)
-                    yield from result
+                    yield result
                     continue
                 dead = not w.process.is_alive()
                 late = self.timeout is not None and time.monotonic() - w.started > self.timeout * len(w.task)
@@ -186,11 +192,11 @@ class Pool:
                         code = w.process.exitcode
                         how = (_("signal {n}", n=-code) if code is not None and code < 0
                                else _("exit status {n}", n=code))
-                        yield failure(path, _("the reader crashed ({how}) while reading this file", how=how),
-                                      "crash", mtime_ns=mtime_ns, checked=self.check)
+                        yield [failure(path, _("the reader crashed ({how}) while reading this file", how=how),
+                                       "crash", mtime_ns=mtime_ns, checked=self.check)]
                     else:
-                        yield failure(path, _("reading took longer than {seconds:g} s and was stopped",
-                                              seconds=self.timeout), "timeout", mtime_ns=mtime_ns, checked=self.check)
+                        yield [failure(path, _("reading took longer than {seconds:g} s and was stopped",
+                                               seconds=self.timeout), "timeout", mtime_ns=mtime_ns, checked=self.check)]
 
     def _wait_time(self, busy: list[_Worker]) -> Optional[float]:
         if self.timeout is None:
