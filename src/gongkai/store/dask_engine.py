@@ -17,14 +17,22 @@ from ..i18n import language, use_language
 from .prepare import Prepared, failure, pack, prepare_bytes, prepare_file
 
 
-def _prepare_chunk(items: list[tuple], check: bool, lang: Optional[str] = None) -> list[Prepared]:
+class _Items:
+    """A task's inputs as one argument Dask does not look into: it walks the lists and tuples it is
+    given for futures, which cost the owner as much CPU as storing the task's rows."""
+
+    def __init__(self, items: list[tuple]):
+        self.items = items
+
+
+def _prepare_chunk(items: _Items, check: bool, lang: Optional[str] = None) -> list[Prepared]:
     """Runs on a worker: (bytes, name, mtime_ns) items, or (None, name, mtime_ns, path) to read; in the
     owner's language, whatever the worker's environment says."""
     import time
 
     out = []
     with use_language(lang):
-        for item in items:
+        for item in items.items:
             started = time.process_time()
             data, name, mtime_ns = item[:3]
             if data is None:
@@ -89,7 +97,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                 else:
                     exhausted = True
                 if items:
-                    future = client.submit(_prepare_chunk, items, check, language(), pure=False)
+                    future = client.submit(_prepare_chunk, _Items(items), check, language(), pure=False)
                     names[future.key] = [(item[1], item[2]) for item in items]
                     futures.add(future)
                     in_flight += 1

@@ -262,8 +262,9 @@ def pack(items: list[Prepared]) -> list[Prepared]:
     for p in items:
         p.batches = {}
     first = next(iter(carried.values()))
-    first.batches = {t: (bs[0] if len(bs) == 1 else pa.concat_batches(bs)).serialize().to_pybytes()
-                     for t, bs in tables.items()}
+    # Arrow buffers, not bytes: Dask sends them as frames of their own, which the owner reads
+    # without a copy (bytes would be copied out of the pickled result)
+    first.batches = {t: (bs[0] if len(bs) == 1 else pa.concat_batches(bs)).serialize() for t, bs in tables.items()}
     first.covers = tuple(carried)
     spent = (time.process_time() - started) / len(carried)
     for p in carried.values():
@@ -300,7 +301,7 @@ def arrow_schema(table: str):
     return _SCHEMAS[table]
 
 
-def table_of(table: str, parts: list[tuple[bytes, Optional[list[str]]]]):
+def table_of(table: str, parts: list[tuple[Any, Optional[list[str]]]]):
     """Serialized record batches of one table (from many chunks) -> one Arrow table. Each part is
     (message, None) for all its rows, or (message, report ids) for those reports' rows only."""
     import pyarrow as pa
