@@ -17,15 +17,26 @@ from ..i18n import language, use_language
 from .prepare import Prepared, failure, pack, prepare_bytes, prepare_file
 
 
-class _Items:
-    """A task's inputs as one argument Dask does not look into: it walks the lists and tuples it is
-    given for futures, which cost the owner as much CPU as storing the task's rows."""
+class _Box:
+    """A task's inputs, or its results, as one object Dask does not look into. Dask walks the lists
+    and tuples it is given for futures, and takes a list of results apart to serialize and size
+    each item on its own: that cost the owner as much CPU as storing the rows."""
 
-    def __init__(self, items: list[tuple]):
+    def __init__(self, items: list):
         self.items = items
 
+    def __sizeof__(self) -> int:
+        """What the worker holds for it (Dask's memory accounting): the files' bytes or the rows."""
+        size = 64
+        for item in self.items:
+            if isinstance(item, Prepared):
+                size += 1024 + sum(len(memoryview(b)) for b in item.batches.values())
+            elif isinstance(item, tuple) and isinstance(item[0], bytes):
+                size += len(item[0])
+        return size
 
-def _prepare_chunk(items: _Items, check: bool, lang: Optional[str] = None) -> list[Prepared]:
+
+def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None) -> _Box:
     """Runs on a worker: (bytes, name, mtime_ns) items, or (None, name, mtime_ns, path) to read; in the
     owner's language, whatever the worker's environment says."""
     import time
@@ -41,11 +52,11 @@ def _prepare_chunk(items: _Items, check: bool, lang: Optional[str] = None) -> li
                 p = prepare_bytes(data, name, check, mtime_ns=mtime_ns)
             p.cpu_seconds = time.process_time() - started
             out.append(p)
-    return pack(out)
+    return _Box(pack(out))
 
 
 def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional[str], check: bool,
-                 window: Optional[int] = None, chunk: int = 16, shared_fs: Optional[bool] = None
+                 window: Optional[int] = None, chunk: int = 48, shared_fs: Optional[bool] = None
                  ) -> Iterator[list[Prepared]]:
     """Prepared results as the cluster finishes them, a task's chunk at a time (packed: see
     prepare.pack). Files travel in chunks of `chunk` per task: a Dask task costs about a
@@ -97,7 +108,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                 else:
                     exhausted = True
                 if items:
-                    future = client.submit(_prepare_chunk, _Items(items), check, language(), pure=False)
+                    future = client.submit(_prepare_chunk, _Box(items), check, language(), pure=False)
                     names[future.key] = [(item[1], item[2]) for item in items]
                     futures.add(future)
                     in_flight += 1
@@ -108,7 +119,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
             in_flight -= 1
             inputs = names.pop(future.key)
             try:
-                results = future.result()
+                results = future.result().items
             except Exception as e:  # a worker lost while holding the task, or a bug
                 from ..i18n import _
 
