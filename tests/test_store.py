@@ -389,3 +389,45 @@ def test_a_synthetic_corpus_of_many_bodies(tmp_path):
         assert agency.region.county is not None and not agency.key.startswith("?"), record.agency
         keys.add(agency.key)
     assert len(keys) == len(made.good)
+
+
+def test_packed_chunks_store_each_report_once_as_one_by_one(tmp_path):
+    """Workers send a chunk's rows as one batch per table (prepare.pack). A chunk holding a report
+    already stored, the same bytes twice, and bytes another chunk of the same commit also holds
+    gives the store that writing the files one at a time gives: each report's rows once."""
+    from test_store_dask import DUMPS
+
+    from gongkai.store.prepare import pack, prepare_file
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    names = {"a.txt": SEEDS[0], "b.txt": SEEDS[1], "a-copy.txt": SEEDS[0], "d.txt": SEEDS[2],
+             "d-copy.txt": SEEDS[2], "d-third.txt": SEEDS[2]}
+    for name, src in names.items():
+        shutil.copy(src, docs / name)
+
+    def read(*files):
+        return [prepare_file(str(docs / f), None, True) for f in files]
+
+    packed, alone = str(tmp_path / "packed.duckdb"), str(tmp_path / "alone.duckdb")
+    with Store(packed) as s:
+        memo = s.memo()
+        s.write(pack(read("a.txt")), memo)
+        chunks = pack(read("b.txt", "a-copy.txt", "d.txt", "d-copy.txt")) + pack(read("d-third.txt"))
+        assert [p.covers for p in chunks if p.covers][0] == tuple(p.sha256 for p in chunks[:3])
+        done = s.write(chunks, memo)
+    assert done.new == 2 and sorted(done.duplicates) == sorted(
+        [(str(docs / "a-copy.txt"), str(docs / "a.txt")), (str(docs / "d-copy.txt"), str(docs / "d.txt")),
+         (str(docs / "d-third.txt"), str(docs / "d.txt"))])
+    with Store(alone) as s:
+        memo = s.memo()
+        for name in names:
+            s.write(pack(read(name)), memo)
+    dumps = []
+    for db in (packed, alone):
+        with Store(db, read_only=True) as s:
+            assert s.query("SELECT count(*) FROM reports")[0][0] == 3
+            assert s.query("SELECT count(*) FROM (SELECT DISTINCT report_id, ord FROM cells)") == s.query(
+                "SELECT count(*) FROM cells") == s.query("SELECT sum(n_cells) FROM reports")
+            dumps.append({name: s.query(sql) for name, sql in DUMPS.items()})
+    assert dumps[0] == dumps[1]

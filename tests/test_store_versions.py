@@ -78,6 +78,29 @@ def test_a_resubmission_supersedes_and_history_stays_out_of_counts(docs, tmp_pat
     assert "current" in lines[2] and "jingan-2023-corrected.txt" in lines[2]
 
 
+
+def test_a_superseded_version_read_again_stays_history_with_its_successor(docs, tmp_path):
+    """--force re-reads every input, the superseded file too: it is rewritten in the history tables,
+    still naming the report that replaced it and when, and the current reports stay current."""
+    db = tmp_path / "s.duckdb"
+    ingest([str(docs)], str(db), workers=1)
+    (docs / "jingan-2023-corrected.txt").write_text(_corrected(SEED.read_text(encoding="utf-8")), encoding="utf-8")
+    ingest([str(docs)], str(db), workers=1)
+    sqls = ("SELECT report_id, superseded_by, superseded_at, keep_both, source_path FROM reports_history",
+            "SELECT report_id, source_path FROM reports ORDER BY report_id",
+            "SELECT report_id, ord, path, value, status FROM cells_history ORDER BY report_id, ord",
+            "SELECT count(*) FROM cells")
+    with Store(db, read_only=True) as s:
+        before = [s.query(q) for q in sqls]
+        stamped = s.query("SELECT ingested_at FROM reports_history")
+    again = ingest([str(docs)], str(db), workers=1, force=True)
+    assert (again.rewritten, again.new_reports, again.superseded) == (3, 0, [])
+    with Store(db, read_only=True) as s:
+        assert [s.query(q) for q in sqls] == before
+        assert s.query("SELECT ingested_at FROM reports_history") > stamped  # written anew
+    assert len(before[0]) == 1 and before[0][0][1] is not None and before[0][0][2] is not None
+
+
 def test_keep_both_stores_a_second_report_and_gk904_names_the_files(docs, tmp_path):
     db = tmp_path / "s.duckdb"
     ingest([str(docs)], str(db), workers=1)

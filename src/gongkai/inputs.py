@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import re
 from typing import Iterable, Optional
 
 from .i18n import _
@@ -54,6 +55,8 @@ def discover(inputs: Iterable[str], *, excludes: Iterable[str] = DEFAULT_EXCLUDE
     `skipped` with the reason (not a report format, excluded, not a regular file, a hidden folder)."""
 
     excludes = tuple(excludes)
+    # one regular expression for all the patterns: a national year's 100,000 names are matched once
+    any_excluded = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in excludes)).match if excludes else None
     found: dict[str, None] = {}
     missing: list[tuple[str, str]] = []
     passed: dict[str, str] = {}
@@ -63,7 +66,9 @@ def discover(inputs: Iterable[str], *, excludes: Iterable[str] = DEFAULT_EXCLUDE
         full = os.path.abspath(path)
         if full in found:
             return
-        pattern = next((p for p in excludes if fnmatch.fnmatchcase(name, p)), None)
+        pattern = None
+        if any_excluded is not None and any_excluded(name):
+            pattern = next(p for p in excludes if fnmatch.fnmatchcase(name, p))
         if pattern is not None:
             passed[full] = _("excluded (matches {pattern})", pattern=pattern)
             if excluded is not None:

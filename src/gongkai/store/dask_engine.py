@@ -14,17 +14,36 @@ from __future__ import annotations
 from typing import Iterable, Iterator, Optional, Union
 
 from ..i18n import language, use_language
-from .prepare import Prepared, failure, prepare_bytes, prepare_file
+from .prepare import Prepared, failure, pack, prepare_bytes, prepare_file
 
 
-def _prepare_chunk(items: list[tuple], check: bool, lang: Optional[str] = None) -> list[Prepared]:
+class _Box:
+    """A task's inputs, or its results, as one object Dask does not look into. Dask walks the lists
+    and tuples it is given for futures, and takes a list of results apart to serialize and size
+    each item on its own: that cost the owner as much CPU as storing the rows."""
+
+    def __init__(self, items: list):
+        self.items = items
+
+    def __sizeof__(self) -> int:
+        """What the worker holds for it (Dask's memory accounting): the files' bytes or the rows."""
+        size = 64
+        for item in self.items:
+            if isinstance(item, Prepared):
+                size += 1024 + sum(len(memoryview(b)) for b in item.batches.values())
+            elif isinstance(item, tuple) and isinstance(item[0], bytes):
+                size += len(item[0])
+        return size
+
+
+def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None) -> _Box:
     """Runs on a worker: (bytes, name, mtime_ns) items, or (None, name, mtime_ns, path) to read; in the
     owner's language, whatever the worker's environment says."""
     import time
 
     out = []
     with use_language(lang):
-        for item in items:
+        for item in items.items:
             started = time.process_time()
             data, name, mtime_ns = item[:3]
             if data is None:
@@ -33,15 +52,15 @@ def _prepare_chunk(items: list[tuple], check: bool, lang: Optional[str] = None) 
                 p = prepare_bytes(data, name, check, mtime_ns=mtime_ns)
             p.cpu_seconds = time.process_time() - started
             out.append(p)
-    return out
+    return _Box(pack(out))
 
 
 def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional[str], check: bool,
-                 window: Optional[int] = None, chunk: int = 16, shared_fs: Optional[bool] = None
-                 ) -> Iterator[Prepared]:
-    """Prepared results as the cluster finishes them. Files travel in chunks of `chunk` per task:
-    a Dask task costs about a millisecond of scheduling and a round trip, as much as parsing a
-    short text report."""
+                 window: Optional[int] = None, chunk: int = 48, shared_fs: Optional[bool] = None
+                 ) -> Iterator[list[Prepared]]:
+    """Prepared results as the cluster finishes them, a task's chunk at a time (packed: see
+    prepare.pack). Files travel in chunks of `chunk` per task: a Dask task costs about a
+    millisecond of scheduling and a round trip, as much as parsing a short text report."""
     try:
         from distributed import Client, as_completed
     except ImportError as e:  # pragma: no cover - depends on the installation
@@ -60,7 +79,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
         in_flight = 0
         exhausted = False
 
-        def fill() -> Iterator[Prepared]:
+        def fill() -> Iterator[list[Prepared]]:
             """Submit chunks until the window is full; inputs that failed before parsing (a
             download, an unreadable file) come out at once."""
             nonlocal in_flight, exhausted
@@ -68,7 +87,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                 items: list[tuple[bytes, str, Optional[int]]] = []
                 for task in pending:
                     if isinstance(task, Prepared):
-                        yield task
+                        yield [task]
                         continue
                     path, mtime_ns, source = task
                     name = source or path
@@ -81,15 +100,15 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                         except OSError as e:
                             from ..i18n import _
 
-                            yield failure(name, _("cannot be opened ({reason})", reason=e.strerror or str(e)),
-                                          "read", mtime_ns=mtime_ns, checked=check)
+                            yield [failure(name, _("cannot be opened ({reason})", reason=e.strerror or str(e)),
+                                           "read", mtime_ns=mtime_ns, checked=check)]
                             continue
                     if len(items) >= chunk:
                         break
                 else:
                     exhausted = True
                 if items:
-                    future = client.submit(_prepare_chunk, items, check, language(), pure=False)
+                    future = client.submit(_prepare_chunk, _Box(items), check, language(), pure=False)
                     names[future.key] = [(item[1], item[2]) for item in items]
                     futures.add(future)
                     in_flight += 1
@@ -100,14 +119,14 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
             in_flight -= 1
             inputs = names.pop(future.key)
             try:
-                results = future.result()
+                results = future.result().items
             except Exception as e:  # a worker lost while holding the task, or a bug
                 from ..i18n import _
 
                 results = [failure(name, _("the Dask task failed ({error})", error=type(e).__name__ + ": " + str(e)),
                                    "crash", mtime_ns=mtime_ns, checked=check) for name, mtime_ns in inputs]
             future.release()
-            yield from results
+            yield results
             yield from fill()
     finally:
         client.close()

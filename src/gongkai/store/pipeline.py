@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional
 
 from ..inputs import DEFAULT_EXCLUDES, REPORT_EXTENSIONS, discover  # noqa: F401  (the store's inputs are check's)
-from .prepare import Prepared, parser_version, prepare_file
+from .prepare import Prepared, pack, parser_version, prepare_file
 from .writer import DEFAULT_WAIT, Memo, Store, StoreError, reader_waiting
 
 # the writer commits every BATCH_SECONDS (or BATCH_SIZE inputs): a commit costs some 40 ms of the
@@ -262,7 +262,7 @@ def _url_done(url: str, memo: Memo, check: bool) -> Optional[str]:
     return "failed" if kind != "fetch" and failed_version == version else None
 
 
-def _write_all(store: Store, memo: Memo, results: Iterator[Prepared], result: IngestResult, bar: Progress,
+def _write_all(store: Store, memo: Memo, results: Iterator[list[Prepared]], result: IngestResult, bar: Progress,
                keep_both: bool = False) -> None:
     batch: list[Prepared] = []
     last = time.monotonic()
@@ -286,18 +286,19 @@ def _write_all(store: Store, memo: Memo, results: Iterator[Prepared], result: In
 
     first = True
     try:
-        for p in results:
+        for chunk in results:  # a chunk's rows travel together (prepare.pack): never split by a commit
             if first:
                 result.owner_cpu_startup = time.process_time() - result.owner_cpu_startup
                 first = False
-            batch.append(p)
-            result.worker_cpu += p.cpu_seconds
-            if p.ok:
-                result.read += 1
-            else:
-                result.failed += 1
-                result.failures.append((p.path, p.reason or ""))
-            bar.advance(p.ok)
+            batch += chunk
+            for p in chunk:
+                result.worker_cpu += p.cpu_seconds
+                if p.ok:
+                    result.read += 1
+                else:
+                    result.failed += 1
+                    result.failures.append((p.path, p.reason or ""))
+                bar.advance(p.ok)
             now = time.monotonic()
             if len(batch) >= BATCH_SIZE or now - last >= BATCH_SECONDS:
                 flush()
@@ -313,7 +314,8 @@ def _write_all(store: Store, memo: Memo, results: Iterator[Prepared], result: In
 
 
 def _results(todo: list[Input], urls: list[str], *, engine: str, workers: Optional[int], scheduler: Optional[str],
-             check: bool, timeout: Optional[float], fetcher, shared_fs: Optional[bool] = None) -> Iterator[Prepared]:
+             check: bool, timeout: Optional[float], fetcher, shared_fs: Optional[bool] = None
+             ) -> Iterator[list[Prepared]]:
     tasks: Iterator = ((item.path, item.mtime_ns, None) for item in todo)
     if urls:
         from .fetch import Fetcher, url_tasks
@@ -329,9 +331,9 @@ def _results(todo: list[Input], urls: list[str], *, engine: str, workers: Option
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n <= 1:
         for task in tasks:
-            yield task if isinstance(task, Prepared) else prepare_file(task[0], task[1], check, task[2])
+            yield [task] if isinstance(task, Prepared) else pack([prepare_file(task[0], task[1], check, task[2])])
         return
     from .pool import Pool
 
     with Pool(n, check, timeout=timeout) as pool:
-        yield from pool.map(tasks)
+        yield from pool.chunks(tasks)

@@ -2,8 +2,9 @@
 
 Not `concurrent.futures.ProcessPoolExecutor`: when a reader crashes its process (a native PDF
 library can) the executor breaks and every pending file fails with it, and a file that hangs a
-reader cannot be stopped. Here each worker takes a few files at a time (`chunk`: one message each
-way per chunk, so the owner's cost per file stays small) over its own pipe, so the pool knows
+reader cannot be stopped. Here each worker takes a few files at a time (one message each way per
+chunk, so the owner's cost per file stays small: as many as it reads in about CHUNK_SECONDS, up to
+`chunk`, so slow files are still shared out one by one) over its own pipe, so the pool knows
 which files a dead or stuck worker held: they are read again one by one in fresh workers, and
 the file that crashes or hangs alone is recorded as failed (`crash`, `timeout`); the batch goes
 on. Workers are also replaced after `recycle` files, so a reader that leaks cannot grow memory
@@ -20,7 +21,11 @@ from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator, Optional
 
 from ..i18n import _, language, set_language
-from .prepare import Prepared, failure, prepare_file
+from .prepare import Prepared, failure, pack, prepare_file
+
+# a chunk is sized to take a worker about this long: the owner's cost per chunk is then small
+# beside its files' (fast text reports: some 30 a chunk), and slow files (scans) go one at a time
+CHUNK_SECONDS = 0.5
 
 # (file to read, mtime_ns, source: the URL a cached body stands for, or None)
 Task = tuple[str, Optional[int], Optional[str]]
@@ -50,7 +55,7 @@ def _worker_main(conn, check: bool, func: Callable = prepare_file, lang: Optiona
                 return  # the owner is gone
             if task is None:
                 return
-            conn.send([func(path, mtime_ns, check, source) for path, mtime_ns, source in task])
+            conn.send(pack([func(path, mtime_ns, check, source) for path, mtime_ns, source in task]))
     except KeyboardInterrupt:
         return
 
@@ -88,7 +93,7 @@ class _Worker:
 
 class Pool:
     def __init__(self, workers: int, check: bool, *, timeout: Optional[float] = None, recycle: int = 500,
-                 func: Callable = prepare_file, chunk: int = 8):
+                 func: Callable = prepare_file, chunk: int = 32):
         """`func(path, mtime_ns, check, source) -> Prepared` runs in the workers (a module-level
         function, so the workers can import it)."""
         self.func = func
@@ -97,6 +102,7 @@ class Pool:
         self.timeout = timeout
         self.recycle = recycle
         self.chunk = max(1, chunk)
+        self.per_chunk = min(self.chunk, 8)  # until the first chunk says how fast files are read
         self.ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
         if os.name == "posix":
             # workers start from a clean server that has already imported the parsers
@@ -117,6 +123,12 @@ class Pool:
     def map(self, tasks: Iterable[Task | Prepared]) -> Iterator[Prepared]:
         """Prepared results in completion order; every task yields exactly one result. A task that is
         already a `Prepared` (an input that failed before parsing, e.g. a download) passes through."""
+        for chunk in self.chunks(tasks):
+            yield from chunk
+
+    def chunks(self, tasks: Iterable[Task | Prepared]) -> Iterator[list[Prepared]]:
+        """The results of `map`, a worker's chunk at a time (packed: see prepare.pack), to be stored
+        together."""
         pending = iter(tasks)
         alone: deque = deque()  # files of a chunk that crashed or hung: read again one by one
         exhausted = False
@@ -130,13 +142,13 @@ class Pool:
                     w.send([alone.popleft()])
                     continue
                 take: list = []
-                room = max(1, min(self.chunk, self.recycle - w.done))
+                room = max(1, min(self.per_chunk, self.recycle - w.done))
                 while len(take) < room and not exhausted:
                     task = next(pending, None)
                     if task is None:
                         exhausted = True
                     elif isinstance(task, Prepared):
-                        yield task
+                        yield [task]
                     else:
                         take.append(task)
                 if take:
@@ -158,12 +170,14 @@ class Pool:
                         w.ready = True
                         continue
                 if result is not None:
+                    per_file = (time.monotonic() - w.started) / len(w.task)
+                    self.per_chunk = max(1, min(self.chunk, int(CHUNK_SECONDS / max(per_file, 1e-4))))
                     w.done += len(w.task)
                     w.task = None
                     if w.done >= self.recycle:
                         w.stop()
                         self.workers[i] = _Worker(self.ctx, self.check, self.func)
-                    yield from result
+                    yield result
                     continue
                 dead = not w.process.is_alive()
                 late = self.timeout is not None and time.monotonic() - w.started > self.timeout * len(w.task)
@@ -186,11 +200,11 @@ class Pool:
                         code = w.process.exitcode
                         how = (_("signal {n}", n=-code) if code is not None and code < 0
                                else _("exit status {n}", n=code))
-                        yield failure(path, _("the reader crashed ({how}) while reading this file", how=how),
-                                      "crash", mtime_ns=mtime_ns, checked=self.check)
+                        yield [failure(path, _("the reader crashed ({how}) while reading this file", how=how),
+                                       "crash", mtime_ns=mtime_ns, checked=self.check)]
                     else:
-                        yield failure(path, _("reading took longer than {seconds:g} s and was stopped",
-                                              seconds=self.timeout), "timeout", mtime_ns=mtime_ns, checked=self.check)
+                        yield [failure(path, _("reading took longer than {seconds:g} s and was stopped",
+                                               seconds=self.timeout), "timeout", mtime_ns=mtime_ns, checked=self.check)]
 
     def _wait_time(self, busy: list[_Worker]) -> Optional[float]:
         if self.timeout is None:

@@ -348,12 +348,9 @@ class Store:
         con.execute(schema.DDL)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [schema.SCHEMA_VERSION])
         con.execute("DELETE FROM labels")
-        import pyarrow as pa
-
         rows = [(lb.path, lb.table_key, lb.row_key, lb.field_key, lb.table_label, lb.row_label, lb.field_label,
                  lb.header, lb.order, lb.money, lb.templates, lb.common_path) for lb in labels()]
-        names = schema.LABELS.names
-        self._insert_arrow("labels", pa.table({n: list(col) for n, col in zip(names, zip(*rows))}))
+        self._insert_lists("labels", dict(zip(schema.LABELS.names, map(list, zip(*rows)))))
         con.execute(schema.VIEWS)
         con.execute("COMMIT")
 
@@ -429,7 +426,7 @@ class Store:
             paths[p.path] = p  # the last word on a path within one batch wins
         self.acquire()  # kept after the commit, until a reader asks (yield_to_readers) or close
         with self.transaction():
-            self._write_reports(reports, current, history, memo, keep_both, now)
+            self._write_reports(batch, reports, current, history, memo, keep_both, now)
             if moves:
                 self._supersede(moves, now)
             self._write_files(paths, memo, now)
@@ -456,10 +453,8 @@ class Store:
         out.rewritten = len(current) + len(history)
         return out
 
-    def _write_reports(self, reports: dict[str, Prepared], current: list[str], history: list[str], memo: Memo,
-                       keep_both: bool, now) -> None:
-        import pyarrow as pa
-
+    def _write_reports(self, batch: list[Prepared], reports: dict[str, Prepared], current: list[str],
+                       history: list[str], memo: Memo, keep_both: bool, now) -> None:
         con = self.con
         if not reports:
             return
@@ -476,41 +471,57 @@ class Store:
             for t in schema.REPORT_TABLES:
                 con.execute(f"DELETE FROM {t.name}_history WHERE report_id IN (SELECT unnest(?::VARCHAR[]))",
                             [history])
-        live = [p for sha, p in reports.items() if sha not in kept]
-        old = [p for sha, p in reports.items() if sha in kept]
-        for group, suffix in ((live, ""), (old, "_history")):
+        # the rows to store come from the chunks' carriers (prepare.pack): of each report, its
+        # chosen input's chunk's; a carrier's rows are filtered only when some of them are not stored
+        # (a duplicate, a report already stored) or go to history
+        groups: dict[str, list[tuple[Prepared, Optional[list[str]]]]] = {"": [], "_history": []}
+        for c in batch:
+            if not c.covers:
+                continue
+            mine = [sha for sha in c.covers if sha in reports and reports[sha].chunk == c.chunk]
+            for suffix, wanted in (("", [sha for sha in mine if sha not in kept]),
+                                   ("_history", [sha for sha in mine if sha in kept])):
+                if wanted:
+                    groups[suffix].append((c, None if len(wanted) == len(c.covers) else wanted))
+        flagged = [sha for sha in reports if keep_both and sha not in memo.reports or sha in memo.keep_both]
+        for suffix, group in groups.items():
             if not group:
                 continue
             for table in ("reports", "cells", "findings", "sections", "narratives", "narrative_bands"):
                 if suffix and table.startswith("narrative"):
                     continue
-                messages = [p.batches[table] for p in group if table in p.batches]
-                if not messages:
+                parts = [(c.batches[table], wanted) for c, wanted in group if table in c.batches]
+                if not parts:
                     continue
-                data = table_of(table, messages)
-                if table == "reports":
-                    flags = [keep_both and p.sha256 not in memo.reports or p.sha256 in memo.keep_both
-                             for p in group]
-                    data = data.append_column("keep_both", pa.array(flags, pa.bool_()))
-                    data = data.append_column("ingested_at", pa.array([now] * len(group), pa.timestamp("us")))
-                    if suffix:
-                        data = data.append_column("superseded_by", pa.array([kept[p.sha256][0] for p in group]))
-                        data = data.append_column("superseded_at",
-                                                  pa.array([kept[p.sha256][1] for p in group], pa.timestamp("us")))
-                self._insert_arrow(table + suffix, data)
+                data = table_of(table, parts)
+                if table != "reports":
+                    self._insert_arrow(table + suffix, data)
+                    continue
+                # the columns the owner sets, joined in by report id
+                cols = ", ".join(f"b.{c}" for c in data.column_names)
+                extra, params = "keep_both, ingested_at", [flagged, now]
+                select = f"{cols}, list_contains(?::VARCHAR[], b.report_id), ?::TIMESTAMP"
+                join = ""
+                if suffix:
+                    extra += ", superseded_by, superseded_at"
+                    select += ", k.by, k.at"
+                    join = (" JOIN (SELECT unnest(?::VARCHAR[]) AS rid, unnest(?::VARCHAR[]) AS by, "
+                            "unnest(?::TIMESTAMP[]) AS at) k ON k.rid = b.report_id")
+                    params += [list(kept), [v[0] for v in kept.values()], [v[1] for v in kept.values()]]
+                self.con.register("_batch", data)
+                try:
+                    self.con.execute(f"INSERT INTO reports{suffix} ({', '.join(data.column_names)}, {extra}) "
+                                     f"SELECT {select} FROM _batch b{join}", params)
+                finally:
+                    self.con.unregister("_batch")
 
     def _supersede(self, moves: list[tuple[str, str]], now) -> None:
         """Move the old versions, whole, to the history tables (in this transaction)."""
         con = self.con
         olds = [o for o, _ in moves]
-        import pyarrow as pa
-
-        con.register("_moves", pa.table({"old": olds, "new": [n for _, n in moves]}))
-        try:
-            con.execute("INSERT INTO reports_history SELECT r.*, m.new, ? FROM reports r "
-                        "JOIN _moves m ON r.report_id = m.old", [now])
-        finally:
-            con.unregister("_moves")
+        con.execute("INSERT INTO reports_history SELECT r.*, m.new, ? FROM reports r "
+                    "JOIN (SELECT unnest(?::VARCHAR[]) AS old, unnest(?::VARCHAR[]) AS new) m ON r.report_id = m.old",
+                    [now, olds, [n for _, n in moves]])
         for t in ("cells", "findings", "sections"):
             cond = " AND scope = 'report'" if t == "findings" else ""
             con.execute(f"INSERT INTO {t}_history SELECT * FROM {t} "
@@ -521,18 +532,15 @@ class Store:
             con.execute(f"DELETE FROM {t} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [olds])
 
     def _write_files(self, paths: dict[str, Prepared], memo: Memo, now) -> None:
-        import pyarrow as pa
-
         con = self.con
         ps = list(paths.values())
         known = [p.path for p in ps if p.path in memo.files or p.path in memo.failures]
         if known:
             con.execute("DELETE FROM files WHERE path IN (SELECT unnest(?::VARCHAR[]))", [known])
-        self._insert_arrow("files", pa.table({
-            "path": [p.path for p in ps], "sha256": [p.sha256 for p in ps],
-            "size": pa.array([p.size for p in ps], pa.int64()), "mtime_ns": pa.array([p.mtime_ns for p in ps], pa.int64()),
-            "status": ["report" if p.ok else "failed" for p in ps], "reason": pa.array([None] * len(ps), pa.string()),
-            "seen_at": pa.array([now] * len(ps), pa.timestamp("us"))}))
+        self._insert_lists("files", {
+            "path": [p.path for p in ps], "sha256": [p.sha256 for p in ps], "size": [p.size for p in ps],
+            "mtime_ns": [p.mtime_ns for p in ps], "status": ["report" if p.ok else "failed" for p in ps],
+            "reason": [None] * len(ps), "seen_at": [now] * len(ps)})
         ok_paths = [p.path for p in ps if p.ok and p.path in memo.failures]
         failed_known = [p.path for p in ps if not p.ok and p.path in memo.failures]
         gone = ok_paths + failed_known
@@ -540,28 +548,32 @@ class Store:
             con.execute("DELETE FROM failures WHERE path IN (SELECT unnest(?::VARCHAR[]))", [gone])
         bad = [p for p in ps if not p.ok]
         if bad:
-            self._insert_arrow("failures", pa.table({
-                "path": [p.path for p in bad], "sha256": pa.array([p.sha256 for p in bad], pa.string()),
-                "reason": [p.reason for p in bad], "kind": [p.kind for p in bad],
-                "parser_version": [p.parser_version for p in bad],
-                "failed_at": pa.array([now] * len(bad), pa.timestamp("us"))}))
+            self._insert_lists("failures", {
+                "path": [p.path for p in bad], "sha256": [p.sha256 for p in bad], "reason": [p.reason for p in bad],
+                "kind": [p.kind for p in bad], "parser_version": [p.parser_version for p in bad],
+                "failed_at": [now] * len(bad)})
 
     def record_skipped(self, skipped: list[tuple[str, str]]) -> None:
         """Account for inputs that were not read (not a report format, not a regular file, excluded)."""
         if not skipped:
             return
-        import pyarrow as pa
-
         now = _dt.datetime.now()
+        n = len(skipped)
         with self.transaction() as con:
             con.execute("DELETE FROM files WHERE path IN (SELECT unnest(?::VARCHAR[])) AND status = 'skipped'",
                         [[p for p, _ in skipped]])
-            self._insert_arrow("files", pa.table({
-                "path": [p for p, _ in skipped], "sha256": pa.array([None] * len(skipped), pa.string()),
-                "size": pa.array([None] * len(skipped), pa.int64()),
-                "mtime_ns": pa.array([None] * len(skipped), pa.int64()),
-                "status": ["skipped"] * len(skipped), "reason": [r for _, r in skipped],
-                "seen_at": pa.array([now] * len(skipped), pa.timestamp("us"))}), or_ignore=True)
+            self._insert_lists("files", {
+                "path": [p for p, _ in skipped], "sha256": [None] * n, "size": [None] * n, "mtime_ns": [None] * n,
+                "status": ["skipped"] * n, "reason": [r for _, r in skipped], "seen_at": [now] * n}, or_ignore=True)
+
+    def _insert_lists(self, table: str, columns: dict[str, list], *, or_ignore: bool = False) -> None:
+        """Bulk insert of rows given column by column as Python lists, which DuckDB reads as list
+        parameters: a Python-to-Arrow conversion would import pandas into the owner (pyarrow does
+        on its first), some 0.2 s of CPU and 50 MB for nothing."""
+        types = {c.name: c.type for c in schema.BY_NAME[table].columns}
+        verb = "INSERT OR IGNORE INTO" if or_ignore else "INSERT INTO"
+        select = ", ".join(f"unnest(?::{types[c]}[])" for c in columns)
+        self.con.execute(f"{verb} {table} ({', '.join(columns)}) SELECT {select}", list(columns.values()))
 
     def _insert_arrow(self, table: str, data, *, or_ignore: bool = False) -> None:
         """Bulk insert of an Arrow table whose columns are named as the table's."""
