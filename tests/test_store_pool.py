@@ -35,6 +35,19 @@ def test_crash_and_hang_cost_only_their_file():
     assert results["hang-1"].kind == "timeout" and "longer than 2 s" in results["hang-1"].reason
 
 
+def test_a_hang_among_many_fast_files_is_stopped_after_twice_the_timeout_not_once_per_file():
+    """Fast files travel 32 to a chunk: a hung file in one must not hold the ingest for 32 timeouts.
+    The chunk is stopped after twice the timeout and its files read again one by one."""
+    names = [f"f{i}" for i in range(8)] + [f"g{i}" for i in range(20)] + ["hang-1"] + [f"h{i}" for i in range(11)]
+    started = time.monotonic()
+    with Pool(1, True, timeout=1.0, func=fragile_reader, chunk=32) as pool:
+        results = {os.path.basename(r.path): r for r in pool.map((f"/x/{n}", None, None) for n in names)}
+    assert set(results) == set(names)
+    assert results["hang-1"].kind == "timeout"
+    assert all(r.kind == "read" for n, r in results.items() if n != "hang-1")
+    assert time.monotonic() - started < 16  # 32 timeouts would be 32 s
+
+
 def test_workers_are_recycled_and_sources_pass_through():
     with Pool(1, False, recycle=3, func=fragile_reader) as pool:
         done = list(pool.map([("/x/f%d" % i, None, "http://h/%d" % i) for i in range(7)]))

@@ -180,7 +180,7 @@ class Pool:
                     yield result
                     continue
                 dead = not w.process.is_alive()
-                late = self.timeout is not None and time.monotonic() - w.started > self.timeout * len(w.task)
+                late = self.timeout is not None and time.monotonic() > self._deadline(w)
                 if dead and not w.ready:
                     # died before taking any file: the environment is broken (e.g. a script that
                     # starts an ingest without `if __name__ == "__main__":`), not this file
@@ -206,8 +206,14 @@ class Pool:
                         yield [failure(path, _("reading took longer than {seconds:g} s and was stopped",
                                                seconds=self.timeout), "timeout", mtime_ns=mtime_ns, checked=self.check)]
 
+    def _deadline(self, w: _Worker) -> float:
+        """When a worker's chunk is late: twice the timeout (not once per file: a hung file among 32
+        fast ones is found after 2 timeouts, not 32); a chunk slower than that is read again file
+        by file, each held to the timeout alone, so no file fails for its neighbours' time."""
+        return w.started + self.timeout * min(len(w.task), 2)
+
     def _wait_time(self, busy: list[_Worker]) -> Optional[float]:
         if self.timeout is None:
             return None
         now = time.monotonic()
-        return max(0.0, min(w.started + self.timeout * len(w.task) - now for w in busy)) + 0.01
+        return max(0.0, min(self._deadline(w) - now for w in busy)) + 0.01
