@@ -3,16 +3,13 @@ single-number change of every seed's request and appeals tables."""
 from __future__ import annotations
 
 import copy
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from gongkai import parse
-from gongkai.checks import REGISTRY, run_checks, rules
-from gongkai.cli import main
-from gongkai.i18n import use_language
+from gongkai.checks import run_checks, rules
 from gongkai.record import Finding, Record
 from gongkai.vocabulary import WORD_ARTEFACT_RE
 

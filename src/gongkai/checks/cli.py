@@ -8,7 +8,6 @@ import os
 import re
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import IO, Optional
 
 import click
@@ -66,7 +65,6 @@ def source_line(finding: Finding, record: Record, lines: list[str]) -> Optional[
     from .patterns import normalize_narrative
 
     quotes = _QUOTE_RE.findall(finding.message) + _QUOTE_RE.findall(finding.evidence or "")
-    evidence = finding.evidence or ""
     by_words = quotes_words(finding)
     if not by_words:
         where = finding.where or ""

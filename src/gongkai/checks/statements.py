@@ -498,7 +498,7 @@ def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: b
     qualified = bool(P.INFO_DISCLOSURE_RE.search(clause)) or state.qualified
     subset = bool(P.SUBSET_WORDS_RE.search(words)) and not P.ALL_KINDS_RE.search(words)
     others = bool(P.OTHER_BODIES_RE.search(words))  # counts of other bodies too: no sure reading
-    topic = verb = ""
+    topic = ""
     if "公开" in words or "处理" in words or "无法提供" in words:  # (in every outcome's words)
         for name, rx in P.OUTCOME_WORDS:
             if rx.search(words):

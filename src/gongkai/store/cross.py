@@ -15,7 +15,6 @@ from typing import Optional
 
 from .. import vocabulary as v
 from ..i18n import Message, N_, gettext, lazy
-from . import narrative
 
 
 @dataclass(frozen=True)

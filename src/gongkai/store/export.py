@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from ..i18n import N_, _, Message, use_language
-from .labels import by_path, labels
+from .labels import by_path
 from ..render.xlsx import FORMULA_START, defused as _safe_text  # text a spreadsheet would take for a formula
 from .writer import Store, StoreError, text_of
 

@@ -29,7 +29,7 @@ from ..i18n import Message, _
 from ..record import CellSource, Finding, Record, Section, Source
 from . import schema
 from .labels import labels
-from .prepare import Prepared, arrow_columns, table_of
+from .prepare import Prepared, table_of
 
 DEFAULT_PATH = "gongkai.duckdb"
 # how long a reader or writer waits for the other side before giving up
