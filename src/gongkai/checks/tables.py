@@ -94,28 +94,26 @@ def _num(v) -> Optional[float]:
     return None if v is None or isinstance(v, bool) else v
 
 
+def _side(values: Mapping[str, Optional[float]], paths: tuple[str, ...]) -> tuple[float, bool]:
+    """(sum of the known cells, whether any is unknown) of one side of an identity."""
+    known, unknown = 0, False
+    for p in paths:
+        v = values.get(p)
+        if v is None:
+            unknown = True
+        else:
+            known += v
+    return known, unknown
+
+
 def evaluate(values: Mapping[str, Optional[float]], ident: Identity) -> Optional[float]:
     """lhs - rhs when it cannot be zero (the identity fails), else None; `values` maps cell paths to
     numbers (`Context.values`).
 
     With unknowns on one side only, the identity fails when the known side is already too small
     to be reached (the residual then reported is the known part)."""
-    get = values.get
-    # (the two sides summed inline: a record has some sixty identities, two calls each saved)
-    known_l, unknown_l = 0, False
-    for p in ident.lhs:
-        v = get(p)
-        if v is None:
-            unknown_l = True
-        else:
-            known_l += v
-    known_r, unknown_r = 0, False
-    for p in ident.rhs:
-        v = get(p)
-        if v is None:
-            unknown_r = True
-        else:
-            known_r += v
+    known_l, unknown_l = _side(values, ident.lhs)
+    known_r, unknown_r = _side(values, ident.rhs)
     residual = known_l - known_r
     if not unknown_l and not unknown_r:
         return None if residual == 0 else residual

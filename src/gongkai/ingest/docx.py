@@ -102,17 +102,22 @@ class _Package:
             raise ReadError(lazy("the Word (.docx) file is encrypted ({part}: {error})",
                                  part=real, error=str(e))) from None
 
+    def xml(self, name: str):
+        """A part's XML root; None when the part is missing, empty or not XML."""
+        blob = self.read(name)
+        if not blob:
+            return None
+        try:
+            return etree.fromstring(blob, _xml_parser())
+        except etree.XMLSyntaxError:
+            return None
+
     def rels(self, part: str) -> dict[str, str]:
         """Relationship type suffix (e.g. 'styles') -> target part name, for `part` ('' = package)."""
         directory, name = posixpath.split(part.lstrip("/"))
-        rels_name = posixpath.join(directory, "_rels", name + ".rels")
-        blob = self.read(rels_name)
+        root = self.xml(posixpath.join(directory, "_rels", name + ".rels"))
         out: dict[str, str] = {}
-        if not blob:
-            return out
-        try:
-            root = etree.fromstring(blob, _xml_parser())
-        except etree.XMLSyntaxError:
+        if root is None:
             return out
         for rel in root.iter(f"{{{_REL_NS}}}Relationship"):
             if rel.get("TargetMode") == "External":
@@ -672,12 +677,8 @@ _CP_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-propertie
 
 def _is_gongkai_letter(package: "_Package") -> bool:
     part = package.rels("").get("core-properties")
-    blob = package.read(part) if part else None
-    if not blob:
-        return False
-    try:
-        root = etree.fromstring(blob, _xml_parser())
-    except etree.XMLSyntaxError:
+    root = package.xml(part) if part else None
+    if root is None:
         return False
     category = root.find(f"{{{_CP_NS}}}category")
     return category is not None and (category.text or "").strip() == LETTER_CATEGORY

@@ -87,11 +87,12 @@ def _body_names(sources: list[Path]) -> dict[Path, tuple[str, str]]:
 
     out = {}
     for src in sources:
-        if src.read_bytes().startswith(b"%PDF-"):
+        data = src.read_bytes()
+        if data.startswith(b"%PDF-"):
             continue
         record = parse(src, check=False)
         agency = normalise(record.agency, " ".join(s.text for s in record.sections[:2])) if record.agency else None
-        if agency is not None and agency.region.code is not None and record.agency in src.read_text("utf-8-sig"):
+        if agency is not None and agency.region.code is not None and record.agency in data.decode("utf-8-sig"):
             out[src] = (record.agency, agency.name[agency.region.end:])
     return out
 
