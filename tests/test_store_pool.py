@@ -58,3 +58,29 @@ def test_workers_are_recycled_and_sources_pass_through():
     with Pool(1, False, func=fragile_reader) as pool:
         out = list(pool.map([("/x/a", None, None), ready, ("/x/b", None, None)]))
     assert ready in out and len(out) == 3
+
+
+def test_a_worker_reads_through_ingest_size_cap_and_refuses_a_file_swapped_for_a_fifo(tmp_path, monkeypatch):
+    """A worker reads its file with ingest's reader: an oversized file is refused on its size
+    before its bytes are read, and a file replaced by a FIFO after the listing is refused instead
+    of blocking the worker."""
+    import threading
+
+    from gongkai.i18n import use_language
+    from gongkai.store.prepare import prepare_file
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * 5000)
+    monkeypatch.setenv("GONGKAI_MAX_BYTES", "4000")
+    with use_language("zh"):
+        out = prepare_file(str(big), None, True)
+    assert not out.ok and out.kind == "read" and "超过" in out.reason and out.path == str(big)
+
+    fifo = tmp_path / "swapped.txt"
+    os.mkfifo(fifo)
+    results = []
+    reader = threading.Thread(target=lambda: results.append(prepare_file(str(fifo), None, True)), daemon=True)
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive(), "the worker waited on a FIFO"
+    assert not results[0].ok and results[0].kind == "read"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator, Optional, Union
 
 from ..i18n import language, use_language
+from ..ingest import ReadError, read_file
 from .prepare import Prepared, failure, pack, prepare_bytes, prepare_file
 
 
@@ -95,13 +96,9 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                         items.append((None, name, mtime_ns, path))
                     else:
                         try:
-                            with open(path, "rb") as f:
-                                items.append((f.read(), name, mtime_ns))
-                        except OSError as e:
-                            from ..i18n import _
-
-                            yield [failure(name, _("cannot be opened ({reason})", reason=e.strerror or str(e)),
-                                           "read", mtime_ns=mtime_ns, checked=check)]
+                            items.append((read_file(path), name, mtime_ns))
+                        except ReadError as e:
+                            yield [failure(name, str(e), "read", mtime_ns=mtime_ns, checked=check)]
                             continue
                     if len(items) >= chunk:
                         break

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..ingest import ReadError
+from ..ingest import ReadError, read_file
 from ..record import Record
 from . import narrative, schema
 from .agencies import normalise
@@ -74,16 +74,14 @@ def failure(path: str, reason: str, kind: str, *, size=None, mtime_ns=None, sha2
 def prepare_file(path: str, mtime_ns: Optional[int], check: bool, source: Optional[str] = None) -> Prepared:
     """Read and prepare the file at `path`; `source` (a URL whose body was cached at `path`) is what
     the store records as the input."""
-    from ..i18n import _
-
     started = time.process_time()
     name = source or path
     try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        return failure(name, _("cannot be opened ({reason})", reason=e.strerror or str(e)), "read",
-                       mtime_ns=mtime_ns, checked=check)
+        # ingest's reader: the size cap is judged before the bytes are read, and a file swapped for
+        # a FIFO or a device after the listing is refused rather than waited on
+        data = read_file(path)
+    except ReadError as e:
+        return failure(name, str(e), "read", mtime_ns=mtime_ns, checked=check)
     out = prepare_bytes(data, name, check, mtime_ns=mtime_ns)
     out.cpu_seconds = time.process_time() - started
     return out
