@@ -111,15 +111,15 @@ def test_retries_what_retrying_can_fix_and_not_the_rest(site, tmp_path):
     with pytest.raises(FetchError, match="HTTP 404"):
         f.fetch(f"{site.url}/missing.txt")
     assert site.hits("/missing.txt") == 1  # a 404 is not retried
-    with pytest.raises(FetchError, match="timed out, after 3 attempts"):
+    with pytest.raises(FetchError, match="超时，已尝试 3 次"):
         f.fetch(f"{site.url}/slow.txt")
 
 
 def test_size_cap_with_and_without_content_length(site, tmp_path):
     f = _fetcher(tmp_path)
-    with pytest.raises(FetchError, match="larger than the 1 MB limit"):
+    with pytest.raises(FetchError, match="超过 1 MB 的上限"):
         f.fetch(f"{site.url}/huge.txt")
-    with pytest.raises(FetchError, match="larger than the 1 MB limit"):
+    with pytest.raises(FetchError, match="超过 1 MB 的上限"):
         f.fetch(f"{site.url}/stream.txt")
     assert not list((tmp_path / "cache").rglob("*.body"))  # nothing half-downloaded is kept
 
@@ -142,7 +142,7 @@ def test_cache_by_url_and_conditional_refresh(site, tmp_path):
     assert again.from_cache and site.hits("/reports/1.txt") == 1
     _fetcher(tmp_path, refresh=True).fetch(url)
     assert site.hits("/reports/1.txt") == 2
-    with pytest.raises(FetchError, match="not an http"):
+    with pytest.raises(FetchError, match=r"不是 http\(s\) 网址"):
         _fetcher(tmp_path).fetch("file:///etc/passwd")
 
 
@@ -168,9 +168,9 @@ def test_ingest_urls_end_to_end(site, tmp_path):
         failures = dict(s.query("SELECT path, reason FROM failures"))
         kinds = dict(s.query("SELECT path, kind FROM failures"))
     assert reports[f"{site.url}/reports/0.txt"] == "上海市静安区人力资源和社会保障局"
-    assert failures[f"{site.url}/missing.txt"] == "download failed: HTTP 404 Not Found"
+    assert failures[f"{site.url}/missing.txt"] == "下载失败：HTTP 404 Not Found"  # Chinese, as every reason
     assert kinds[f"{site.url}/missing.txt"] == "fetch"
-    assert "robots.txt" in failures[f"{site.url}/private/x.txt"]
+    assert failures[f"{site.url}/private/x.txt"] == "下载失败：该网站的 robots.txt 不允许下载此网址"
     assert "未发现年度报告" in failures[f"{site.url}/notes.txt"] and kinds[f"{site.url}/notes.txt"] == "read"
     # a rerun downloads no report again; a failed download is retried (networks recover), a
     # downloaded page that is no report is not (until the parser changes)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Union
 
 from .. import __version__
+from ..i18n import _
 from .prepare import Prepared, failure
 
 USER_AGENT = f"gongkai/{__version__} (+https://pypi.org/project/gongkai; annual-report research)"
@@ -83,12 +84,12 @@ class Fetcher:
     def fetch(self, url: str) -> Fetched:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise FetchError("not an http(s) URL")
+            raise FetchError(_("not an http(s) URL"))
         hit = self.cached(url)
         if hit is not None and not self.refresh:
             return hit
         if self.robots and not self._allowed(url):
-            raise FetchError("robots.txt of the site disallows fetching this URL")
+            raise FetchError(_("robots.txt of the site disallows fetching this URL"))
         headers = {}
         if hit is not None:
             info = json.loads(self._cache_paths(url)[1].read_text(encoding="utf-8"))
@@ -132,16 +133,17 @@ class Fetcher:
                 raise
             except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as e:
                 reason = getattr(e, "reason", e)
-                last_error = "timed out" if isinstance(reason, TimeoutError) or "timed out" in str(reason) \
-                    else f"connection failed ({reason})"
+                last_error = _("timed out") if isinstance(reason, TimeoutError) or "timed out" in str(reason) \
+                    else _("connection failed ({reason})", reason=reason)
             if attempt + 1 < attempts:
                 time.sleep(min(delay, 60.0))
-        raise FetchError(f"{last_error}, after {attempts} attempts")
+        raise FetchError(_("{error}, after {attempts} attempts", error=last_error, attempts=attempts))
 
     def _read(self, response) -> bytes:
         length = response.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > self.max_bytes:
-            raise FetchError(f"larger than the {self.max_bytes // (1024 * 1024)} MB limit ({int(length)} bytes)")
+            raise FetchError(_("larger than the {limit} MB limit ({size} bytes)", limit=self.max_bytes // (1024 * 1024),
+                                   size=int(length)))
         deadline = time.monotonic() + self.total_timeout
         chunks, size = [], 0
         while True:
@@ -150,9 +152,9 @@ class Fetcher:
                 break
             size += len(chunk)
             if size > self.max_bytes:
-                raise FetchError(f"larger than the {self.max_bytes // (1024 * 1024)} MB limit")
+                raise FetchError(_("larger than the {limit} MB limit", limit=self.max_bytes // (1024 * 1024)))
             if time.monotonic() > deadline:
-                raise FetchError(f"download took longer than {self.total_timeout:g} s")
+                raise FetchError(_("download took longer than {seconds} s", seconds=format(self.total_timeout, "g")))
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -199,7 +201,7 @@ def url_tasks(urls: Iterable[str], fetcher: Fetcher, check: bool) -> Iterator[Un
         try:
             fetched = fetcher.fetch(url)
         except FetchError as e:
-            yield failure(url, f"download failed: {e}", "fetch", checked=check)
+            yield failure(url, _("download failed: {reason}", reason=e), "fetch", checked=check)
             continue
         yield (str(fetched.path), None, url)
 
