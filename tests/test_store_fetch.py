@@ -178,3 +178,58 @@ def test_ingest_urls_end_to_end(site, tmp_path):
     again = ingest(urls=listed, db=db, workers=1, fetcher=_fetcher(tmp_path))
     assert (again.new_reports, again.skipped, again.known_failures, again.failed) == (0, 3, 1, 2)
     assert sorted(p for p, _ in site.log[before:]) == ["/missing.txt", "/robots.txt"]
+
+
+def test_an_ingest_list_gives_publication_dates(site, tmp_path):
+    """A URL list may give each report's publication date after the URL (portals list it beside the
+    link; a PDF never prints it): it is stored and the deadline check (GK603) judges it."""
+    from gongkai import parse
+
+    year = parse(SEEDS[0], check=False).year
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{site.url}/reports/0.txt\t{year + 1}-01-20\n"
+                    f"{site.url}/reports/1.txt   {year + 1}年6月30日\n"
+                    f"{site.url}/reports/2.txt\n", encoding="utf-8")
+    listed = read_urls_file(str(urls))
+    assert [u.published for u in listed] == [f"{year + 1}-01-20", f"{year + 1}-06-30", None]
+    db = str(tmp_path / "d.duckdb")
+    assert ingest(urls=listed, db=db, workers=2, fetcher=_fetcher(tmp_path)).new_reports == 3
+    with Store(db, read_only=True) as s:
+        published = dict(s.query("SELECT source_path, strftime(published, '%Y-%m-%d') FROM reports"))
+        late = {p for p, in s.query("SELECT r.source_path FROM findings f JOIN reports r USING (report_id) "
+                                    "WHERE f.rule = 'GK603'")}
+    assert published[f"{site.url}/reports/0.txt"] == f"{year + 1}-01-20"
+    assert published[f"{site.url}/reports/1.txt"] == f"{year + 1}-06-30"
+    assert f"{site.url}/reports/1.txt" in late and f"{site.url}/reports/0.txt" not in late
+
+    # a bad date is refused with its line, before anything is downloaded
+    urls.write_text(f"# list\n{site.url}/reports/0.txt 2025-02-30\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="第 2 行：“2025-02-30”"):
+        read_urls_file(str(urls))
+    from click.testing import CliRunner
+
+    from gongkai.cli import main
+
+    before = len(site.log)
+    run = CliRunner().invoke(main, ["ingest", "--db", str(tmp_path / "e.duckdb"), "--urls", str(urls)])
+    assert run.exit_code == 2 and "第 2 行" in run.output and "Traceback" not in run.output
+    assert len(site.log) == before
+
+
+def test_the_dask_workers_take_the_listed_date(tmp_path):
+    """The Dask engine's chunk carries the list's date to the worker, whether it sends the bytes or
+    the worker reads the file itself (a shared file system)."""
+    from gongkai.store.dask_engine import _Box, _prepare_chunk
+
+    copy = tmp_path / "r.txt"
+    copy.write_bytes(SEEDS[1].read_bytes())  # another report: a chunk carries a report once
+    items = [(SEEDS[0].read_bytes(), "http://x/a.txt", None, None, "2025-01-20"),
+             (None, "http://x/b.txt", None, str(copy), "2025-02-03")]
+    out = _prepare_chunk(_Box(items), True).items
+    import pyarrow as pa
+
+    from gongkai.store.prepare import arrow_schema
+
+    reports = pa.ipc.read_record_batch(pa.py_buffer(out[0].batches["reports"]), arrow_schema("reports"))
+    dates = sorted(str(d) for d in reports.column("published").to_pylist())
+    assert dates == ["2025-01-20", "2025-02-03"]

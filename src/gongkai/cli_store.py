@@ -87,7 +87,8 @@ def _years(values: tuple[str, ...]) -> list[int]:
 @click.argument("paths", nargs=-1, type=str)
 @_db_option
 @click.option("--urls", "urls_file", type=click.Path(exists=True, dir_okay=False),
-              help="A text file of report URLs, one per line (# comments allowed), downloaded politely.")
+              help="A text file of report URLs, one per line (# comments allowed), downloaded politely; "
+                   "a date after a URL (2024-01-20 or 2024年1月20日) is when that report was published.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parsing processes (local engine). Default: the number of cores.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -164,12 +165,15 @@ def ingest_command(paths, db, urls_file, workers, engine, scheduler, no_check, n
         raise CommandError(_("give files, folders or globs to ingest, or --urls FILE"))
     if engine == "local" and (scheduler or shared_fs):
         raise CommandError(_("--scheduler and --shared-fs need --engine dask"))
-    urls: list[str] = []
+    urls: list = []
     fetcher = None
     if urls_file:
         from .store.fetch import Fetcher, read_urls_file
 
-        urls = read_urls_file(urls_file)
+        try:
+            urls = read_urls_file(urls_file)
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            raise CommandError(str(e)) from None
         fetcher = Fetcher(cache_dir, min_interval=min_interval, timeout=http_timeout, retries=retries,
                           max_bytes=int(max_size * 1024 * 1024), refresh=refresh)
 

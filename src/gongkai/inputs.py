@@ -11,7 +11,7 @@ import fnmatch
 import glob
 import os
 import re
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 from .i18n import _
 
@@ -23,6 +23,13 @@ REPORT_EXTENSIONS = frozenset({
 })
 # Files corpora carry beside the reports; skipped in folders and globs (named files are always read).
 DEFAULT_EXCLUDES = ("README*", "readme*", "LICENSE*", "CHANGELOG*", "provenance.txt", "*.gold.*", "gold.json", ".*")
+
+
+class ListedURL(NamedTuple):
+    """A line of an ingest list: a report's URL and, when the list gives it, the date it was
+    published (ISO), which the portal's listing often shows and a PDF never does."""
+    url: str
+    published: Optional[str] = None
 
 
 def _not_regular(path: str) -> Optional[str]:

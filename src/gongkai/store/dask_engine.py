@@ -38,19 +38,19 @@ class _Box:
 
 
 def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None) -> _Box:
-    """Runs on a worker: (bytes, name, mtime_ns) items, or (None, name, mtime_ns, path) to read; in the
-    owner's language, whatever the worker's environment says."""
+    """Runs on a worker: (bytes, name, mtime_ns, None, published) items, or (None, name, mtime_ns, path,
+    published) to read; in the owner's language, whatever the worker's environment says."""
     import time
 
     out = []
     with use_language(lang):
         for item in items.items:
             started = time.process_time()
-            data, name, mtime_ns = item[:3]
+            data, name, mtime_ns, path, published = item
             if data is None:
-                p = prepare_file(item[3], mtime_ns, check, source=name if name != item[3] else None)
+                p = prepare_file(path, mtime_ns, check, source=name if name != path else None, published=published)
             else:
-                p = prepare_bytes(data, name, check, mtime_ns=mtime_ns)
+                p = prepare_bytes(data, name, check, mtime_ns=mtime_ns, published=published)
             p.cpu_seconds = time.process_time() - started
             out.append(p)
     return _Box(pack(out))
@@ -90,13 +90,14 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                     if isinstance(task, Prepared):
                         yield [task]
                         continue
-                    path, mtime_ns, source = task
+                    path, mtime_ns, *rest = task
+                    source, published = (tuple(rest) + (None, None))[:2]
                     name = source or path
                     if shared_fs:
-                        items.append((None, name, mtime_ns, path))
+                        items.append((None, name, mtime_ns, path, published))
                     else:
                         try:
-                            items.append((read_file(path), name, mtime_ns))
+                            items.append((read_file(path), name, mtime_ns, None, published))
                         except ReadError as e:
                             yield [failure(name, str(e), "read", mtime_ns=mtime_ns, checked=check)]
                             continue

@@ -25,6 +25,7 @@ from typing import Iterable, Iterator, Optional, Union
 
 from .. import __version__
 from ..i18n import _
+from ..inputs import ListedURL
 from .prepare import Prepared, failure
 
 USER_AGENT = f"gongkai/{__version__} (+https://pypi.org/project/gongkai; annual-report research)"
@@ -194,18 +195,35 @@ def _retry_after(value: Optional[str]) -> float:
         return 0.0
 
 
-def url_tasks(urls: Iterable[str], fetcher: Fetcher, check: bool) -> Iterator[Union[tuple, Prepared]]:
+def url_tasks(urls: Iterable[ListedURL], fetcher: Fetcher, check: bool) -> Iterator[Union[tuple, Prepared]]:
     """For each URL, a pool task reading its cached body, or a failure saying why it could not be
     downloaded. Downloads happen lazily, as the pool asks for work."""
-    for url in urls:
+    for url, published in urls:
         try:
             fetched = fetcher.fetch(url)
         except FetchError as e:
             yield failure(url, _("download failed: {reason}", reason=e), "fetch", checked=check)
             continue
-        yield (str(fetched.path), None, url)
+        yield (str(fetched.path), None, url, published)
 
 
-def read_urls_file(path: str) -> list[str]:
+def read_urls_file(path: str) -> list[ListedURL]:
+    """The URLs of an ingest list: one per line, optionally followed (after spaces or a tab) by the
+    date it was published, in any form `gongkai.checks.dates` reads (2024-01-20, 2024年1月20日);
+    blank lines and lines starting with # are ignored. ValueError names the line of a bad date."""
+    from ..checks.dates import parse_date
+
+    out = []
     with open(path, encoding="utf-8-sig") as f:
-        return [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
+        for number, line in enumerate(f, 1):
+            fields = line.split(None, 1)
+            if not fields or fields[0].startswith("#"):
+                continue
+            published = None
+            if len(fields) > 1:
+                try:
+                    published = parse_date(fields[1])
+                except ValueError as e:
+                    raise ValueError(_("{path}, line {line}: {reason}", path=path, line=number, reason=e)) from None
+            out.append(ListedURL(fields[0], published))
+    return out

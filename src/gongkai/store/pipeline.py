@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional
 
-from ..inputs import DEFAULT_EXCLUDES, REPORT_EXTENSIONS, discover  # noqa: F401  (the store's inputs are check's)
+from ..inputs import DEFAULT_EXCLUDES, REPORT_EXTENSIONS, ListedURL, discover  # noqa: F401  (the store's inputs are check's)
 from .prepare import Prepared, pack, parser_version, prepare_file
 from .writer import DEFAULT_WAIT, Memo, Store, StoreError, reader_waiting
 
@@ -178,7 +178,19 @@ class Progress:
 
 
 # --- the run -----------------------------------------------------------------------------------
-def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iterable[str] = (),
+def _listed(urls: Iterable) -> dict[str, Optional[str]]:
+    """URL -> the date a list gives for it (None: none given), in order, each URL once; the URLs are
+    strings or (url, published) pairs such as `read_urls_file` gives."""
+    out: dict[str, Optional[str]] = {}
+    for item in urls:
+        url, published = (item, None) if isinstance(item, str) else item
+        url = url.strip()
+        if url and not url.startswith("#"):
+            out[url] = out.get(url) or published
+    return out
+
+
+def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iterable = (),
            workers: Optional[int] = None, engine: str = "local", scheduler: Optional[str] = None,
            check: bool = True, force: bool = False, retry_failed: bool = False, keep_both: bool = False,
            excludes: Iterable[str] = DEFAULT_EXCLUDES,
@@ -198,7 +210,7 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
     inputs = list(inputs)
     paths, result.missing = discover(inputs, excludes=excludes, all_files=all_files, skipped=result.not_reports,
                                      excluded=result.excluded)
-    urls = [u.strip() for u in urls if u.strip() and not u.strip().startswith("#")]
+    urls = _listed(urls)
     if not paths and not urls:
         from ..i18n import _
 
@@ -215,7 +227,7 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
         todo, result.skipped, result.known_failures, result.removed_before = plan(
             paths, memo, check=check, retry_failed=retry_failed)
         url_todo = []
-        for url in dict.fromkeys(urls):
+        for url, published in urls.items():
             done = None if force else _url_done(url, memo, check)
             if done == "failed" and retry_failed:
                 done = None
@@ -224,8 +236,8 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
             elif done == "failed":
                 result.known_failures += 1
             else:
-                url_todo.append(url)
-        result.inputs = len(paths) + len(set(urls)) + len(result.not_reports) + len(result.missing)
+                url_todo.append(ListedURL(url, published))
+        result.inputs = len(paths) + len(urls) + len(result.not_reports) + len(result.missing)
         bar = Progress(len(todo) + len(url_todo), progress)
         results = _results(todo, url_todo, engine=engine, workers=workers, scheduler=scheduler, check=check,
                            timeout=timeout, fetcher=fetcher, shared_fs=shared_fs)
@@ -313,7 +325,7 @@ def _write_all(store: Store, memo: Memo, results: Iterator[list[Prepared]], resu
     flush()
 
 
-def _results(todo: list[Input], urls: list[str], *, engine: str, workers: Optional[int], scheduler: Optional[str],
+def _results(todo: list[Input], urls: list[ListedURL], *, engine: str, workers: Optional[int], scheduler: Optional[str],
              check: bool, timeout: Optional[float], fetcher, shared_fs: Optional[bool] = None
              ) -> Iterator[list[Prepared]]:
     tasks: Iterator = ((item.path, item.mtime_ns, None) for item in todo)
@@ -331,7 +343,7 @@ def _results(todo: list[Input], urls: list[str], *, engine: str, workers: Option
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n <= 1:
         for task in tasks:
-            yield [task] if isinstance(task, Prepared) else pack([prepare_file(task[0], task[1], check, task[2])])
+            yield [task] if isinstance(task, Prepared) else pack([prepare_file(task[0], task[1], check, *task[2:])])
         return
     from .pool import Pool
 

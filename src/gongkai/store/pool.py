@@ -27,8 +27,9 @@ from .prepare import Prepared, failure, pack, prepare_file
 # beside its files' (fast text reports: some 30 a chunk), and slow files (scans) go one at a time
 CHUNK_SECONDS = 0.5
 
-# (file to read, mtime_ns, source: the URL a cached body stands for, or None)
-Task = tuple[str, Optional[int], Optional[str]]
+# (file to read, mtime_ns, source: the URL a cached body stands for, or None, published: the date
+# an ingest list gives, or None); the fields after mtime_ns may be left out
+Task = tuple
 
 
 class PoolError(RuntimeError):
@@ -55,7 +56,7 @@ def _worker_main(conn, check: bool, func: Callable = prepare_file, lang: Optiona
                 return  # the owner is gone
             if task is None:
                 return
-            conn.send(pack([func(path, mtime_ns, check, source) for path, mtime_ns, source in task]))
+            conn.send(pack([func(path, mtime_ns, check, *rest) for path, mtime_ns, *rest in task]))
     except KeyboardInterrupt:
         return
 
@@ -194,8 +195,8 @@ class Pool:
                     if len(held) > 1:
                         alone.extend(held)  # which of them did it is found by reading each alone
                         continue
-                    path, mtime_ns, source = held[0]
-                    path = source or path
+                    path, mtime_ns, *rest = held[0]
+                    path = (rest[0] if rest else None) or path
                     if dead:
                         code = w.process.exitcode
                         how = (_("signal {n}", n=-code) if code is not None and code < 0

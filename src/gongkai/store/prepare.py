@@ -71,9 +71,11 @@ def failure(path: str, reason: str, kind: str, *, size=None, mtime_ns=None, sha2
                     checked=checked, ok=False, reason=reason, kind=kind)
 
 
-def prepare_file(path: str, mtime_ns: Optional[int], check: bool, source: Optional[str] = None) -> Prepared:
+def prepare_file(path: str, mtime_ns: Optional[int], check: bool, source: Optional[str] = None,
+                 published: Optional[str] = None) -> Prepared:
     """Read and prepare the file at `path`; `source` (a URL whose body was cached at `path`) is what
-    the store records as the input."""
+    the store records as the input; `published`, a date an ingest list gives, overrides the one
+    found in the document."""
     started = time.process_time()
     name = source or path
     try:
@@ -82,12 +84,13 @@ def prepare_file(path: str, mtime_ns: Optional[int], check: bool, source: Option
         data = read_file(path)
     except ReadError as e:
         return failure(name, str(e), "read", mtime_ns=mtime_ns, checked=check)
-    out = prepare_bytes(data, name, check, mtime_ns=mtime_ns)
+    out = prepare_bytes(data, name, check, mtime_ns=mtime_ns, published=published)
     out.cpu_seconds = time.process_time() - started
     return out
 
 
-def prepare_bytes(data: bytes, path: str, check: bool, *, mtime_ns: Optional[int] = None) -> Prepared:
+def prepare_bytes(data: bytes, path: str, check: bool, *, mtime_ns: Optional[int] = None,
+                  published: Optional[str] = None) -> Prepared:
     """Parse (and check) the bytes of one input (`path`: its file path or URL); never raises."""
     from ..api import parse_bytes
     from ..i18n import _
@@ -95,7 +98,7 @@ def prepare_bytes(data: bytes, path: str, check: bool, *, mtime_ns: Optional[int
     sha = hashlib.sha256(data).hexdigest()
     common = dict(size=len(data), mtime_ns=mtime_ns, sha256=sha, checked=check)
     try:
-        record = parse_bytes(data, name=path, check=check)
+        record = parse_bytes(data, name=path, check=check, published=published)
     except ReadError as e:
         return failure(path, str(e), "read", **common)
     except Exception as e:  # a reader's bug must cost only this file
