@@ -201,6 +201,12 @@ def test_an_ingest_list_gives_publication_dates(site, tmp_path):
     assert published[f"{site.url}/reports/0.txt"] == f"{year + 1}-01-20"
     assert published[f"{site.url}/reports/1.txt"] == f"{year + 1}-06-30"
     assert f"{site.url}/reports/1.txt" in late and f"{site.url}/reports/0.txt" not in late
+    # the Dask engine (its own local cluster) stores the same dates
+    pytest.importorskip("distributed")
+    dask_db = str(tmp_path / "dask.duckdb")
+    assert ingest(urls=listed, db=dask_db, engine="dask", fetcher=_fetcher(tmp_path)).new_reports == 3
+    with Store(dask_db, read_only=True) as s:
+        assert dict(s.query("SELECT source_path, strftime(published, '%Y-%m-%d') FROM reports")) == published
 
     # a bad date is refused with its line, before anything is downloaded
     urls.write_text(f"# list\n{site.url}/reports/0.txt 2025-02-30\n", encoding="utf-8")
