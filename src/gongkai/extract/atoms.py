@@ -152,7 +152,7 @@ def _text_table_atoms(rows: list[list[tuple[str, int, int]]], out: list[Atom], r
         for raw, line, char in row:
             kind, text, unit = _classify(raw)
             if kind is None:
-                _split_text(text, Origin(line, char), out, row_id, True)
+                _split_text(text, (line, char), out, row_id, True)
             else:
                 append(Atom(kind, text, (line, char), unit, regular, True, row_id))
 
@@ -195,16 +195,12 @@ def _is_single_value(text: str) -> bool:
     return not (len(digits) > 1 and digits[0] == "0")
 
 
-def _split_text(text: str, origin: Origin, out: list[Atom], row: int = 0, in_table: bool = False) -> None:
-    """Split running text into label and run atoms (of source row `row`, from a table cell or not)."""
+def _split_text(text: str, origin: "Origin | tuple[int, int]", out: list[Atom], row: int = 0,
+                in_table: bool = False) -> None:
+    """Split running text into label and run atoms (of source row `row`, from a table cell or not);
+    `origin` is where the text starts (an Origin, or (line, char) in a line of text)."""
     text = normalize(text)
     pos = 0
-    base = origin.char or 0
-    line, page, bbox, dom_path, confidence, grid, paragraph = (origin.line, origin.page, origin.bbox, origin.dom_path,
-                                                               origin.confidence, origin.grid, origin.paragraph)
-    # a place in a line of text is (line, char) until an Origin is asked for (see Atom)
-    in_line = page is None and bbox is None and dom_path is None and confidence is None and grid is None \
-        and paragraph is None
     append = out.append
     for m in _RUN_RE.finditer(text):
         start, end = m.span()
@@ -234,13 +230,23 @@ def _split_text(text: str, origin: Origin, out: list[Atom], row: int = 0, in_tab
         words = text[pos:start].strip()
         if words:
             append(Atom("label", words, origin, None, False, in_table, row))
-        place = (line, base + start) if in_line else Origin(line, base + start, page, bbox, dom_path, confidence, grid,
-                                                             paragraph)
-        append(Atom("run", trailing.strip(), place, unit, False, in_table, row))
+        append(Atom("run", trailing.strip(), _shifted(origin, start), unit, False, in_table, row))
         pos = consumed
     words = text[pos:].strip()
     if words:
         out.append(Atom("label", words, origin, None, False, in_table, row))
+
+
+def _shifted(origin: "Origin | tuple[int, int]", offset: int) -> "Origin | tuple[int, int]":
+    """The place `offset` characters after `origin`: (line, char) in a line of text (see Atom)."""
+    if type(origin) is tuple:
+        return origin[0], origin[1] + offset
+    o = origin
+    char = (o.char or 0) + offset
+    if o.page is None and o.bbox is None and o.dom_path is None and o.confidence is None and o.grid is None \
+            and o.paragraph is None:
+        return o.line, char
+    return Origin(o.line, char, o.page, o.bbox, o.dom_path, o.confidence, o.grid, o.paragraph)
 
 
 def _decimal_follows(text: str, i: int) -> bool:

@@ -129,7 +129,7 @@ class TableReader:
     def read_row(self, spec: RowSpec, group: Group, fields: Sequence[str], *,
                  sums: Sequence[tuple[Sequence[int], int]] = ()) -> RowRead:
         where = self.table if spec.key == self.table else f"{self.table}.{spec.key}"
-        values = list(group.values)
+        values = group.values  # (read only)
         label_atom = group.labels[-1] if group.labels else (values[0] if values else None)
         printed = group.label  # the row's label as the report prints it, kept with every cell
         # where the row stands, in words: only a finding needs it (most rows have none)
