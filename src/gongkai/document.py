@@ -67,6 +67,33 @@ class Table:
     origin: Origin = field(default_factory=Origin)
 
 
+class TextTable(Table):
+    """A table of a text source, kept as `(text, line, char)` per cell (`cells`) until its `rows`
+    of `Cell`s are asked for: the extractor reads the tuples, so a text report's few hundred cells
+    cost no Cell and Origin objects unless something else looks at them. Once `rows` is read (or
+    set) the Cells are the table and `cells` is None."""
+
+    __slots__ = ("cells", "_rows")
+
+    def __init__(self, cells: list[list[tuple[str, int, int]]], origin: Origin) -> None:
+        self.cells = cells
+        self._rows = None
+        self.origin = origin
+
+    @property  # type: ignore[override]
+    def rows(self) -> list[list[Cell]]:
+        rows = self._rows
+        if rows is None:
+            rows = self._rows = [[Cell(text, Origin(line, char)) for text, line, char in row] for row in self.cells]
+            self.cells = None
+        return rows
+
+    @rows.setter
+    def rows(self, rows: list[list[Cell]]) -> None:
+        self._rows = rows
+        self.cells = None
+
+
 Block = Union[Paragraph, Table]
 
 
@@ -101,6 +128,9 @@ class Document:
         for block in self.blocks:
             if isinstance(block, Paragraph):
                 out.append(block.text)
+            elif type(block) is TextTable and block.cells is not None:
+                for row in block.cells:
+                    out.append(" ".join([c[0] for c in row if c[0]]))
             else:
                 for row in block.rows:
                     out.append(" ".join(c.text for c in row if not c.spanned and c.text))
@@ -120,6 +150,8 @@ def number_positions(blocks: list[Block]) -> None:
                 block.origin = Origin(o.line, o.char, o.page, o.bbox, o.dom_path, o.confidence, o.grid, paragraphs)
             continue
         tables += 1
+        if type(block) is TextTable and block.cells is not None:
+            continue  # every cell has its line
         for r, row in enumerate(block.rows, 1):
             # columns as a person counts them along the row: a merged cell is one, wherever it
             # comes from (the copies a reader made of it share its Origin)

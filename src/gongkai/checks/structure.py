@@ -217,11 +217,14 @@ def units_in_cells(ctx: Context):
     Example: 政府集中采购 采购总金额 printed as 75394432.52元.
     """
     rec = ctx.record
+    clean: set[int] = set()  # sources already seen without a unit (a row's cells may share one)
     for path, src in rec.provenance.items():
         raw = src.raw
-        if not raw or raw.isdigit():  # a bare number (nearly every cell): nothing to look at
+        if not raw or raw.isdigit() or id(src) in clean:  # a bare number (nearly every cell): nothing to look at
             continue
-        if UNIT_IN_CELL_RE.search(raw.strip()) and path.count(".") == 2:
+        if not UNIT_IN_CELL_RE.search(raw.strip()):
+            clean.add(id(src))
+        elif path.count(".") == 2:
             yield ctx.finding(lazy("{cell} was printed as “{raw}”: a unit typed into the cell", cell=cell_name(path),
                                    raw=src.raw.strip()), path)
 

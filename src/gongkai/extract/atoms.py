@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
-from ..document import Document, Origin, Paragraph
+from ..document import Document, Origin, Paragraph, TextTable
 from ..i18n import Message, lazy
+from ..record import CellSource
 from ..vocabulary import GENERIC_COLUMN_HEADER_RE, NULL_MARKERS, TABLE_START_CUES
 from .solver import MAX_AMOUNT_DIGITS, MAX_COUNT_DIGITS
 
@@ -41,20 +41,57 @@ _UNIT_AFTER_RE = re.compile(r"\s*(万元|元)")
 _TABLE_CUES_RE = re.compile("|".join(TABLE_START_CUES))
 
 
-@dataclass(slots=True)
 class Atom:
-    kind: str  # "label" | "cell" | "run" | "blank"
-    text: str
-    origin: Origin
-    unit: str | None = None  # a unit typed after the value (元, 万元, 件 …)
-    # a cell of a regular grid (every row equally wide, merged cells expanded, as HTML, Word and
-    # PDF tables are): its position is meaningful, so a blank at a row's edge is a null, not padding
-    in_grid: bool = False
-    # read from a table cell (not from running text): a row label in a table takes no values from
-    # a paragraph after it
-    in_table: bool = False
-    # the source row it was read from (a table row, or a paragraph): a value belongs to its own row
-    row: int = 0
+    """One label, value or blank of the stream.
+
+    `origin` is where it was read. A text source's atoms keep it as (line, char) and make the
+    `Origin` only when asked (most never are: a value's provenance is made by `source`)."""
+
+    __slots__ = ("kind", "text", "_origin", "unit", "in_grid", "in_table", "row")
+
+    def __init__(self, kind: str, text: str, origin: "Origin | tuple[int, int]", unit: str | None = None,
+                 in_grid: bool = False, in_table: bool = False, row: int = 0) -> None:
+        self.kind = kind  # "label" | "cell" | "run" | "blank"
+        self.text = text
+        self._origin = origin
+        self.unit = unit  # a unit typed after the value (元, 万元, 件 …)
+        # a cell of a regular grid (every row equally wide, merged cells expanded, as HTML, Word
+        # and PDF tables are): its position is meaningful, so a blank at a row's edge is a null,
+        # not padding
+        self.in_grid = in_grid
+        # read from a table cell (not from running text): a row label in a table takes no values
+        # from a paragraph after it
+        self.in_table = in_table
+        # the source row it was read from (a table row, or a paragraph): a value belongs to its own row
+        self.row = row
+
+    @property
+    def origin(self) -> Origin:
+        o = self._origin
+        if type(o) is tuple:
+            o = self._origin = Origin(o[0], o[1])
+        return o
+
+    def source(self, raw: str, label: str) -> CellSource:
+        """Where a value read from this atom (printed as `raw`, in the row labelled `label`) came from."""
+        o = self._origin
+        if type(o) is tuple:
+            return CellSource(raw, o[0], None, None, None, None, o[1], label, None)
+        return CellSource(raw, o.line, o.page, o.dom_path, o.bbox, o.confidence, o.char, label, o.grid)
+
+    def _fields(self) -> tuple:
+        return (self.kind, self.text, self.origin, self.unit, self.in_grid, self.in_table, self.row)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Atom):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by content (as the dataclass was)
+
+    def __repr__(self) -> str:
+        return ("Atom(kind={!r}, text={!r}, origin={!r}, unit={!r}, in_grid={!r}, in_table={!r}, row={!r})"
+                .format(*self._fields()))
 
 
 def normalize(text: str) -> str:
@@ -82,6 +119,10 @@ def atoms_of(document: Document) -> list[Atom]:
             continue
         # A row as wide as the row above or below it stands in the table's columns (HTML and Word
         # grids are regular; a PDF's merged header rows are narrower, its data rows alike).
+        if type(block) is TextTable and block.cells is not None:
+            _text_table_atoms(block.cells, out, row_id)
+            row_id += len(block.cells)
+            continue
         widths = [len(r) for r in block.rows]
         last = len(widths) - 1
         for k, row in enumerate(block.rows):
@@ -97,6 +138,23 @@ def atoms_of(document: Document) -> list[Atom]:
                 else:
                     append(Atom(kind, text, cell.origin, unit, regular, True, row_id))
     return out
+
+
+def _text_table_atoms(rows: list[list[tuple[str, int, int]]], out: list[Atom], row_id: int) -> None:
+    """`atoms_of` for a text source's table, read from its (text, line, char) cells (see TextTable)."""
+    widths = [len(r) for r in rows]
+    last = len(widths) - 1
+    append = out.append
+    for k, row in enumerate(rows):
+        width = widths[k]
+        regular = (k > 0 and widths[k - 1] == width) or (k < last and widths[k + 1] == width)
+        row_id += 1
+        for raw, line, char in row:
+            kind, text, unit = _classify(raw)
+            if kind is None:
+                _split_text(text, (line, char), out, row_id, True)
+            else:
+                append(Atom(kind, text, (line, char), unit, regular, True, row_id))
 
 
 @lru_cache(maxsize=4096)
@@ -137,13 +195,12 @@ def _is_single_value(text: str) -> bool:
     return not (len(digits) > 1 and digits[0] == "0")
 
 
-def _split_text(text: str, origin: Origin, out: list[Atom], row: int = 0, in_table: bool = False) -> None:
-    """Split running text into label and run atoms (of source row `row`, from a table cell or not)."""
+def _split_text(text: str, origin: "Origin | tuple[int, int]", out: list[Atom], row: int = 0,
+                in_table: bool = False) -> None:
+    """Split running text into label and run atoms (of source row `row`, from a table cell or not);
+    `origin` is where the text starts (an Origin, or (line, char) in a line of text)."""
     text = normalize(text)
     pos = 0
-    base = origin.char or 0
-    line, page, bbox, dom_path, confidence, grid, paragraph = (origin.line, origin.page, origin.bbox, origin.dom_path,
-                                                               origin.confidence, origin.grid, origin.paragraph)
     append = out.append
     for m in _RUN_RE.finditer(text):
         start, end = m.span()
@@ -173,12 +230,23 @@ def _split_text(text: str, origin: Origin, out: list[Atom], row: int = 0, in_tab
         words = text[pos:start].strip()
         if words:
             append(Atom("label", words, origin, None, False, in_table, row))
-        append(Atom("run", trailing.strip(), Origin(line, base + start, page, bbox, dom_path, confidence, grid,
-                                                    paragraph), unit, False, in_table, row))
+        append(Atom("run", trailing.strip(), _shifted(origin, start), unit, False, in_table, row))
         pos = consumed
     words = text[pos:].strip()
     if words:
         out.append(Atom("label", words, origin, None, False, in_table, row))
+
+
+def _shifted(origin: "Origin | tuple[int, int]", offset: int) -> "Origin | tuple[int, int]":
+    """The place `offset` characters after `origin`: (line, char) in a line of text (see Atom)."""
+    if type(origin) is tuple:
+        return origin[0], origin[1] + offset
+    o = origin
+    char = (o.char or 0) + offset
+    if o.page is None and o.bbox is None and o.dom_path is None and o.confidence is None and o.grid is None \
+            and o.paragraph is None:
+        return o.line, char
+    return Origin(o.line, char, o.page, o.bbox, o.dom_path, o.confidence, o.grid, o.paragraph)
 
 
 def _decimal_follows(text: str, i: int) -> bool:

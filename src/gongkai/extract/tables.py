@@ -129,11 +129,11 @@ class TableReader:
     def read_row(self, spec: RowSpec, group: Group, fields: Sequence[str], *,
                  sums: Sequence[tuple[Sequence[int], int]] = ()) -> RowRead:
         where = self.table if spec.key == self.table else f"{self.table}.{spec.key}"
-        values = list(group.values)
-        label_origin = group.labels[-1].origin if group.labels else (values[0].origin if values else Origin())
+        values = group.values  # (read only)
+        label_atom = group.labels[-1] if group.labels else (values[0] if values else None)
         printed = group.label  # the row's label as the report prints it, kept with every cell
         # where the row stands, in words: only a finding needs it (most rows have none)
-        evidence_base = lambda: f"{label_origin.describe()}: {printed[:40]}"  # noqa: E731
+        evidence_base = lambda: f"{(label_atom.origin if label_atom else Origin()).describe()}: {printed[:40]}"  # noqa: E731
         n = len(fields)
         if group.labels and group.labels[0].in_table and values and not any(a.in_table for a in values):
             # the row's label stands in a table but every value after it comes from running text
@@ -146,7 +146,9 @@ class TableReader:
         kinds = {a.kind for a in values}
         if kinds == {"blank"}:
             # every value cell printed blank: nulls, as the report gives them
-            return RowRead({f: None for f in fields}, {f: _source("", values[0].origin, printed) for f in fields}, [])
+            # (one CellSource for the row's cells: they were all read from the same place)
+            source = values[0].source("", printed)
+            return RowRead({f: None for f in fields}, dict.fromkeys(fields, source), [])
         if "run" not in kinds:
             # In a regular grid a row's cells stand in their columns: exactly n cells after the
             # label are the n fields, blanks at the edges included. Elsewhere edge blanks are padding.
@@ -189,20 +191,19 @@ class TableReader:
                     reading = tuple(None if k in gaps else next(it) for k in range(n))
                     if all(_sum_ok(reading, parts, total) for parts, total in sums):
                         candidates.append(reading)
-                origin = cells[0].origin
-                return RowRead({f: None for f in fields}, {f: _source(shown, origin, printed) for f in fields}, [],
-                               candidates=candidates, pieces_origin=origin, raw=shown,
+                return RowRead({f: None for f in fields}, dict.fromkeys(fields, cells[0].source(shown, printed)), [],
+                               candidates=candidates, pieces_origin=cells[0].origin, raw=shown,
                                decided_by=lazy("the only place of the missing cells that fits the template's "
                                                "identities"), problem="missing")
             return self._cells(spec, fields, cells, where, printed)
         # at least one run: the values may be glued together
         pieces: list[solver.Piece] = []
-        origin = None
+        first_run = None
         raw_parts = []
         for atom in _strip_edges(values):
             if atom.kind == "run":
                 pieces.extend(solver.pieces_of(atom.text))
-                origin = origin or atom.origin
+                first_run = first_run or atom
             elif atom.kind == "blank":
                 pieces.append(("fixed", None))
             else:
@@ -210,7 +211,9 @@ class TableReader:
                 pieces.append(("fixed", value))
             raw_parts.append(atom.text)
         raw = " ".join(raw_parts)
-        origin = origin or (values[0].origin if values else label_origin)
+        # the row's values are read from where its digits start (one source for all its cells)
+        at = first_run or values[0]
+        source = at.source(raw, printed)
         if len(pieces) == n and all(k == "fixed" or _plain(v) for k, v in pieces):
             # one token per cell: no splitting needed
             out = {}
@@ -223,8 +226,8 @@ class TableReader:
                     if problem:
                         self.finding("unreadable-cell", "warning",
                                      lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
-                                     f"{where}.{f}", f"{origin.describe()}: {str(payload)[:60]}")
-                sources[f] = _source(raw, origin, printed)
+                                     f"{where}.{f}", f"{at.origin.describe()}: {str(payload)[:60]}")
+                sources[f] = source
             return RowRead(out, sources, [])
         decimal_at = [i for i, f in enumerate(fields) if f in spec.decimal_fields] if spec.decimal_fields else []
         signed_at = [i for i, f in enumerate(fields) if f in spec.signed_fields] if spec.signed_fields else []
@@ -235,8 +238,8 @@ class TableReader:
             plain = solver.split(pieces, n, decimal_at, signed_at, max_steps=200, max_readings=2)
             if not (plain.complete and len(plain.readings) == 1):
                 decided_by = lazy("the only split that fits the template's identities")
-        return RowRead({f: None for f in fields}, {f: _source(raw, origin, printed) for f in fields}, [],
-                       candidates=found.readings, pieces_origin=origin, raw=raw, decided_by=decided_by,
+        return RowRead({f: None for f in fields}, dict.fromkeys(fields, source), [],
+                       candidates=found.readings, pieces_origin=at.origin, raw=raw, decided_by=decided_by,
                        incomplete=not found.complete)
 
 
@@ -253,8 +256,7 @@ class TableReader:
                              lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
                              f"{where}.{f}", f"{atom.origin.describe()}: {text[:60]}")
             out[f] = value
-            o = atom.origin
-            sources[f] = CellSource(text, o.line, o.page, o.dom_path, o.bbox, o.confidence, o.char, printed, o.grid)
+            sources[f] = atom.source(text, printed)
         return RowRead(out, sources, [])
 
 
@@ -281,11 +283,6 @@ def _strip_edges(values: list[Atom]) -> list[Atom]:
     while hi > lo and values[hi - 1].kind == "blank":
         hi -= 1
     return values[lo:hi]
-
-
-def _source(raw: str, origin: Origin, label: str) -> CellSource:
-    return CellSource(raw, origin.line, origin.page, origin.dom_path, origin.bbox, origin.confidence, origin.char,
-                      label, origin.grid)
 
 
 MATCH_WINDOW = 4

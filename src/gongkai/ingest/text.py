@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ..document import Cell, Document, Origin, Paragraph, Table
+from ..document import Document, Origin, Paragraph, TextTable
 from ..i18n import lazy
 from ..vocabulary import WORD_ARTEFACT_RE
 from . import MARKDOWN, TEXT, ReadError, decode_text
@@ -78,17 +78,16 @@ def _offsets_in_raw_lines(blocks: list, raw: list[str], clean: list[str]) -> Non
         return
     cursor: dict[int, int] = {}
     for block in blocks:
-        if not isinstance(block, Table):
+        if not isinstance(block, TextTable):
             continue
-        for row in block.rows:
-            for cell in row:
-                n = cell.origin.line
-                if n is None or raw[n - 1] == clean[n - 1] or not cell.text:
+        for row in block.cells:
+            for k, (text, n, _) in enumerate(row):
+                if raw[n - 1] == clean[n - 1] or not text:
                     continue
-                at = raw[n - 1].find(cell.text, cursor.get(n, 0))
+                at = raw[n - 1].find(text, cursor.get(n, 0))
                 if at >= 0:
-                    cursor[n] = at + len(cell.text)
-                    cell.origin = Origin(line=n, char=at)
+                    cursor[n] = at + len(text)
+                    row[k] = (text, n, at)
 
 
 def _clean_line(line: str) -> str:
@@ -98,27 +97,30 @@ def _clean_line(line: str) -> str:
 
 
 # --- pipe tables -------------------------------------------------------------------------------
-def _split_cells(line: str, sep: str, trim_edges: bool, number: int) -> list[Cell]:
+# A cell is (text, line, char): see TextTable.
+TextCell = tuple[str, int, int]
+
+
+def _split_cells(line: str, sep: str, trim_edges: bool, number: int) -> list[TextCell]:
     """Cells of the row on line `number`, each at the character offset where its text starts."""
-    out: list[Cell] = []
+    out: list[TextCell] = []
     pos = 0
     append = out.append
     for part in line.split(sep):
         lead = part.lstrip()
         stripped = lead.rstrip()
-        # (Origin's fields given by position: a report has hundreds of cells, keywords cost more)
-        append(Cell(stripped, Origin(number, pos + len(part) - len(lead) if stripped else pos)))
+        append((stripped, number, pos + len(part) - len(lead) if stripped else pos))
         pos += len(part) + 1
     if trim_edges:
-        if out and not out[0].text and line.lstrip().startswith(sep):
+        if out and not out[0][0] and line.lstrip().startswith(sep):
             out.pop(0)
-        if out and not out[-1].text and line.rstrip().endswith(sep):
+        if out and not out[-1][0] and line.rstrip().endswith(sep):
             out.pop()
     return out
 
 
 def _read_pipe_table(lines: list[str], i: int, blocks: list) -> int:
-    rows: list[list[Cell]] = []
+    rows: list[list[TextCell]] = []
     leading = lines[i].lstrip().startswith("|")
     start = i
     while i < len(lines):
@@ -141,13 +143,13 @@ def _read_pipe_table(lines: list[str], i: int, blocks: list) -> int:
         else:
             rows.append(cells)
         i += 1
-    blocks.append(Table(rows, Origin(line=start + 1)))
+    blocks.append(TextTable(rows, Origin(line=start + 1)))
     return i
 
 
 # --- tab tables --------------------------------------------------------------------------------
 def _read_tab_table(lines: list[str], i: int, blocks: list) -> int:
-    rows: list[list[Cell]] = []
+    rows: list[list[TextCell]] = []
     start = i
     while i < len(lines):
         line = lines[i]
@@ -167,7 +169,7 @@ def _read_tab_table(lines: list[str], i: int, blocks: list) -> int:
             break
         rows.append(_split_cells(line, "\t", False, i + 1))
         i += 1
-    blocks.append(Table(rows, Origin(line=start + 1)))
+    blocks.append(TextTable(rows, Origin(line=start + 1)))
     return i
 
 
@@ -194,8 +196,8 @@ def _starts_cell_block(lines: list[str], i: int) -> bool:
 
 
 def _read_cell_per_line(lines: list[str], i: int, blocks: list) -> int:
-    rows: list[list[Cell]] = []
-    row: list[Cell] = []
+    rows: list[list[TextCell]] = []
+    row: list[TextCell] = []
     start = i
     n = len(lines)
     while i < n:
@@ -217,22 +219,23 @@ def _read_cell_per_line(lines: list[str], i: int, blocks: list) -> int:
             i += 1
             continue
         if _is_cell_line(line):
-            row.append(Cell(line[1:].strip(), Origin(i + 1, 1)))
+            row.append((line[1:].strip(), i + 1, 1))
         elif "\t" in line.strip(" "):
             # several cells on one line inside the table: each is a cell of its own
-            row.extend(c for c in _split_cells(line, "\t", False, i + 1) if c.text)
-        elif row and not _looks_like_heading(line) and _continues(row[-1].text, line.strip()):
+            row.extend(c for c in _split_cells(line, "\t", False, i + 1) if c[0])
+        elif row and not _looks_like_heading(line) and _continues(row[-1][0], line.strip()):
             # a wrapped cell: the continuation has no tab
-            row[-1].text += line.strip()
+            text, number, char = row[-1]
+            row[-1] = (text + line.strip(), number, char)
         elif row and not _looks_like_heading(line):
             # digits never join the cell above across a line break (3 / 2 is not 32): a cell of its own
-            row.append(Cell(line.strip(), Origin(line=i + 1, char=len(line) - len(line.lstrip()))))
+            row.append((line.strip(), i + 1, len(line) - len(line.lstrip())))
         else:
             break
         i += 1
     if row:
         rows.append(row)
-    blocks.append(Table(rows, Origin(line=start + 1)))
+    blocks.append(TextTable(rows, Origin(line=start + 1)))
     return i
 
 
