@@ -270,7 +270,10 @@ def test_server_survives_hostile_uploads_all_at_once(hostile_files):
                 assert name in body["detail"] and "\n" not in body["detail"] and "Traceback" not in body["detail"]
         # the jobs that ran out of time were stopped at 10 s, two at a time
         assert elapsed < 10 * len(hostile_files) / 2 + 60
-        assert len(latencies) > 20 and max(latencies) < 1.0, max(latencies)
+        # polled all along (every 50 ms plus its answer: some 15 polls a second batch when the
+        # server keeps up), never kept waiting; how many depends on how fast the batch went
+        assert len(latencies) >= max(5, int(elapsed * 5)) and max(latencies) < 1.0, (len(latencies), elapsed,
+                                                                                     max(latencies))
         time.sleep(1)
         assert server.rss_mb() < baseline + 100, (baseline, server.rss_mb())
         # and it still reads reports, with no parsing process left behind beyond its pool
