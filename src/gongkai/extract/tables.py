@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from typing import Callable, Sequence
 
@@ -62,7 +63,10 @@ class Group:
         return key
 
     def has_values(self) -> bool:
-        return any(a.kind != "blank" for a in self.values)
+        for a in self.values:  # (a loop, not any() over a generator: called for every group, often)
+            if a.kind != "blank":
+                return True
+        return False
 
 
 def group_atoms(atoms: Sequence[Atom]) -> list[Group]:
@@ -303,9 +307,14 @@ class Matched:
     strays: list[Group] = field(default_factory=list)
 
 
-def _most_cells(group: Group) -> int:
-    """The most cells a group's values can hold: one per cell, one per digit of a run."""
-    return sum(sum(map(str.isdigit, a.text)) if a.kind == "run" else 1 for a in group.values)
+def _holds_cells(group: Group, least: int) -> bool:
+    """Whether a group's values can hold `least` cells: one per cell, one per digit of a run."""
+    count = 0
+    for a in group.values:
+        if count >= least:
+            return True
+        count += sum(map(str.isdigit, a.text)) if a.kind == "run" else 1
+    return count >= least
 
 
 def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
@@ -326,12 +335,14 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
     pending: list[Atom] = []
     end = len(groups)
 
-    def matches(spec: RowSpec, key: str) -> bool:
-        return spec.key not in found and any(cue in key for cue in spec.cues)
+    cue_res = [_cues_re(spec.cues) for spec in specs]
+
+    def matches(j: int, key: str) -> bool:
+        return specs[j].key not in found and cue_res[j].search(key) is not None
 
     def window() -> range:
         # rows without a label since the last match stand for template rows: look past them
-        since = sum(1 for after, _ in unlabelled if after == last_key)
+        since = sum(1 for after, _ in unlabelled if after == last_key) if unlabelled else 0
         return range(next_spec, min(len(specs), next_spec + MATCH_WINDOW + since))
 
     for i, group in enumerate(groups):
@@ -344,7 +355,7 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
                 # a row. A blank header row such as （六）其他处理 above its sub-rows is not: when a
                 # later row's own label names a row before the one this label names, this one is
                 # a header and the matcher must not skip ahead.
-                j = next((j for j in window() if matches(specs[j], group.key)), None)
+                j = next((j for j in window() if matches(j, group.key)), None)
                 if j is not None and not _header_of_later_rows(groups[i + 1:i + 1 + HEADER_LOOKAHEAD],
                                                                 specs[next_spec:j], found):
                     found[specs[j].key] = group
@@ -358,7 +369,7 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
                     continue
             pending.extend(group.labels)
             continue
-        if _most_cells(group) < min_cells:
+        if not _holds_cells(group, min_cells):
             # not a row of this table: its words may still name the row after it
             strays.append(group)
             pending.extend(group.labels)
@@ -374,9 +385,9 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
         # must not match a row far down such as （七）总计 and swallow the rows before it.
         # The row's own label decides first; labels carried over from merged cells above only
         # when the own label names no row.
-        j = next((j for j in window() if matches(specs[j], group.key)), None)
+        j = next((j for j in window() if matches(j, group.key)), None)
         if j is None:
-            named = [j for j in window() if matches(specs[j], merged.key)]
+            named = [j for j in window() if matches(j, merged.key)]
             if len(named) > 1 and any(a.in_table for a in group.values) \
                     and all(a.row != group.values[0].row for a in group.labels):
                 # words above a table row of values name several rows (labels printed apart from
@@ -393,6 +404,12 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
             end = i + 1
             break
     return Matched(found, end, unlabelled, strays)
+
+
+@lru_cache(maxsize=None)
+def _cues_re(cues: tuple[str, ...]) -> re.Pattern:
+    """Whether a label holds any of a row's cues, in one scan (not one `in` per cue)."""
+    return re.compile("|".join(map(re.escape, cues)) if cues else "(?!)")
 
 
 def _header_of_later_rows(later: Sequence[Group], skipped: Sequence[RowSpec], found: dict) -> bool:
@@ -586,9 +603,20 @@ def _resolve_split_rows(reader: TableReader, rows: dict, pending: dict[str, RowR
     is taken; several are decided by the table's identities (and, for rows no identity covers, by
     what the report's own text states, see `narrative`). Cells on which every remaining reading
     agrees are read even when the row is not decided."""
+    evidences: dict[str, str] = {}
+
+    def evidence_of(key: str) -> str:
+        # where the row's digits stand, in words: made once per row, and only for a finding
+        if key not in evidences:
+            read = pending[key]
+            evidences[key] = f"{read.pieces_origin.describe() if read.pieces_origin else ''}: {read.raw}"[:200]
+        return evidences[key]
+
     for key, read in pending.items():
+        if not read.incomplete and read.candidates:
+            continue  # no finding to make yet
         where = f"{reader.table}.{key}" if key else reader.table
-        evidence = f"{read.pieces_origin.describe() if read.pieces_origin else ''}: {read.raw}"[:200]
+        evidence = evidence_of(key)
         if read.incomplete:
             reader.finding("split-too-long", "warning",
                            lazy("the digits '{raw}' of row {row} have too many possible splits to check them all; "
@@ -612,7 +640,7 @@ def _resolve_split_rows(reader: TableReader, rows: dict, pending: dict[str, RowR
     for key, cands in decided.items():
         read = pending[key]
         where = f"{reader.table}.{key}" if key else reader.table
-        evidence = f"{read.pieces_origin.describe() if read.pieces_origin else ''}: {read.raw}"[:200]
+        evidence = evidence_of(key)
         stated = narrative(key, cands) if narrative and len(cands) > 1 else None
         if stated is not None:
             reading, sentence = stated
@@ -803,8 +831,8 @@ def read_active(atoms: Sequence[Atom], start: int, end: int, specs: Sequence[Row
         if spec.key in found:
             continue
         named = [g for g in groups if g.has_values() and id(g) not in used and g.labels
-                 and any(cue in g.key for cue in spec.cues)
-                 and not any(o.key != spec.key and any(c in g.key for c in o.cues) for o in specs)]
+                 and _cues_re(spec.cues).search(g.key)
+                 and not any(o.key != spec.key and _cues_re(o.cues).search(g.key) for o in specs)]
         if len(named) == 1:
             found[spec.key] = named[0]
             used.add(id(named[0]))
