@@ -239,3 +239,11 @@ def test_the_dask_workers_take_the_listed_date(tmp_path):
     reports = pa.ipc.read_record_batch(pa.py_buffer(out[0].batches["reports"]), arrow_schema("reports"))
     dates = sorted(str(d) for d in reports.column("published").to_pylist())
     assert dates == ["2025-01-20", "2025-02-03"]
+
+
+def test_ingest_takes_url_date_pairs_and_refuses_a_bad_date_before_any_download(site, tmp_path):
+    before = len(site.log)
+    with pytest.raises(ValueError, match="2025-13-01"):
+        ingest(urls=[(f"{site.url}/reports/0.txt", "2025-13-01")], db=str(tmp_path / "x.duckdb"),
+               fetcher=_fetcher(tmp_path))
+    assert len(site.log) == before

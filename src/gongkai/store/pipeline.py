@@ -179,11 +179,16 @@ class Progress:
 
 # --- the run -----------------------------------------------------------------------------------
 def _listed(urls: Iterable) -> dict[str, Optional[str]]:
-    """URL -> the date a list gives for it (None: none given), in order, each URL once; the URLs are
-    strings or (url, published) pairs such as `read_urls_file` gives."""
+    """URL -> the date a list gives for it (ISO; None: none given), in order, each URL once; the URLs
+    are strings or (url, published) pairs such as `read_urls_file` gives. ValueError for a date that
+    is none, before anything is downloaded."""
+    from ..checks.dates import parse_date
+
     out: dict[str, Optional[str]] = {}
     for item in urls:
         url, published = (item, None) if isinstance(item, str) else item
+        if published is not None:
+            published = parse_date(published)
         url = url.strip()
         if url and not url.startswith("#"):
             out[url] = out.get(url) or published
