@@ -164,6 +164,8 @@ class StoreView:
         self._rule_names: Optional[dict[str, str]] = None
         self._cache = VersionCache()
         self._version: tuple = (float("-inf"), None)
+        # what changes with any write, decisions and corrections too (small, read once per write)
+        self._cache_until_write = VersionCache(64)
 
     def close(self) -> None:
         self._live.close()
@@ -216,6 +218,12 @@ class StoreView:
 
     def _cached(self, key: Any, compute):
         return self._cache.get(self.version(), key, compute)
+
+    def cached_until_write(self, key: Any, compute):
+        """`compute()`, kept until the store is next written (a decision, a correction, an ingest:
+        LiveStore.version, a file's size and times, no query). For what is small to read again but
+        read by every page (decisions, corrections): the next request after a write sees it."""
+        return self._cache_until_write.get(self._live.version(), key, compute)
 
     # -- lists ----------------------------------------------------------------------------------------
     def count(self) -> int:
@@ -354,32 +362,40 @@ class StoreView:
         stored = self.stored_record(report_id)
         if stored is None:
             return None
-        spans = self._spans_of(report_id)
-        counts = self._counts_of(report_id) if spans is not None else None
         record = stored.to_dict()
         from ..store.writer import text_of  # stored messages, shown in the request's language
 
-        sql = ("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id, message_data, "
-               "evidence_data FROM findings WHERE {where} AND scope <> 'report' ORDER BY seq")
-        cross = None
-        if spans is not None:
-            lo, hi = spans["cross_findings"]
-            cross = self._rows(sql.format(where="rowid BETWEEN ? AND ? AND report_id = ?"), [lo, hi, report_id])
-            if len(cross) != counts["cross_findings"]:
-                cross = None
-        if cross is None:
-            cross = self._rows(sql.format(where="report_id = ?"), [report_id])
-        for f in cross:
+        for f in self.cross_findings(report_id):
             record["findings"].append({"rule": f["rule"], "severity": f["severity"], "origin": f["origin"],
                                        "message": text_of(f["message"], f["message_data"]), "where": f["where_path"],
                                        "evidence": text_of(f["evidence"], f["evidence_data"]),
                                        "scope": f["scope"], "other_report": f["other_report_id"]})
-        listing = self._listing()
-        r = dict(zip(Listing.COLUMNS, listing.rows[listing.rank[report_id]]))
+        r = self.listed(report_id) or self._rows(f"SELECT {', '.join(Listing.COLUMNS)} FROM reports WHERE report_id = ?",
+                                                 [report_id])[0]
         record["region"] = {"province": r["province"], "city": r["city"], "county": r["county"],
                             "code": r["region_code"]}
         record["store"] = {"report_id": report_id, "agency_key": r["agency_key"]}
         return record
+
+    def cross_findings(self, report_id: str) -> list[dict[str, Any]]:
+        """The cross-report findings on a report, as stored (read by their rowid range when the
+        index knows it)."""
+        sql = ("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id, message_data, "
+               "evidence_data FROM findings WHERE {where} AND scope <> 'report' ORDER BY seq")
+        spans = self._spans_of(report_id)
+        if spans is not None:
+            lo, hi = spans["cross_findings"]
+            cross = self._rows(sql.format(where="rowid BETWEEN ? AND ? AND report_id = ?"), [lo, hi, report_id])
+            if len(cross) == self._counts_of(report_id)["cross_findings"]:
+                return cross
+        return self._rows(sql.format(where="report_id = ?"), [report_id])
+
+    def listed(self, report_id: str) -> Optional[dict[str, Any]]:
+        """What the lists hold of a report (Listing.COLUMNS), without a query; None when the listing
+        does not have it (yet)."""
+        listing = self._listing()
+        i = listing.rank.get(report_id)
+        return None if i is None else dict(zip(Listing.COLUMNS, listing.rows[i]))
 
     def stored_record(self, report_id: str) -> Optional[Any]:
         """The stored report as a `Record` (None: no such current report), its rows read by their
