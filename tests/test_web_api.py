@@ -385,6 +385,15 @@ def test_body_page_data(sclient):
     assert sclient.get("/api/bodies/no-such-body").status_code == 404
 
 
+def test_body_page_of_a_body_with_more_reports_than_it_draws_shows_the_latest(sclient, monkeypatch):
+    from gongkai.web import store_view
+
+    monkeypatch.setattr(store_view, "MAX_BODY_REPORTS", 1)
+    body = sclient.get("/api/bodies/320813:人民政府").json()
+    assert [y["year"] for y in body["years"]] == [2024] and body["reports"] == 2
+    assert {r["path"]: r["values"] for r in body["rows"]}["requests.new_received.total"] == [95]
+
+
 def test_overview(sclient):
     overview = sclient.get("/api/overview").json()
     assert overview["reports"] == len(CORPUS_DOCUMENTS) + 1 and overview["years"] == [2019, 2020, 2021, 2022, 2023, 2024]

@@ -223,7 +223,7 @@ def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
             chunk = todo[start:start + READ_CHUNK]
             # one report (its page): read as the store's pages read it, else the chunk's records in a
             # few queries (stored_reports), not a few per report
-            found = _one_report(view, chunk[0], review.corrections) if len(chunk) == 1 else None
+            found = _one_report(view, chunk[0]) if len(chunk) == 1 else None
             if found is None:
                 with view.reading() as store, D.reading(store) as con:
                     current = dict(con.execute("SELECT report_id, agency_key FROM reports WHERE report_id IN "
@@ -242,7 +242,7 @@ def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
             for rid, (rr, key) in out.items()}
 
 
-def _one_report(view, report_id: str, corrections: dict) -> Optional[dict[str, tuple[Any, Optional[str]]]]:
+def _one_report(view, report_id: str) -> Optional[dict[str, tuple[Any, Optional[str]]]]:
     """{id: (ReviewedReport without decisions, the store's agency key)} of one report, its rows read
     by their rowid ranges and its row in the reports table taken from the lists' index ({} when
     it is no current report); None when the index does not have it yet (read it as a list does)."""
@@ -258,7 +258,7 @@ def _one_report(view, report_id: str, corrections: dict) -> Optional[dict[str, t
     cross = [finding_of(f["rule"], f["severity"], f["origin"], f["message"], f["where_path"], f["evidence"],
                         f["message_data"], f["evidence_data"]) for f in view.cross_findings(report_id)]
     rr = review_record(record, report_id=report_id, agency_key=listed["agency_key"], file=listed["source_path"],
-                       corrections=corrections.get(report_id, {}), cross_findings=cross)
+                       corrections=view.corrections().get(report_id, {}), cross_findings=cross)
     return {report_id: (rr, listed["agency_key"])}
 
 
@@ -268,18 +268,17 @@ class ReviewState:
     content: tuple  # changes when reports, findings or corrections change (not with decisions)
     decisions: dict
     report_decisions: dict
-    corrections: dict  # {report id: {path: Correction}}
 
 
 def review_state(view) -> ReviewState:
-    """The store's decisions and corrections, read once per write to the store (a decision made
-    through the web shows on the next request), not a few queries per page."""
+    """The store's decisions, read once per write to the store (a decision made through the web
+    shows on the next request), not a few queries per page; the corrections likewise
+    (StoreView.corrections)."""
     from ..review import decisions as D
 
     def read() -> ReviewState:
         with view.reading() as store, D.reading(store) as con:
-            corrections = D.corrections_by_report(con) if D.has_table(con, "corrections") else {}
-            return ReviewState(_content_version(con), D.finding_decisions(con), D.report_decisions(con), corrections)
+            return ReviewState(_content_version(con), D.finding_decisions(con), D.report_decisions(con))
     return view.cached_until_write("review state", read)
 
 

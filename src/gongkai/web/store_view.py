@@ -467,13 +467,31 @@ class StoreView:
             values[c["report_id"]][c["path"]] = _number(c["value"])
         return values
 
-    def _corrections(self, ids: list[str]) -> dict[tuple[str, str], Optional[float]]:
-        """Reviewers' corrections of these reports' cells, the latest of each: {(report id, path): value}."""
-        rows = self._rows("SELECT report_id, path, arg_max(value, corrected_at) AS value FROM corrections"
-                          " WHERE report_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL", [ids])
-        return {(r["report_id"], r["path"]): _number(r["value"]) for r in rows}
+    def corrections(self) -> dict[str, dict[str, Any]]:
+        """Reviewers' corrections, the latest of each cell: {report id: {path: Correction}}; read
+        once per write to the store (a handful of rows, a reviewer's work), not once per page."""
+        from ..review.decisions import corrections_by_report, has_table
+
+        def read() -> dict[str, dict[str, Any]]:
+            with self.reading() as store:
+                return corrections_by_report(store.con) if has_table(store.con, "corrections") else {}
+        return self.cached_until_write("corrections", read)
 
     # -- bodies ---------------------------------------------------------------------------------------
+    def _bodies_index(self) -> dict[str, list[int]]:
+        """{body id: the places in the listing of its reports, latest first (year, then report id,
+        descending)}, once per store version: a body's page looks its reports up instead of
+        scanning the reports table twice."""
+        def compute() -> dict[str, list[int]]:
+            rows = self._listing().rows
+            places: dict[str, list[int]] = defaultdict(list)
+            for i in sorted(range(len(rows)), key=lambda i: rows[i][0], reverse=True):  # report id descending
+                places[body_id(rows[i][3], rows[i][1])].append(i)
+            for found in places.values():  # then year, descending, unknown last (sort is stable)
+                found.sort(key=lambda i: (rows[i][4] is None, -(rows[i][4] or 0)))
+            return dict(places)
+        return self._cached("bodies index", compute)
+
     def bodies(self, region: Optional[str] = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
         """One page of the reporting bodies (in a region, matched as the CLI's `--region`) and how many."""
         from ..store.export import Filters
@@ -496,19 +514,16 @@ class StoreView:
     def body(self, body: str) -> Optional[dict[str, Any]]:
         """One body's reports side by side, by year, with its year-over-year charts (the latest
         MAX_BODY_REPORTS reports when it has more)."""
-        where = "r.agency_key = ? OR (r.agency_key IS NULL AND r.agency = ?)"
-        count = self._rows(f"SELECT count(*) AS n FROM reports r WHERE {where}", [body, body])[0]["n"]
-        if not count:
+        places = self._bodies_index().get(body)
+        if not places:
             # a name given instead of the key: find the key
             keys = self._rows("SELECT DISTINCT agency_key FROM reports WHERE agency = ? OR agency_name = ?",
                               [body, body])
             if len(keys) == 1 and keys[0]["agency_key"] and keys[0]["agency_key"] != body:
                 return self.body(keys[0]["agency_key"])
             return None
-        rank = self._listing().rank
-        latest = self._rows(f"SELECT r.report_id FROM reports r WHERE {where}"
-                            " ORDER BY r.year DESC NULLS LAST, r.report_id DESC LIMIT ?", [body, body, MAX_BODY_REPORTS])
-        summaries = self._summaries(rank[r["report_id"]] for r in latest if r["report_id"] in rank)
+        count = len(places)
+        summaries = self._summaries(places[:MAX_BODY_REPORTS])
         summaries.sort(key=lambda r: (r["year"] is None, r["year"] or 0, r["id"]))  # oldest first, year unknown last
         ids = [r["id"] for r in summaries]
         values = self._cell_values(ids)
@@ -521,12 +536,12 @@ class StoreView:
         present = {p for v in values.values() for p in v}
         active_paths = [p for p in _active_paths() if p in present]
         table_rows = []
-        corrections = self._corrections(ids)
+        corrections = self.corrections()
         for path in active_paths + [p for p in BODY_ROWS if p in present]:
             table_rows.append({"path": path, "table": path.split(".")[0], "label": cell_label(path),
                                "values": [values[i].get(path) for i in ids],
-                               "corrected": [(i, path) in corrections for i in ids],
-                               "corrections": [corrections.get((i, path)) for i in ids]})
+                               "corrected": [path in corrections.get(i, {}) for i in ids],
+                               "corrections": [_correction_value(corrections, i, path) for i in ids]})
         categories = [y["label"] for y in years]
         sums = {i: _group_sums(values[i]) for i in ids}
         charts = [
@@ -624,6 +639,11 @@ def _complete(record: Any, counts: dict[str, int]) -> bool:
                 for fields in (table or {}).values())
     return (cells, len(record.findings), len(record.sections)) == (
         counts["cells"], counts["findings"], counts["sections"])
+
+
+def _correction_value(corrections: dict[str, dict[str, Any]], report_id: str, path: str) -> Optional[float]:
+    found = corrections.get(report_id, {}).get(path)
+    return None if found is None else found.value
 
 
 def _year_label(year: Optional[int], n: int) -> str:
