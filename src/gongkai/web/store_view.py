@@ -68,6 +68,9 @@ VERSION_TTL = 1.0  # seconds
 # A body's page draws at most this many reports (the latest); a store holding more copies of one
 # body's reports says how many there are.
 MAX_BODY_REPORTS = 20
+# Stored records kept per server process (the last read; some 100 KB each): reading one costs
+# five queries, and a reviewer opens a report's page, its record and its downloads in turn.
+RECORDS_KEPT = 64
 
 
 def open_store(path: str) -> "StoreView":
@@ -163,6 +166,7 @@ class StoreView:
         self._live = LiveStore(path)
         self._rule_names: Optional[dict[str, str]] = None
         self._cache = VersionCache()
+        self._records = VersionCache(2 * RECORDS_KEPT)  # records and their cross findings
         self._version: tuple = (float("-inf"), None)
         # what changes with any write, decisions and corrections too (small, read once per write)
         self._cache_until_write = VersionCache(64)
@@ -379,7 +383,10 @@ class StoreView:
 
     def cross_findings(self, report_id: str) -> list[dict[str, Any]]:
         """The cross-report findings on a report, as stored (read by their rowid range when the
-        index knows it)."""
+        index knows it; kept as the record is, see stored_record)."""
+        return self._records.get(self.version(), ("cross", report_id), lambda: self._read_cross_findings(report_id))
+
+    def _read_cross_findings(self, report_id: str) -> list[dict[str, Any]]:
         sql = ("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id, message_data, "
                "evidence_data FROM findings WHERE {where} AND scope <> 'report' ORDER BY seq")
         spans = self._spans_of(report_id)
@@ -399,7 +406,12 @@ class StoreView:
 
     def stored_record(self, report_id: str) -> Optional[Any]:
         """The stored report as a `Record` (None: no such current report), its rows read by their
-        rowid ranges (a few rows, not a scan of millions) and checked against the index's counts."""
+        rowid ranges (a few rows, not a scan of millions) and checked against the index's counts.
+        The last RECORDS_KEPT read are kept for the store version (not to be changed by callers): a
+        report's page, its record, downloads and letter read it once."""
+        return self._records.get(self.version(), ("record", report_id), lambda: self._read_record(report_id))
+
+    def _read_record(self, report_id: str) -> Optional[Any]:
         spans = self._spans_of(report_id)
         counts = self._counts_of(report_id) if spans is not None else None
         with self.reading() as store:
