@@ -590,6 +590,43 @@ def test_aggregates_are_cached_per_store_version(sclient, monkeypatch):
     assert any("GROUP BY year" in q for q in queries)
 
 
+def test_a_record_read_again_is_kept_until_the_store_version_changes(sclient, monkeypatch):
+    from contextlib import contextmanager
+
+    store = sclient.app.state.store
+    rid = sclient.get("/api/reports", params={"limit": 1}).json()["items"][0]["id"]
+    first = sclient.get(f"/api/reports/{rid}").json()
+    statements = []
+    original = store.reading
+
+    class Counting:
+        def __init__(self, con):
+            self._con = con
+
+        def execute(self, sql, *args):
+            statements.append(sql)
+            return self._con.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._con, name)
+
+    @contextmanager
+    def counting():
+        with original() as s:
+            s.con = Counting(s.con)
+            yield s
+
+    monkeypatch.setattr(store, "reading", counting)
+    monkeypatch.setattr(store, "version", lambda: ("one version",))
+    sclient.get(f"/api/reports/{rid}")
+    statements.clear()
+    assert sclient.get(f"/api/reports/{rid}").json() == first and statements == []
+    # another version (an ingest may have added cross-report findings): read again
+    monkeypatch.setattr(store, "version", lambda: ("another version",))
+    assert sclient.get(f"/api/reports/{rid}").json() == first
+    assert any("FROM cells" in q for q in statements) and any("scope <> 'report'" in q for q in statements)
+
+
 # --- who may talk to the server: Host, Origin, CSRF ----------------------------------------------------
 def test_unknown_host_is_refused(client):
     """DNS rebinding: a page of evil.example whose name now points at 127.0.0.1 reaches the
