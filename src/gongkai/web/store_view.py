@@ -68,7 +68,7 @@ VERSION_TTL = 1.0  # seconds
 # A body's page draws at most this many reports (the latest); a store holding more copies of one
 # body's reports says how many there are.
 MAX_BODY_REPORTS = 20
-# Stored records kept per server process (the last read; some 100 KB each): reading one costs
+# Stored records kept per server process (the last read; some 150 KB each): reading one costs
 # five queries, and a reviewer opens a report's page, its record and its downloads in turn.
 RECORDS_KEPT = 64
 
