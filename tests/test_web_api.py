@@ -752,6 +752,28 @@ def test_serve_with_several_workers(store_db):
     assert set(Path(tempfile.gettempdir()).glob("gongkai-serve-*")) == before
 
 
+def test_reports_filter_form_is_drawn_for_each_choice_and_language(sclient, monkeypatch):
+    """The form is kept per store version, language and choice: each request still gets its own."""
+    def form(path):
+        html = sclient.get(path).text
+        return html[html.index('<form id="filters"'):html.index("</form>")]
+
+    chosen = form("/reports?year=2024&severity=error")
+    assert '<option value="2024" selected>' in chosen and '<option value="error" selected>' in chosen
+    plain = form("/reports")
+    assert " selected>" not in plain and plain != chosen
+    assert form("/reports?year=2024&severity=error") == chosen
+    english = form("/reports?lang=en")
+    assert "Year" in english and "年度" not in english
+    assert "年度" in form("/reports?lang=zh")
+    # another store version (an ingest): drawn again from the new facets
+    store = sclient.app.state.store
+    monkeypatch.setattr(store, "version", lambda: ("another version",))
+    monkeypatch.setattr(store, "page_facets", lambda region=None: {"years": [{"value": 1999, "count": 1}],
+                                                                   "regions": [], "agencies": [], "rules": []})
+    assert '<option value="1999"' in form("/reports")
+
+
 def test_reports_page_suggests_only_the_biggest_bodies(sclient, monkeypatch):
     from gongkai.web import store_view
 

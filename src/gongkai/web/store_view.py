@@ -167,6 +167,7 @@ class StoreView:
         self._rule_names: Optional[dict[str, str]] = None
         self._cache = VersionCache()
         self._records = VersionCache(2 * RECORDS_KEPT)  # records and their cross findings
+        self._drawn = VersionCache(32)  # pieces of pages (some 40 KB each)
         self._version: tuple = (float("-inf"), None)
         # what changes with any write, decisions and corrections too (small, read once per write)
         self._cache_until_write = VersionCache(64)
@@ -222,6 +223,11 @@ class StoreView:
 
     def _cached(self, key: Any, compute):
         return self._cache.get(self.version(), key, compute)
+
+    def drawn(self, key: Any, draw):
+        """A piece of a page drawn from whole-store data (a list's filter form), kept for the store
+        version; a few dozen at most (`key`: what else it depends on, from the request)."""
+        return self._drawn.get(self.version(), key, draw)
 
     def cached_until_write(self, key: Any, compute):
         """`compute()`, kept until the store is next written (a decision, a correction, an ingest:
