@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import re
 import threading
-import time
 from array import array
 from collections import OrderedDict, defaultdict
 from contextlib import contextmanager
@@ -64,7 +63,6 @@ BODY_ROWS: tuple[str, ...] = (
 DECIMAL_FIELDS = {f for s in V.ACTIVE_ROWS_2021 + V.ACTIVE_ROWS_2019 for f in s.decimal_fields}
 
 
-VERSION_TTL = 1.0  # seconds
 # A body's page draws at most this many reports (the latest); a store holding more copies of one
 # body's reports says how many there are.
 MAX_BODY_REPORTS = 20
@@ -168,7 +166,7 @@ class StoreView:
         self._cache = VersionCache()
         self._records = VersionCache(2 * RECORDS_KEPT)  # records and their cross findings
         self._drawn = VersionCache(32)  # pieces of pages (some 40 KB each)
-        self._version: tuple = (float("-inf"), None)
+        self._version: tuple = (None, None)  # (LiveStore.version when counted, the counts)
         # what changes with any write, decisions and corrections too (small, read once per write)
         self._cache_until_write = VersionCache(64)
 
@@ -212,13 +210,14 @@ class StoreView:
         return by_name.get(rule, rule)
 
     def version(self) -> tuple:
-        """Changes whenever reports or findings are added, replaced or removed (looked at no more
-        than once a second: a page asks several times)."""
-        now = time.monotonic()
-        if now - self._version[0] > VERSION_TTL:
+        """Changes whenever reports or findings are added, replaced or removed: counted again
+        whenever the store has been written (LiveStore.version, a stat, no query), so the request
+        after an ingest sees its reports, and a decision leaves the whole-store caches be."""
+        written = self._live.version()  # before counting: a write after it is seen next time
+        if written != self._version[0]:
             row = self._rows("SELECT count(*) AS n, max(ingested_at) AS at, (SELECT count(*) FROM findings) AS f"
                              " FROM reports")[0]
-            self._version = (now, (row["n"], row["at"], row["f"]))
+            self._version = (written, (row["n"], row["at"], row["f"]))
         return self._version[1]
 
     def _cached(self, key: Any, compute):
