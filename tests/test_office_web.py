@@ -26,7 +26,7 @@ with warnings.catch_warnings():
 
 from gongkai.web import create_app  # noqa: E402
 
-from conftest import CORPUS, SEEDS  # noqa: E402
+from conftest import CORPUS, SEEDS, count_statements  # noqa: E402
 from review_inbox import MISSING_BODY, build_inbox  # noqa: E402
 
 PINGTAN = CORPUS / "real" / "pingtan-2019-crawltext" / "source.txt"  # glued digits: cells left unread
@@ -503,36 +503,13 @@ def test_a_report_page_again_reads_nothing_until_the_store_is_written(client, st
     """Decisions, corrections and the report as reviewed are read once per write to the store, not
     on every page; a write from the command line (another process) or through the page shows on the
     very next request."""
-    from contextlib import contextmanager
-
     rid = report_id(client, "平潭综合实验区")
-    view = client.app.state.store
-    statements = []
-    original = view.reading
-
-    class Counting:
-        def __init__(self, con):
-            self._con = con
-
-        def execute(self, sql, *args):
-            statements.append(sql)
-            return self._con.execute(sql, *args)
-
-        def __getattr__(self, name):
-            return getattr(self._con, name)
-
-    @contextmanager
-    def counting():
-        with original() as store:
-            store.con = Counting(store.con)
-            yield store
-
-    monkeypatch.setattr(view, "reading", counting)
+    statements = count_statements(monkeypatch, client.app.state.store)
     page = client.get(f"/reports/{rid}").text
     assert statements  # read once
     statements.clear()
     assert client.get(f"/reports/{rid}").text == page
-    assert [q for q in statements if "max(ingested_at) AS at" not in q] == []  # not the store's version (1/s)
+    assert statements == []
     # a decision from the command line, while the server holds the store open
     fp = finding_rows(page)[0]["fingerprint"]
     cli = subprocess.run([str(Path(sys.executable).parent / "gongkai"), "review", "set", fp, "--dismiss", "--note",

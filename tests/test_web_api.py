@@ -17,7 +17,7 @@ with warnings.catch_warnings():  # starlette's notice about httpx versions is no
 
 from gongkai.web import create_app  # noqa: E402
 
-from conftest import CORPUS, CORPUS_DOCUMENTS, SEEDS, gold_for, wait_until_serving  # noqa: E402
+from conftest import CORPUS, CORPUS_DOCUMENTS, SEEDS, count_statements, gold_for, wait_until_serving  # noqa: E402
 
 IN_2024 = sum(gold_for(p)["year"] == 2024 for p in CORPUS_DOCUMENTS)
 SEED = CORPUS / "seeds" / "000_e36cf77514eb609c.txt"
@@ -591,32 +591,10 @@ def test_aggregates_are_cached_per_store_version(sclient, monkeypatch):
 
 
 def test_a_record_read_again_is_kept_until_the_store_version_changes(sclient, monkeypatch):
-    from contextlib import contextmanager
-
     store = sclient.app.state.store
     rid = sclient.get("/api/reports", params={"limit": 1}).json()["items"][0]["id"]
     first = sclient.get(f"/api/reports/{rid}").json()
-    statements = []
-    original = store.reading
-
-    class Counting:
-        def __init__(self, con):
-            self._con = con
-
-        def execute(self, sql, *args):
-            statements.append(sql)
-            return self._con.execute(sql, *args)
-
-        def __getattr__(self, name):
-            return getattr(self._con, name)
-
-    @contextmanager
-    def counting():
-        with original() as s:
-            s.con = Counting(s.con)
-            yield s
-
-    monkeypatch.setattr(store, "reading", counting)
+    statements = count_statements(monkeypatch, store)
     monkeypatch.setattr(store, "version", lambda: ("one version",))
     sclient.get(f"/api/reports/{rid}")
     statements.clear()
