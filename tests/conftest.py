@@ -104,3 +104,28 @@ def wait_until_serving(base: str, proc, timeout: float = 60, poll: float = 0.2) 
             pytest.fail("the server did not start")
         time.sleep(poll)
 
+
+def count_statements(monkeypatch, view) -> list[str]:
+    """The SQL statements a web StoreView sends from now on (each cursor it reads on wrapped)."""
+    statements: list[str] = []
+    original = view.reading
+
+    class Counting:
+        def __init__(self, con):
+            self._con = con
+
+        def execute(self, sql, *args):
+            statements.append(sql)
+            return self._con.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._con, name)
+
+    @contextlib.contextmanager
+    def counting():
+        with original() as store:
+            store.con = Counting(store.con)
+            yield store
+
+    monkeypatch.setattr(view, "reading", counting)
+    return statements

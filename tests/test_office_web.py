@@ -26,7 +26,7 @@ with warnings.catch_warnings():
 
 from gongkai.web import create_app  # noqa: E402
 
-from conftest import CORPUS, SEEDS  # noqa: E402
+from conftest import CORPUS, SEEDS, count_statements  # noqa: E402
 from review_inbox import MISSING_BODY, build_inbox  # noqa: E402
 
 PINGTAN = CORPUS / "real" / "pingtan-2019-crawltext" / "source.txt"  # glued digits: cells left unread
@@ -497,6 +497,33 @@ def test_a_decision_while_gongkai_ingest_writes_the_store(client, store_db, tmp_
     assert {2019, 2020, 2021, 2023} <= years
     row = next(x for x in finding_rows(client.get(f"/reports/{rid}").text) if x["fingerprint"] == fp)
     assert "decided-confirmed" in row["classes"] and "同时入库" in row["html"]
+
+
+def test_a_report_page_again_reads_nothing_until_the_store_is_written(client, store_db, monkeypatch):
+    """Decisions, corrections and the report as reviewed are read once per write to the store, not
+    on every page; a write from the command line (another process) or through the page shows on the
+    very next request."""
+    rid = report_id(client, "平潭综合实验区")
+    statements = count_statements(monkeypatch, client.app.state.store)
+    page = client.get(f"/reports/{rid}").text
+    assert statements  # read once
+    statements.clear()
+    assert client.get(f"/reports/{rid}").text == page
+    assert statements == []
+    # a decision from the command line, while the server holds the store open
+    fp = finding_rows(page)[0]["fingerprint"]
+    cli = subprocess.run([str(Path(sys.executable).parent / "gongkai"), "review", "set", fp, "--dismiss", "--note",
+                          "命令行驳回", "--db", str(store_db)], capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    row = next(r for r in finding_rows(client.get(f"/reports/{rid}").text) if r["fingerprint"] == fp)
+    assert "dismissed" in row["classes"] and "命令行驳回" in row["html"]
+    # a correction through the page
+    r = client.post(f"/reports/{rid}/corrections", data={"path": "active.fees.previous_items", "value": "7",
+                                                        "csrf_token": csrf_token(client)}, follow_redirects=False)
+    assert r.status_code == 303
+    cell = re.search(r'<td id="c-active-fees-previous_items" class="([^"]*)"[^>]*>\s*<span class="cv"[^>]*>([^<]*)<',
+                     client.get(f"/reports/{rid}").text)
+    assert "corrected" in cell.group(1).split() and cell.group(2) == "7"
 
 
 def test_list_downloads_keep_formula_like_text_as_text():

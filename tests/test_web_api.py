@@ -17,7 +17,7 @@ with warnings.catch_warnings():  # starlette's notice about httpx versions is no
 
 from gongkai.web import create_app  # noqa: E402
 
-from conftest import CORPUS, CORPUS_DOCUMENTS, SEEDS, gold_for, wait_until_serving  # noqa: E402
+from conftest import CORPUS, CORPUS_DOCUMENTS, SEEDS, count_statements, gold_for, wait_until_serving  # noqa: E402
 
 IN_2024 = sum(gold_for(p)["year"] == 2024 for p in CORPUS_DOCUMENTS)
 SEED = CORPUS / "seeds" / "000_e36cf77514eb609c.txt"
@@ -385,6 +385,15 @@ def test_body_page_data(sclient):
     assert sclient.get("/api/bodies/no-such-body").status_code == 404
 
 
+def test_body_page_of_a_body_with_more_reports_than_it_draws_shows_the_latest(sclient, monkeypatch):
+    from gongkai.web import store_view
+
+    monkeypatch.setattr(store_view, "MAX_BODY_REPORTS", 1)
+    body = sclient.get("/api/bodies/320813:人民政府").json()
+    assert [y["year"] for y in body["years"]] == [2024] and body["reports"] == 2
+    assert {r["path"]: r["values"] for r in body["rows"]}["requests.new_received.total"] == [95]
+
+
 def test_overview(sclient):
     overview = sclient.get("/api/overview").json()
     assert overview["reports"] == len(CORPUS_DOCUMENTS) + 1 and overview["years"] == [2019, 2020, 2021, 2022, 2023, 2024]
@@ -581,6 +590,21 @@ def test_aggregates_are_cached_per_store_version(sclient, monkeypatch):
     assert any("GROUP BY year" in q for q in queries)
 
 
+def test_a_record_read_again_is_kept_until_the_store_version_changes(sclient, monkeypatch):
+    store = sclient.app.state.store
+    rid = sclient.get("/api/reports", params={"limit": 1}).json()["items"][0]["id"]
+    first = sclient.get(f"/api/reports/{rid}").json()
+    statements = count_statements(monkeypatch, store)
+    monkeypatch.setattr(store, "version", lambda: ("one version",))
+    sclient.get(f"/api/reports/{rid}")
+    statements.clear()
+    assert sclient.get(f"/api/reports/{rid}").json() == first and statements == []
+    # another version (an ingest may have added cross-report findings): read again
+    monkeypatch.setattr(store, "version", lambda: ("another version",))
+    assert sclient.get(f"/api/reports/{rid}").json() == first
+    assert any("FROM cells" in q for q in statements) and any("scope <> 'report'" in q for q in statements)
+
+
 # --- who may talk to the server: Host, Origin, CSRF ----------------------------------------------------
 def test_unknown_host_is_refused(client):
     """DNS rebinding: a page of evil.example whose name now points at 127.0.0.1 reaches the
@@ -704,6 +728,28 @@ def test_serve_with_several_workers(store_db):
         proc.terminate()
         proc.wait(timeout=30)
     assert set(Path(tempfile.gettempdir()).glob("gongkai-serve-*")) == before
+
+
+def test_reports_filter_form_is_drawn_for_each_choice_and_language(sclient, monkeypatch):
+    """The form is kept per store version, language and choice: each request still gets its own."""
+    def form(path):
+        html = sclient.get(path).text
+        return html[html.index('<form id="filters"'):html.index("</form>")]
+
+    chosen = form("/reports?year=2024&severity=error")
+    assert '<option value="2024" selected>' in chosen and '<option value="error" selected>' in chosen
+    plain = form("/reports")
+    assert " selected>" not in plain and plain != chosen
+    assert form("/reports?year=2024&severity=error") == chosen
+    english = form("/reports?lang=en")
+    assert "Year" in english and "年度" not in english
+    assert "年度" in form("/reports?lang=zh")
+    # another store version (an ingest): drawn again from the new facets
+    store = sclient.app.state.store
+    monkeypatch.setattr(store, "version", lambda: ("another version",))
+    monkeypatch.setattr(store, "page_facets", lambda region=None: {"years": [{"value": 1999, "count": 1}],
+                                                                   "regions": [], "agencies": [], "rules": []})
+    assert '<option value="1999"' in form("/reports")
 
 
 def test_reports_page_suggests_only_the_biggest_bodies(sclient, monkeypatch):

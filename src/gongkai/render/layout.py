@@ -13,6 +13,7 @@ signature) as `OutlineBlock`s.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any, Mapping
 
 from .. import vocabulary as V
@@ -139,6 +140,7 @@ def _value(path: str, colspan: int = 1) -> LayoutCell:
     return LayoutCell("", 1, colspan, path, False)
 
 
+@cache  # a layout is frozen and the same every time: made once (every report page draws three)
 def active_layout(template: str) -> TableLayout:
     """二、主动公开政府信息情况 (Article 20) as the template draws it."""
     specs = {s.key: s for s in (V.ACTIVE_ROWS_2019 if template == V.TEMPLATE_2019 else V.ACTIVE_ROWS_2021)}
@@ -165,6 +167,7 @@ def _spread(n: int, width: int) -> list[int]:
 REQUEST_WIDTH = 3 + len(V.APPLICANT_COLUMNS)
 
 
+@cache
 def requests_layout(template: str, *, single_other: bool | None = None) -> TableLayout:
     """三、收到和处理政府信息公开申请情况. (六)其他处理 is one row in template 2019 and three in
     2021; `single_other` overrides that (a 2021 report printing the single row)."""
@@ -222,6 +225,7 @@ def requests_layout(template: str, *, single_other: bool | None = None) -> Table
     return TableLayout("requests", 3, REQUEST_WIDTH, tuple(rows))
 
 
+@cache
 def appeals_layout() -> TableLayout:
     """四、政府信息公开行政复议、行政诉讼情况 (the same in both templates)."""
     n = len(V.APPEAL_FIELDS)

@@ -274,13 +274,21 @@ def clear_correction(db: DB, report_id: str, path: str) -> None:
 
 def corrections_of(con, report_id: str) -> dict[str, Correction]:
     """The latest correction of each corrected cell of a report."""
-    out: dict[str, Correction] = {}
-    for path, value, note, reviewer, at in con.execute(
-            "SELECT path, value, note, reviewer, corrected_at FROM corrections WHERE report_id = ? "
-            "ORDER BY corrected_at", [report_id]).fetchall():
+    return corrections_by_report(con, [report_id]).get(report_id, {})
+
+
+def corrections_by_report(con, report_ids: Optional[list[str]] = None) -> dict[str, dict[str, Correction]]:
+    """The latest correction of each corrected cell, by report: of `report_ids`, or of every report
+    (one query, however many reports)."""
+    only, params = ("", []) if report_ids is None else (" WHERE report_id IN (SELECT unnest(?::VARCHAR[]))",
+                                                        [list(report_ids)])
+    out: dict[str, dict[str, Correction]] = {}
+    for rid, path, value, note, reviewer, at in con.execute(
+            "SELECT report_id, path, value, note, reviewer, corrected_at FROM corrections" + only +
+            " ORDER BY corrected_at", params).fetchall():
         if value is not None and float(value).is_integer():
             value = int(value)
-        out[path] = Correction(path, value, note, reviewer, at)
+        out.setdefault(rid, {})[path] = Correction(path, value, note, reviewer, at)
     return out
 
 
@@ -294,4 +302,4 @@ def _now() -> _dt.datetime:
 
 __all__ = ["ReviewError", "ensure_tables", "set_finding_decision", "clear_finding_decision", "finding_decisions",
            "set_report_decision", "clear_report_decision", "report_decisions", "add_correction", "clear_correction",
-           "corrections_of", "correction_value", "resolve_report", "locate_finding", "reading", "writing", "StoreError"]
+           "corrections_of", "corrections_by_report", "correction_value", "resolve_report", "locate_finding", "reading", "writing", "StoreError"]

@@ -177,8 +177,7 @@ def stored_reports(con, report_ids: Optional[Sequence[str]] = None, *, progress:
     cross: dict[str, list] = {}
     for row in con.execute(_CROSS_SQL + only + " ORDER BY report_id, seq", params).fetchall():
         cross.setdefault(row[0], []).append(finding_of(*row[1:]))
-    corrections = {rid: D.corrections_of(con, rid) for (rid,) in con.execute(
-        "SELECT DISTINCT report_id FROM corrections WHERE true" + only, params).fetchall()}
+    corrections = D.corrections_by_report(con, None if report_ids is None else list(report_ids))
     out = []
     for start in _progress(range(0, len(ids), chunk), progress, len(ids), chunk):
         part = ids[start:start + chunk]
@@ -241,9 +240,7 @@ class _StoreLayers:
             self.reports = D.report_decisions(con)
             self.stored = {rid: (key, year) for rid, key, year in con.execute(
                 "SELECT report_id, agency_key, year FROM reports").fetchall()}
-            self.corrections: dict[str, dict[str, Correction]] = {}
-            for (rid,) in con.execute("SELECT DISTINCT report_id FROM corrections").fetchall():
-                self.corrections[rid] = D.corrections_of(con, rid)
+            self.corrections = D.corrections_by_report(con)
 
     def review(self, record: Record, path: str) -> ReviewedReport:
         from .decisions import report_key

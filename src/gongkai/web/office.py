@@ -197,10 +197,11 @@ def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
     """{id: ReviewedReport} of the current reports among `ids` (gongkai.review.inbox.stored_reports).
 
     Reading and checking a report again is what costs (tens of ms each); it is kept until the
-    store's reports, findings or corrections change. Decisions are read fresh on every request and
-    laid over the kept reports, so deciding on a finding does not make a list read everything again."""
+    store's reports, findings or corrections change. Decisions are laid over the kept reports, so
+    deciding on a finding does not make a list read everything again; they and the corrections are
+    read once per write to the store (review_state), not on every page."""
     from ..review import decisions as D
-    from ..review.inbox import stored_report, stored_reports
+    from ..review.inbox import stored_reports
     from ..store.writer import StoreError
 
     api.need_store(request)
@@ -209,9 +210,8 @@ def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
     cache = state.office_cache
     out: dict[str, Any] = {}
     try:
-        with view.reading() as store, D.reading(store) as con:
-            version = (_content_version(con), language())
-            decisions, report_decisions = D.finding_decisions(con), D.report_decisions(con)
+        review = review_state(view)
+        version = (review.content, language())
         todo = []
         for rid in ids:
             found = cache.peek((rid, version))
@@ -221,27 +221,65 @@ def reviewed_reports(request: Request, ids: Sequence[str]) -> dict[str, Any]:
                 out[rid] = found
         for start in range(0, len(todo), READ_CHUNK):
             chunk = todo[start:start + READ_CHUNK]
-            # the server's one read-only connection, under the StoreView's lock as its own queries are;
-            # the chunk's records in a few queries (stored_reports), not a few per report
-            # one report (its page): its rows by their rowid ranges, as the store's pages read them
-            record = view.stored_record(chunk[0]) if len(chunk) == 1 else None
-            with view.reading() as store, D.reading(store) as con:
-                current = dict(con.execute("SELECT report_id, agency_key FROM reports WHERE report_id IN "
-                                           "(SELECT unnest(?::VARCHAR[]))", [chunk]).fetchall())
-                if record is not None and chunk[0] in current:
-                    found = {chunk[0]: stored_report(con, chunk[0], record=record, decisions={}, report_decisions={})}
-                else:
-                    found = {rr.report_id: rr for rr in stored_reports(con, chunk, decisions={},
-                                                                       report_decisions={})}
+            # one report (its page): read as the store's pages read it, else the chunk's records in a
+            # few queries (stored_reports), not a few per report
+            found = _one_report(view, chunk[0]) if len(chunk) == 1 else None
+            if found is None:
+                with view.reading() as store, D.reading(store) as con:
+                    current = dict(con.execute("SELECT report_id, agency_key FROM reports WHERE report_id IN "
+                                               "(SELECT unnest(?::VARCHAR[]))", [chunk]).fetchall())
+                    found = {rr.report_id: (rr, current[rr.report_id])
+                             for rr in stored_reports(con, chunk, decisions={}, report_decisions={})}
             for rid in chunk:
                 # kept with the store's agency key: the report decisions' key (decisions.report_key)
-                report = (found[rid], current[rid]) if rid in found else MISSING
+                report = found.get(rid, MISSING)
                 cache.put((rid, version), report)
                 if report is not MISSING:
                     out[rid] = report
     except StoreError as e:  # held by a writer for longer than a reader waits
         raise HTTPException(503, str(e), headers={"Retry-After": "30"}) from None
-    return {rid: _with_decisions(rr, key, decisions, report_decisions) for rid, (rr, key) in out.items()}
+    return {rid: _with_decisions(rr, key, review.decisions, review.report_decisions)
+            for rid, (rr, key) in out.items()}
+
+
+def _one_report(view, report_id: str) -> Optional[dict[str, tuple[Any, Optional[str]]]]:
+    """{id: (ReviewedReport without decisions, the store's agency key)} of one report, its rows read
+    by their rowid ranges and its row in the reports table taken from the lists' index ({} when
+    it is no current report); None when the index does not have it yet (read it as a list does)."""
+    from ..review.inbox import review_record
+    from ..store.writer import finding_of
+
+    record = view.stored_record(report_id)
+    if record is None:
+        return {}
+    listed = view.listed(report_id)
+    if listed is None:
+        return None
+    cross = [finding_of(f["rule"], f["severity"], f["origin"], f["message"], f["where_path"], f["evidence"],
+                        f["message_data"], f["evidence_data"]) for f in view.cross_findings(report_id)]
+    rr = review_record(record, report_id=report_id, agency_key=listed["agency_key"], file=listed["source_path"],
+                       corrections=view.corrections().get(report_id, {}), cross_findings=cross)
+    return {report_id: (rr, listed["agency_key"])}
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """What every office page lays over the kept reports, and what the kept reports depend on."""
+    content: tuple  # changes when reports, findings or corrections change (not with decisions)
+    decisions: dict
+    report_decisions: dict
+
+
+def review_state(view) -> ReviewState:
+    """The store's decisions, read once per write to the store (a decision made through the web
+    shows on the next request), not a few queries per page; the corrections likewise
+    (StoreView.corrections)."""
+    from ..review import decisions as D
+
+    def read() -> ReviewState:
+        with view.reading() as store, D.reading(store) as con:
+            return ReviewState(_content_version(con), D.finding_decisions(con), D.report_decisions(con))
+    return view.cached_until_write("review state", read)
 
 
 def _content_version(con) -> tuple:

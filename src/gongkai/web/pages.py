@@ -7,8 +7,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
 
-from ..i18n import _
+from ..i18n import _, language
 from . import api
 from .api import MAX_OFFSET
 from .security import CSRF_FIELD, verify_csrf
@@ -64,11 +65,26 @@ def reports(request: Request, year: Optional[str] = None, region: Optional[str] 
                "severity": severity if severity in ("error", "warning", "info") else None}
     page = store.reports(limit=PAGE_SIZE, offset=offset, **filters)
     query = {k: v for k, v in filters.items() if v is not None}
-    context = {"nav": "reports", "page": page, "filters": filters, "facets": store.page_facets(region),
-               "query": urlencode(query), **_pager(offset, page["total"])}
+    context = {"nav": "reports", "page": page, "filters": filters, "query": urlencode(query),
+               **_pager(offset, page["total"])}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "report-list":
         return render(request, "_report_list.html", **context)
-    return render(request, "reports.html", **context)
+    return render(request, "reports.html", filters_form=_filters_form(request, store, filters), **context)
+
+
+def _filters_form(request: Request, store: Any, filters: dict[str, Any]) -> Markup:
+    """The list's filter form: some 700 options (provinces and cities, the bodies with the most
+    reports), half the page's drawing, the same for everyone who chose the same filters: drawn
+    once per store version, language and choice (an agency typed in: for this request only)."""
+    def draw() -> Markup:
+        template = request.app.state.templates.get_template("_report_filters.html")
+        return Markup(template.render(facets=store.page_facets(filters["region"]), filters=filters))
+
+    if filters["agency"]:
+        return draw()
+    from .store_view import SUGGESTED_AGENCIES  # what page_facets offers (tests change it)
+
+    return store.drawn(("reports filters", language(), tuple(filters.items()), SUGGESTED_AGENCIES), draw)
 
 
 # /reports/{report_id}: the office's page (office.py), with the reviewer's decisions and corrections

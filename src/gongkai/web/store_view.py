@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import re
 import threading
-import time
 from array import array
 from collections import OrderedDict, defaultdict
 from contextlib import contextmanager
@@ -64,10 +63,12 @@ BODY_ROWS: tuple[str, ...] = (
 DECIMAL_FIELDS = {f for s in V.ACTIVE_ROWS_2021 + V.ACTIVE_ROWS_2019 for f in s.decimal_fields}
 
 
-VERSION_TTL = 1.0  # seconds
 # A body's page draws at most this many reports (the latest); a store holding more copies of one
 # body's reports says how many there are.
 MAX_BODY_REPORTS = 20
+# Stored records kept per server process (the last read; some 150 KB each): reading one costs
+# five queries, and a reviewer opens a report's page, its record and its downloads in turn.
+RECORDS_KEPT = 64
 
 
 def open_store(path: str) -> "StoreView":
@@ -163,7 +164,11 @@ class StoreView:
         self._live = LiveStore(path)
         self._rule_names: Optional[dict[str, str]] = None
         self._cache = VersionCache()
-        self._version: tuple = (float("-inf"), None)
+        self._records = VersionCache(2 * RECORDS_KEPT)  # records and their cross findings
+        self._drawn = VersionCache(32)  # pieces of pages (some 40 KB each)
+        self._version: tuple = (None, None)  # (LiveStore.version when counted, the counts)
+        # what changes with any write, decisions and corrections too (small, read once per write)
+        self._cache_until_write = VersionCache(64)
 
     def close(self) -> None:
         self._live.close()
@@ -205,17 +210,29 @@ class StoreView:
         return by_name.get(rule, rule)
 
     def version(self) -> tuple:
-        """Changes whenever reports or findings are added, replaced or removed (looked at no more
-        than once a second: a page asks several times)."""
-        now = time.monotonic()
-        if now - self._version[0] > VERSION_TTL:
+        """Changes whenever reports or findings are added, replaced or removed: counted again
+        whenever the store has been written (LiveStore.version, a stat, no query), so the request
+        after an ingest sees its reports, and a decision leaves the whole-store caches be."""
+        written = self._live.version()  # before counting: a write after it is seen next time
+        if written != self._version[0]:
             row = self._rows("SELECT count(*) AS n, max(ingested_at) AS at, (SELECT count(*) FROM findings) AS f"
                              " FROM reports")[0]
-            self._version = (now, (row["n"], row["at"], row["f"]))
+            self._version = (written, (row["n"], row["at"], row["f"]))
         return self._version[1]
 
     def _cached(self, key: Any, compute):
         return self._cache.get(self.version(), key, compute)
+
+    def drawn(self, key: Any, draw):
+        """A piece of a page drawn from whole-store data (a list's filter form), kept for the store
+        version; a few dozen at most (`key`: what else it depends on, from the request)."""
+        return self._drawn.get(self.version(), key, draw)
+
+    def cached_until_write(self, key: Any, compute):
+        """`compute()`, kept until the store is next written (a decision, a correction, an ingest:
+        LiveStore.version, a file's size and times, no query). For what is small to read again but
+        read by every page (decisions, corrections): the next request after a write sees it."""
+        return self._cache_until_write.get(self._live.version(), key, compute)
 
     # -- lists ----------------------------------------------------------------------------------------
     def count(self) -> int:
@@ -354,36 +371,52 @@ class StoreView:
         stored = self.stored_record(report_id)
         if stored is None:
             return None
-        spans = self._spans_of(report_id)
-        counts = self._counts_of(report_id) if spans is not None else None
         record = stored.to_dict()
         from ..store.writer import text_of  # stored messages, shown in the request's language
 
-        sql = ("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id, message_data, "
-               "evidence_data FROM findings WHERE {where} AND scope <> 'report' ORDER BY seq")
-        cross = None
-        if spans is not None:
-            lo, hi = spans["cross_findings"]
-            cross = self._rows(sql.format(where="rowid BETWEEN ? AND ? AND report_id = ?"), [lo, hi, report_id])
-            if len(cross) != counts["cross_findings"]:
-                cross = None
-        if cross is None:
-            cross = self._rows(sql.format(where="report_id = ?"), [report_id])
-        for f in cross:
+        for f in self.cross_findings(report_id):
             record["findings"].append({"rule": f["rule"], "severity": f["severity"], "origin": f["origin"],
                                        "message": text_of(f["message"], f["message_data"]), "where": f["where_path"],
                                        "evidence": text_of(f["evidence"], f["evidence_data"]),
                                        "scope": f["scope"], "other_report": f["other_report_id"]})
-        listing = self._listing()
-        r = dict(zip(Listing.COLUMNS, listing.rows[listing.rank[report_id]]))
+        r = self.listed(report_id) or self._rows(f"SELECT {', '.join(Listing.COLUMNS)} FROM reports WHERE report_id = ?",
+                                                 [report_id])[0]
         record["region"] = {"province": r["province"], "city": r["city"], "county": r["county"],
                             "code": r["region_code"]}
         record["store"] = {"report_id": report_id, "agency_key": r["agency_key"]}
         return record
 
+    def cross_findings(self, report_id: str) -> list[dict[str, Any]]:
+        """The cross-report findings on a report, as stored (read by their rowid range when the
+        index knows it; kept as the record is, see stored_record)."""
+        return self._records.get(self.version(), ("cross", report_id), lambda: self._read_cross_findings(report_id))
+
+    def _read_cross_findings(self, report_id: str) -> list[dict[str, Any]]:
+        sql = ("SELECT rule, severity, origin, message, where_path, evidence, scope, other_report_id, message_data, "
+               "evidence_data FROM findings WHERE {where} AND scope <> 'report' ORDER BY seq")
+        spans = self._spans_of(report_id)
+        if spans is not None:
+            lo, hi = spans["cross_findings"]
+            cross = self._rows(sql.format(where="rowid BETWEEN ? AND ? AND report_id = ?"), [lo, hi, report_id])
+            if len(cross) == self._counts_of(report_id)["cross_findings"]:
+                return cross
+        return self._rows(sql.format(where="report_id = ?"), [report_id])
+
+    def listed(self, report_id: str) -> Optional[dict[str, Any]]:
+        """What the lists hold of a report (Listing.COLUMNS), without a query; None when the listing
+        does not have it (yet)."""
+        listing = self._listing()
+        i = listing.rank.get(report_id)
+        return None if i is None else dict(zip(Listing.COLUMNS, listing.rows[i]))
+
     def stored_record(self, report_id: str) -> Optional[Any]:
         """The stored report as a `Record` (None: no such current report), its rows read by their
-        rowid ranges (a few rows, not a scan of millions) and checked against the index's counts."""
+        rowid ranges (a few rows, not a scan of millions) and checked against the index's counts.
+        The last RECORDS_KEPT read are kept for the store version (not to be changed by callers): a
+        report's page, its record, downloads and letter read it once."""
+        return self._records.get(self.version(), ("record", report_id), lambda: self._read_record(report_id))
+
+    def _read_record(self, report_id: str) -> Optional[Any]:
         spans = self._spans_of(report_id)
         counts = self._counts_of(report_id) if spans is not None else None
         with self.reading() as store:
@@ -451,13 +484,31 @@ class StoreView:
             values[c["report_id"]][c["path"]] = _number(c["value"])
         return values
 
-    def _corrections(self, ids: list[str]) -> dict[tuple[str, str], Optional[float]]:
-        """Reviewers' corrections of these reports' cells, the latest of each: {(report id, path): value}."""
-        rows = self._rows("SELECT report_id, path, arg_max(value, corrected_at) AS value FROM corrections"
-                          " WHERE report_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL", [ids])
-        return {(r["report_id"], r["path"]): _number(r["value"]) for r in rows}
+    def corrections(self) -> dict[str, dict[str, Any]]:
+        """Reviewers' corrections, the latest of each cell: {report id: {path: Correction}}; read
+        once per write to the store (a handful of rows, a reviewer's work), not once per page."""
+        from ..review.decisions import corrections_by_report, has_table
+
+        def read() -> dict[str, dict[str, Any]]:
+            with self.reading() as store:
+                return corrections_by_report(store.con) if has_table(store.con, "corrections") else {}
+        return self.cached_until_write("corrections", read)
 
     # -- bodies ---------------------------------------------------------------------------------------
+    def _bodies_index(self) -> dict[str, list[int]]:
+        """{body id: the places in the listing of its reports, latest first (year, then report id,
+        descending)}, once per store version: a body's page looks its reports up instead of
+        scanning the reports table twice."""
+        def compute() -> dict[str, list[int]]:
+            rows = self._listing().rows
+            places: dict[str, list[int]] = defaultdict(list)
+            for i in sorted(range(len(rows)), key=lambda i: rows[i][0], reverse=True):  # report id descending
+                places[body_id(rows[i][3], rows[i][1])].append(i)
+            for found in places.values():  # then year, descending, unknown last (sort is stable)
+                found.sort(key=lambda i: (rows[i][4] is None, -(rows[i][4] or 0)))
+            return dict(places)
+        return self._cached("bodies index", compute)
+
     def bodies(self, region: Optional[str] = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
         """One page of the reporting bodies (in a region, matched as the CLI's `--region`) and how many."""
         from ..store.export import Filters
@@ -480,19 +531,16 @@ class StoreView:
     def body(self, body: str) -> Optional[dict[str, Any]]:
         """One body's reports side by side, by year, with its year-over-year charts (the latest
         MAX_BODY_REPORTS reports when it has more)."""
-        where = "r.agency_key = ? OR (r.agency_key IS NULL AND r.agency = ?)"
-        count = self._rows(f"SELECT count(*) AS n FROM reports r WHERE {where}", [body, body])[0]["n"]
-        if not count:
+        places = self._bodies_index().get(body)
+        if not places:
             # a name given instead of the key: find the key
             keys = self._rows("SELECT DISTINCT agency_key FROM reports WHERE agency = ? OR agency_name = ?",
                               [body, body])
             if len(keys) == 1 and keys[0]["agency_key"] and keys[0]["agency_key"] != body:
                 return self.body(keys[0]["agency_key"])
             return None
-        rank = self._listing().rank
-        latest = self._rows(f"SELECT r.report_id FROM reports r WHERE {where}"
-                            " ORDER BY r.year DESC NULLS LAST, r.report_id DESC LIMIT ?", [body, body, MAX_BODY_REPORTS])
-        summaries = self._summaries(rank[r["report_id"]] for r in latest if r["report_id"] in rank)
+        count = len(places)
+        summaries = self._summaries(places[:MAX_BODY_REPORTS])
         summaries.sort(key=lambda r: (r["year"] is None, r["year"] or 0, r["id"]))  # oldest first, year unknown last
         ids = [r["id"] for r in summaries]
         values = self._cell_values(ids)
@@ -505,12 +553,12 @@ class StoreView:
         present = {p for v in values.values() for p in v}
         active_paths = [p for p in _active_paths() if p in present]
         table_rows = []
-        corrections = self._corrections(ids)
+        corrections = self.corrections()
         for path in active_paths + [p for p in BODY_ROWS if p in present]:
             table_rows.append({"path": path, "table": path.split(".")[0], "label": cell_label(path),
                                "values": [values[i].get(path) for i in ids],
-                               "corrected": [(i, path) in corrections for i in ids],
-                               "corrections": [corrections.get((i, path)) for i in ids]})
+                               "corrected": [path in corrections.get(i, {}) for i in ids],
+                               "corrections": [_correction_value(corrections, i, path) for i in ids]})
         categories = [y["label"] for y in years]
         sums = {i: _group_sums(values[i]) for i in ids}
         charts = [
@@ -608,6 +656,11 @@ def _complete(record: Any, counts: dict[str, int]) -> bool:
                 for fields in (table or {}).values())
     return (cells, len(record.findings), len(record.sections)) == (
         counts["cells"], counts["findings"], counts["sections"])
+
+
+def _correction_value(corrections: dict[str, dict[str, Any]], report_id: str, path: str) -> Optional[float]:
+    found = corrections.get(report_id, {}).get(path)
+    return None if found is None else found.value
 
 
 def _year_label(year: Optional[int], n: int) -> str:
