@@ -331,6 +331,8 @@ def consistent(readings_by_row: dict[str, list[Reading]],
     rows = list(readings_by_row)
     fixed = {r: c[0] for r, c in readings_by_row.items() if len(c) == 1}
     open_rows = [r for r in rows if len(readings_by_row[r]) > 1]
+    if not open_rows:  # nothing to choose: what the identities say of the one combination changes nothing
+        return {r: readings_by_row[r] for r in fixed}
     total = 1
     for r in open_rows:
         total *= len(readings_by_row[r])
