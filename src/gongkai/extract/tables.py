@@ -491,21 +491,20 @@ _APPEALS_CUE_RE = re.compile("|".join(map(re.escape, APPEALS_HEADER_CUES)))
 
 
 def find_requests_start(atoms: Sequence[Atom]) -> int | None:
-    for i, a in enumerate(atoms):
-        if a.kind == "label" and any(cue in normalize_label(a.text) for cue in REQUESTS_TABLE_CUES):
-            return i
-    # a table printed without its header (an OCR tool's small tables): its first row
-    first_row = REQUEST_ROWS_HEAD[0]
-    for i, a in enumerate(atoms):
-        if a.kind == "label" and any(cue in normalize_label(a.text) for cue in first_row.cues):
-            return i
+    # the table's header, else its first row (an OCR tool's small tables print no header); one
+    # regex per label, not one `in` per cue (most atoms before the table are labels)
+    for cues in (REQUESTS_TABLE_CUES, REQUEST_ROWS_HEAD[0].cues):
+        named = _cues_re(cues).search
+        for i, a in enumerate(atoms):
+            if a.kind == "label" and named(normalize_label(a.text)):
+                return i
     return None
 
 
 def find_appeals_start(atoms: Sequence[Atom], start: int) -> int | None:
     for i in range(start, len(atoms)):
         a = atoms[i]
-        if a.kind == "label" and any(cue in normalize_label(a.text) for cue in APPEALS_HEADER_CUES):
+        if a.kind == "label" and _APPEALS_CUE_RE.search(normalize_label(a.text)):
             return i
     return None
 
