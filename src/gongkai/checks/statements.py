@@ -206,9 +206,12 @@ _FACTORS = {"万": 10_000, "亿": 100_000_000}
 def quantities(sentence: str, pos: int = 0, endpos: Optional[int] = None) -> Iterator[Quantity]:
     """Every count in a sentence (or in `sentence[pos:endpos]`, read in its context), with its range
     when the words make it approximate."""
-    arabic, chinese = P.ARABIC_RE.fullmatch, P.CHINESE_NUMERAL_RE.fullmatch
     length = len(sentence)
-    for m in P.QUANTITY_RE.finditer(sentence, pos, length if endpos is None else endpos):
+    endpos = length if endpos is None else min(endpos, length)
+    if endpos - pos > _LONG_TEXT and not _may_count(sentence, pos, endpos):
+        return  # (a short text is scanned faster by the regex than its units are looked for)
+    arabic, chinese = P.ARABIC_RE.fullmatch, P.CHINESE_NUMERAL_RE.fullmatch
+    for m in P.QUANTITY_RE.finditer(sentence, pos, endpos):
         num, wan, approx, unit = m.groups()
         start, end = m.span()
         if arabic(num):
@@ -256,6 +259,35 @@ def quantities(sentence: str, pos: int = 0, endpos: Optional[int] = None) -> Ite
             elif pre in ("不足", "不到"):
                 low, exact = 0, False
         yield Quantity(low, high, exact, unit, start, end)
+
+
+_COUNT_UNITS = "件起宗例个项条次份元"  # QUANTITY_RE's units
+_LONG_TEXT = 300  # characters from which `_may_count` costs less than the regex scan it may save
+_NUMBER_CHARS = frozenset(".零〇一二两三四五六七八九十百千")  # with the digits, what QUANTITY_RE's number is made of
+
+
+def _may_count(text: str, pos: int, endpos: int) -> bool:
+    """False when `quantities` would find no count in `text[pos:endpos]`: no unit there follows a
+    number (through 万/亿 and 余/多), or each number that one follows comes after 第 (第一项, 第3条:
+    an ordinal). A table's text has many digits but few counts, and `str.find` looks for the few
+    units at C speed where QUANTITY_RE tries every character. (True when unsure.)"""
+    find = text.find
+    for unit in _COUNT_UNITS:
+        i = find(unit, pos, endpos)
+        while i != -1:
+            j = i - 1
+            if j >= pos and text[j] in "余多":
+                j -= 1
+            if j >= pos and text[j] in "万亿":
+                j -= 1
+            if j >= pos and (text[j].isdecimal() or text[j] in _NUMBER_CHARS):
+                start = j  # where the number starts: QUANTITY_RE takes its whole run
+                while start > 0 and (text[start - 1].isdecimal() or text[start - 1] in _NUMBER_CHARS):
+                    start -= 1
+                if start <= pos or text[start - 1] != "第":
+                    return True
+            i = find(unit, i + 1, endpos)
+    return False
 
 
 # --- text into sentences and clauses ---------------------------------------------------------------

@@ -12,7 +12,7 @@ from .patterns import (
     APPEAL_GROUP_SHORT, EMPTY_SECTION_RE, REQUEST_ROW_SHORT, SECTION_NUMERALS_CN, TABLE_NAMES, UNIT_IN_CELL_RE, cell_name,
 )
 from .registry import Context, rule
-from .tables import SUB_OTHER_ROWS, _row_present
+from .tables import SUB_OTHER_ROWS, _row_present, is_not_none
 
 # Each known misprint as a pattern over the raw text: its characters with what `normalize_label`
 # drops (spaces, punctuation) allowed between them — the same as looking in the normalised text.
@@ -189,7 +189,7 @@ def blank_cells(ctx: Context):
             path0 = f"{table}.{row}"
             if ctx.uncertain(path0):  # the extractor already said it could not read this row
                 continue
-            if not any(values.get(f) is not None for f in fields):
+            if not any(map(is_not_none, map(values.get, fields))):
                 name = _row_name(table, row)
                 raws = {ctx.raw(f"{path0}.{f}") for f in fields} - {None}
                 if raws:  # the row is printed, with blanks or dashes only

@@ -264,7 +264,8 @@ def find_published(lines: Sequence[str]) -> str | None:
 
     head, tail = list(lines[:30]), list(lines[-30:]) if len(lines) > 30 else []
     for line in head + tail:
-        m = _PUBLISHED_LABEL_RE.search(line)
+        # (every label ends in 日期 or 时间: a line with neither needs no regex)
+        m = _PUBLISHED_LABEL_RE.search(line) if "日期" in line or "时间" in line else None
         if m:
             found = find_date(line[m.end():m.end() + 40])
             if found:

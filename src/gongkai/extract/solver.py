@@ -55,14 +55,18 @@ def pieces_of(run: str) -> list[Piece]:
     that many cells of 0, a minus sign before a digit stays with it (a negative number)."""
     out: list[Piece] = []
     for chunk in run.split():
-        if chunk and all(ch in _DASHES for ch in chunk):
+        if not chunk.strip(_DASHES):  # (split() gives no empty chunk)
             out.append(("fixed", None))
         elif chunk.strip("0") == "":
             # 0000000: no number starts with a superfluous 0, so each 0 is a cell of its own
             out.extend([("fixed", 0)] * len(chunk))
         else:
-            out.append(("digits", "".join("-" if ch in _SIGNS else ch for ch in chunk.replace(",", ""))))
+            out.append(("digits", chunk.translate(_DIGITS_TABLE)))
     return out
+
+
+# thousands separators dropped, every minus sign as "-"
+_DIGITS_TABLE = str.maketrans({",": None, **{sign: "-" for sign in _SIGNS}})
 
 
 def readings(pieces: Sequence[Piece], n: int, decimal_at: Iterable[int] = (), signed_at: Iterable[int] = (),
@@ -327,6 +331,8 @@ def consistent(readings_by_row: dict[str, list[Reading]],
     rows = list(readings_by_row)
     fixed = {r: c[0] for r, c in readings_by_row.items() if len(c) == 1}
     open_rows = [r for r in rows if len(readings_by_row[r]) > 1]
+    if not open_rows:  # nothing to choose: what the identities say of the one combination changes nothing
+        return {r: readings_by_row[r] for r in fixed}
     total = 1
     for r in open_rows:
         total *= len(readings_by_row[r])

@@ -335,15 +335,21 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
     pending: list[Atom] = []
     end = len(groups)
 
-    cue_res = [_cues_re(spec.cues) for spec in specs]
+    spec_keys = [spec.key for spec in specs]
+    cue_searches = [_cues_re(spec.cues).search for spec in specs]
 
-    def matches(j: int, key: str) -> bool:
-        return specs[j].key not in found and cue_res[j].search(key) is not None
-
-    def window() -> range:
+    def named(label_key: str, first: bool = True) -> list[int]:
+        """The specs not yet found in the window whose cues `label_key` holds (only the first one
+        when `first`)."""
         # rows without a label since the last match stand for template rows: look past them
         since = sum(1 for after, _ in unlabelled if after == last_key) if unlabelled else 0
-        return range(next_spec, min(len(specs), next_spec + MATCH_WINDOW + since))
+        out = []
+        for j in range(next_spec, min(len(specs), next_spec + MATCH_WINDOW + since)):
+            if spec_keys[j] not in found and cue_searches[j](label_key) is not None:
+                out.append(j)
+                if first:
+                    break
+        return out
 
     for i, group in enumerate(groups):
         if stop and found and stop(group):
@@ -355,7 +361,7 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
                 # a row. A blank header row such as （六）其他处理 above its sub-rows is not: when a
                 # later row's own label names a row before the one this label names, this one is
                 # a header and the matcher must not skip ahead.
-                j = next((j for j in window() if matches(j, group.key)), None)
+                j = next(iter(named(group.key)), None)
                 if j is not None and not _header_of_later_rows(groups[i + 1:i + 1 + HEADER_LOOKAHEAD],
                                                                 specs[next_spec:j], found):
                     found[specs[j].key] = group
@@ -385,17 +391,17 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
         # must not match a row far down such as （七）总计 and swallow the rows before it.
         # The row's own label decides first; labels carried over from merged cells above only
         # when the own label names no row.
-        j = next((j for j in window() if matches(j, group.key)), None)
+        j = next(iter(named(group.key)), None)
         if j is None:
-            named = [j for j in window() if matches(j, merged.key)]
-            if len(named) > 1 and any(a.in_table for a in group.values) \
+            several = named(merged.key, first=False)
+            if len(several) > 1 and any(a.in_table for a in group.values) \
                     and all(a.row != group.values[0].row for a in group.labels):
                 # words above a table row of values name several rows (labels printed apart from
                 # their values): which is this row's cannot be told from them; the row is placed
                 # by the template's order like a row without a label
                 unlabelled.append((last_key, Group([], group.values)))
                 continue
-            j = named[0] if named else None
+            j = several[0] if several else None
         if j is not None:
             found[specs[j].key] = merged
             next_spec = j + 1
@@ -485,21 +491,20 @@ _APPEALS_CUE_RE = re.compile("|".join(map(re.escape, APPEALS_HEADER_CUES)))
 
 
 def find_requests_start(atoms: Sequence[Atom]) -> int | None:
-    for i, a in enumerate(atoms):
-        if a.kind == "label" and any(cue in normalize_label(a.text) for cue in REQUESTS_TABLE_CUES):
-            return i
-    # a table printed without its header (an OCR tool's small tables): its first row
-    first_row = REQUEST_ROWS_HEAD[0]
-    for i, a in enumerate(atoms):
-        if a.kind == "label" and any(cue in normalize_label(a.text) for cue in first_row.cues):
-            return i
+    # the table's header, else its first row (an OCR tool's small tables print no header); one
+    # regex per label, not one `in` per cue (most atoms before the table are labels)
+    for cues in (REQUESTS_TABLE_CUES, REQUEST_ROWS_HEAD[0].cues):
+        named = _cues_re(cues).search
+        for i, a in enumerate(atoms):
+            if a.kind == "label" and named(normalize_label(a.text)):
+                return i
     return None
 
 
 def find_appeals_start(atoms: Sequence[Atom], start: int) -> int | None:
     for i in range(start, len(atoms)):
         a = atoms[i]
-        if a.kind == "label" and any(cue in normalize_label(a.text) for cue in APPEALS_HEADER_CUES):
+        if a.kind == "label" and _APPEALS_CUE_RE.search(normalize_label(a.text)):
             return i
     return None
 
