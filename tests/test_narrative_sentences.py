@@ -134,3 +134,33 @@ def test_enumerations_pair_each_count_with_its_own_noun(wording, cells):
 def test_approximate_counts_are_never_sure(wording):
     statements = read([(1, wording)]).statements
     assert [s.exact or s.sure for s in statements] == [False]
+
+
+def test_the_unit_prefilter_never_hides_a_count(monkeypatch):
+    """`quantities` skips a long text in which `_may_count` finds no unit after a number. On long
+    texts of numbers and words with no count but one count-like form put somewhere (seeded, so a
+    failure repeats) and on texts dense in numbers and units, it finds exactly the counts the full
+    regex scan finds, from any start."""
+    import random
+
+    from gongkai.checks import statements
+
+    rng = random.Random(20261202)
+    # numbers and units, never a unit right after a number
+    filler = ["12", "3 ", "0", "45.6", "2023年", "案件", "事项", "收到", "，", "。", "的", "共", "万", "余"]
+    forms = ["二十多件", "3余件", "1.2万件", "5亿元", "２件", "其3件", "其三件", "第3条", "第十一项", "十一项", "一起",
+             "受理一起", "12.5万元", "3多", "第12件", "多达五件", "〇件"]
+    texts = []
+    for form in forms:
+        for _ in range(40):
+            words = [rng.choice(filler) for _ in range(rng.randint(120, 250))]
+            words.insert(rng.randint(0, len(words)), form)
+            texts.append("".join(words))
+    alphabet = list("0123456789.零一二三十百千万亿余多第年的，。共受理件起宗例个项条次份元其中２ ")
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(301, 700))) for _ in range(500)]
+    filtered = [[list(statements.quantities(t, pos)) for pos in (0, 7)] for t in texts]
+    monkeypatch.setattr(statements, "_LONG_TEXT", 10 ** 9)  # the regex alone
+    scanned = [[list(statements.quantities(t, pos)) for pos in (0, 7)] for t in texts]
+    assert filtered == scanned
+    skipped = sum(1 for t in texts if not statements._may_count(t, 0, len(t)))
+    assert skipped > 50 and sum(1 for f in filtered if f[0]) > 500  # texts skipped, and counts found

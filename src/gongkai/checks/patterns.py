@@ -131,9 +131,13 @@ def normalize_narrative(text: str) -> str:
 # stays linear; the approximation words around it are looked at in code.)
 # (?<![\d.零…千]) is checked after the number's first character, so that the pattern opens with a
 # character class, which the regex engine skips through at C speed.
+# A count's parts: a number (digits or numerals, from the start of its run), 万/亿, 余/多, a unit.
+# (statements._may_count looks for the same units and number characters before the regex scans)
+QUANTITY_NUMERALS = "零〇一二两三四五六七八九十百千"
+QUANTITY_UNITS = ("件", "起", "宗", "例", "个", "项", "条", "次", "份", "元")
 QUANTITY_RE = re.compile(
-    r"(?P<num>[\d零〇一二两三四五六七八九十百千](?<![\d.零〇一二两三四五六七八九十百千].)[\d.零〇一二两三四五六七八九十百千]*+)"
-    r"(?P<wan>[万亿])?(?P<approx>[余多])?(?P<unit>件|起|宗|例|个|项|条|次|份|元)")
+    rf"(?P<num>[\d{QUANTITY_NUMERALS}](?<![\d.{QUANTITY_NUMERALS}].)[\d.{QUANTITY_NUMERALS}]*+)"
+    rf"(?P<wan>[万亿])?(?P<approx>[余多])?(?P<unit>{'|'.join(QUANTITY_UNITS)})")
 ARABIC_RE = re.compile(r"\d+(?:\.\d+)?")
 CHINESE_NUMERAL_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+")
 # Words before a count that make it approximate or a bound, longest first.

@@ -261,9 +261,8 @@ def quantities(sentence: str, pos: int = 0, endpos: Optional[int] = None) -> Ite
         yield Quantity(low, high, exact, unit, start, end)
 
 
-_COUNT_UNITS = "件起宗例个项条次份元"  # QUANTITY_RE's units
 _LONG_TEXT = 300  # characters from which `_may_count` costs less than the regex scan it may save
-_NUMBER_CHARS = frozenset(".零〇一二两三四五六七八九十百千")  # with the digits, what QUANTITY_RE's number is made of
+_NUMBER_CHARS = frozenset("." + P.QUANTITY_NUMERALS)  # with the digits, what QUANTITY_RE's number is made of
 
 
 def _may_count(text: str, pos: int, endpos: int) -> bool:
@@ -272,7 +271,7 @@ def _may_count(text: str, pos: int, endpos: int) -> bool:
     an ordinal). A table's text has many digits but few counts, and `str.find` looks for the few
     units at C speed where QUANTITY_RE tries every character. (True when unsure.)"""
     find = text.find
-    for unit in _COUNT_UNITS:
+    for unit in P.QUANTITY_UNITS:
         i = find(unit, pos, endpos)
         while i != -1:
             j = i - 1
