@@ -42,7 +42,7 @@ def main() -> None:
             rel = f.name if str(f).startswith(tmp) else str(f)
             for command in ("parse", "check"):
                 for lang in ("zh", "en"):
-                    proc = subprocess.run([str(a.bin / "gongkai"), "--lang", lang, command, "--format", "json", f.name],
+                    proc = subprocess.run([str(a.bin.resolve() / "gongkai"), "--lang", lang, command, "--format", "json", f.name],
                                           cwd=f.parent, capture_output=True)
                     name = f"{rel.replace('/', '_')}.{command}.{lang}"
                     (a.out / (name + ".out")).write_bytes(proc.stdout + proc.stderr + f"\nexit {proc.returncode}\n".encode())
