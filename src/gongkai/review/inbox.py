@@ -135,14 +135,12 @@ _CROSS_SQL = ("SELECT report_id, rule, severity, origin, message, where_path, ev
 
 
 def stored_report(con, report_id: str, *, decisions: Optional[Mapping[str, Decision]] = None,
-                  report_decisions: Optional[Mapping] = None, record: Optional[Record] = None) -> ReviewedReport:
-    """One current report of the store, with its cross-report findings, decisions and corrections
-    (`record`: the stored record when the caller has read it already)."""
+                  report_decisions: Optional[Mapping] = None) -> ReviewedReport:
+    """One current report of the store, with its cross-report findings, decisions and corrections."""
     from ..store.writer import _record, finding_of
     from . import decisions as D
 
-    if record is None:
-        record = _record(con, report_id)
+    record = _record(con, report_id)
     agency_key, year, source = con.execute("SELECT agency_key, year, source_path FROM reports WHERE report_id = ?",
                                            [report_id]).fetchall()[0]
     cross = [finding_of(*row[1:]) for row in con.execute(_CROSS_SQL + " AND report_id = ? ORDER BY seq",
