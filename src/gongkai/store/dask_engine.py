@@ -91,7 +91,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                         yield [task]
                         continue
                     path, mtime_ns, *rest = task
-                    source, published = (tuple(rest) + (None, None))[:2]
+                    source, published, *_ = (*rest, None, None)
                     name = source or path
                     if shared_fs:
                         items.append((None, name, mtime_ns, path, published))
