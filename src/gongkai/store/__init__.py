@@ -10,6 +10,7 @@ See docs/store.md. Heavy imports (DuckDB, cpca, Dask) happen inside the function
 from __future__ import annotations
 
 from .pipeline import IngestResult, discover, ingest
+from .shards import copy_store
 from .writer import Store, StoreError
 
-__all__ = ["ingest", "discover", "IngestResult", "Store", "StoreError"]
+__all__ = ["ingest", "discover", "IngestResult", "Store", "StoreError", "copy_store"]

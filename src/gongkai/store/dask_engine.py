@@ -3,8 +3,10 @@
 By default the owner (the process running `gongkai ingest`) reads each input's bytes and submits
 them with the task (a few files per task), so workers need no shared file system, only gongkai
 installed; with `shared_fs` (always for a cluster the engine starts itself on this machine) it
-sends paths and the workers read the files. Workers return each file's rows as Arrow record
-batches (see prepare.py), which the owner hands to DuckDB's bulk insert without touching a row.
+sends paths and the workers read the files, and write each chunk's cells to the store's cells
+folder (shards.py). Workers return each file's other rows as Arrow record batches (see
+prepare.py), which the owner hands to DuckDB's bulk insert without touching a row (and the cells,
+when the workers cannot reach the store's folder, to a Parquet file).
 Results stream back as they complete and go through the same writer as the local engine's; at
 most `window` tasks are in flight and each is released once written, so neither side's memory
 grows with the number of files.
@@ -37,9 +39,10 @@ class _Box:
         return size
 
 
-def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None) -> _Box:
+def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None, cells_folder: Optional[str] = None) -> _Box:
     """Runs on a worker: (bytes, name, mtime_ns, None, published) items, or (None, name, mtime_ns, path,
-    published) to read; in the owner's language, whatever the worker's environment says."""
+    published) to read; in the owner's language, whatever the worker's environment says. With a
+    shared file system the worker writes the chunk's cells to the store's `cells_folder` itself."""
     import time
 
     out = []
@@ -53,12 +56,12 @@ def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None) -> _Box
                 p = prepare_bytes(data, name, check, mtime_ns=mtime_ns, published=published)
             p.cpu_seconds = time.process_time() - started
             out.append(p)
-    return _Box(pack(out))
+    return _Box(pack(out, cells_folder))
 
 
 def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional[str], check: bool,
-                 window: Optional[int] = None, chunk: int = 48, shared_fs: Optional[bool] = None
-                 ) -> Iterator[list[Prepared]]:
+                 window: Optional[int] = None, chunk: int = 48, shared_fs: Optional[bool] = None,
+                 cells_folder: Optional[str] = None) -> Iterator[list[Prepared]]:
     """Prepared results as the cluster finishes them, a task's chunk at a time (packed: see
     prepare.pack). Files travel in chunks of `chunk` per task: a Dask task costs about a
     millisecond of scheduling and a round trip, as much as parsing a short text report."""
@@ -106,7 +109,8 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                 else:
                     exhausted = True
                 if items:
-                    future = client.submit(_prepare_chunk, _Box(items), check, language(), pure=False)
+                    future = client.submit(_prepare_chunk, _Box(items), check, language(),
+                                           cells_folder if shared_fs else None, pure=False)
                     names[future.key] = [(item[1], item[2]) for item in items]
                     futures.add(future)
                     in_flight += 1
