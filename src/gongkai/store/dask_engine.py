@@ -20,6 +20,11 @@ from ..ingest import ReadError, read_file
 from .prepare import Prepared, failure, pack, prepare_bytes, prepare_file
 
 
+# as the local engine's chunks (pool.CHUNK_SECONDS): a task's files take a worker about this long
+CHUNK_SECONDS = 0.5
+FIRST_CHUNK = 16
+
+
 class _Box:
     """A task's inputs, or its results, as one object Dask does not look into. Dask walks the lists
     and tuples it is given for futures, and takes a list of results apart to serialize and size
@@ -60,11 +65,14 @@ def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None, cells_f
 
 
 def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional[str], check: bool,
-                 window: Optional[int] = None, chunk: int = 48, shared_fs: Optional[bool] = None,
+                 window: Optional[int] = None, chunk: int = 128, shared_fs: Optional[bool] = None,
                  cells_folder: Optional[str] = None) -> Iterator[list[Prepared]]:
     """Prepared results as the cluster finishes them, a task's chunk at a time (packed: see
-    prepare.pack). Files travel in chunks of `chunk` per task: a Dask task costs about a
-    millisecond of scheduling and a round trip, as much as parsing a short text report."""
+    prepare.pack). Files travel in chunks per task: a Dask task costs the owner some 8 ms of
+    submitting, a round trip and reading the result, as much as parsing a text report. So a chunk
+    is as many files as a worker reads in about CHUNK_SECONDS (as the local engine's, judged by
+    the CPU the finished chunks took per file), up to `chunk`: text reports some 100 a task, scans
+    one or two."""
     try:
         from distributed import Client, as_completed
     except ImportError as e:  # pragma: no cover - depends on the installation
@@ -82,11 +90,12 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
         names: dict[str, list[tuple[str, Optional[int]]]] = {}  # future key -> its inputs
         in_flight = 0
         exhausted = False
+        per_task = min(chunk, FIRST_CHUNK)  # until the first results say how fast files are read
 
         def fill() -> Iterator[list[Prepared]]:
             """Submit chunks until the window is full; inputs that failed before parsing (a
             download, an unreadable file) come out at once."""
-            nonlocal in_flight, exhausted
+            nonlocal in_flight, exhausted, per_task
             while in_flight < window and not exhausted:
                 items: list[tuple[bytes, str, Optional[int]]] = []
                 for task in pending:
@@ -104,7 +113,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                         except ReadError as e:
                             yield [failure(name, str(e), "read", mtime_ns=mtime_ns, checked=check)]
                             continue
-                    if len(items) >= chunk:
+                    if len(items) >= per_task:
                         break
                 else:
                     exhausted = True
@@ -128,6 +137,10 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                 results = [failure(name, _("the Dask task failed ({error})", error=type(e).__name__ + ": " + str(e)),
                                    "crash", mtime_ns=mtime_ns, checked=check) for name, mtime_ns in inputs]
             future.release()
+            spent = [p.cpu_seconds for p in results if p.ok]
+            if spent:
+                per_file = max(sum(spent) / len(spent), 1e-4)
+                per_task = max(1, min(chunk, int(CHUNK_SECONDS / per_file)))
             yield results
             yield from fill()
     finally:

@@ -360,7 +360,7 @@ class Store:
         if exists:
             self._check_version()
             found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-        shards.ensure_folder(self.cells_folder)
+        shards.ensure_folder(con, self.cells_folder)
         con.execute("BEGIN")
         if found in MIGRATIONS:
             MIGRATIONS[found](self)
