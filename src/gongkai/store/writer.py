@@ -1,4 +1,5 @@
-"""The store: one DuckDB file, one writer at a time, readers in between.
+"""The store: one DuckDB file (its cells in Parquet files beside it: shards.py), one writer at a
+time, readers in between.
 
 DuckDB lets one process open a file for writing, or any number of processes open it read-only,
 never both at once (its lock is per process, on the file). So that `gongkai serve` and
