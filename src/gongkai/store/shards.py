@@ -94,6 +94,12 @@ def views_sql(folder: str, *, temporary: bool = False) -> str:
     return "\n".join(out)
 
 
+def views_current(con, folder: str) -> bool:
+    """Whether the store's own `cells` view reads `folder` (false once the store has moved)."""
+    row = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'cells' AND NOT temporary").fetchone()
+    return row is not None and _quoted(os.path.join(folder, "*" + SUFFIX)) in row[0]
+
+
 def read(con, folder: str, pairs: Iterable[tuple[str, Optional[str]]], columns: str = "*",
          where: str = "TRUE", params: Optional[list] = None, order: str = "") -> list[tuple]:
     """The cells of the given (report id, cells file) pairs, read from those files alone (not a scan

@@ -217,6 +217,7 @@ class Store:
         self.read_only = read_only
         self.wait = wait
         self.con = None
+        self._local_views: Optional[str] = None  # the cells' views a read-only connection made its own
         self._exclusive = None  # the flock'd file object of an exclusive writer (ingest, remove)
         self.acquire()
         if not read_only:
@@ -242,13 +243,25 @@ class Store:
         except BaseException:
             self._drop_writer_file()
             raise
+        self._local_views = None
         if self.read_only:
-            # the cells' views name their folder: this connection's name where the store is now,
-            # wherever it was when it was written (a store copied or moved with its folder)
+            # the cells' views name their folder as it was when the store was last written: a
+            # store copied or moved with its folder gets views of its own, for this connection
+            views = shards.views_sql(self.cells_folder, temporary=True)
             try:
-                self.con.execute(shards.views_sql(self.cells_folder, temporary=True))
+                if not shards.views_current(self.con, self.cells_folder):
+                    self.con.execute(views)
+                    self._local_views = views
             except Exception:
                 pass  # no gongkai store of this schema: _check_version says so
+
+    def cursor(self):
+        """Another connection to the open store, for reading side by side (with the cells' views
+        of a moved store: they are the connection's own)."""
+        cursor = self.con.cursor()
+        if self._local_views:
+            cursor.execute(self._local_views)
+        return cursor
 
     def release(self) -> None:
         """Close the file so readers can open it (a writer checkpoints first)."""

@@ -180,7 +180,7 @@ class StoreView:
         body's page does not wait behind every other request's queries). The server's connection
         steps aside between blocks for a writer."""
         with self._live.reading() as store:
-            cursor = store.con.cursor()
+            cursor = store.cursor()
             try:
                 mine = copy.copy(store)
                 mine.con = cursor
