@@ -1,8 +1,8 @@
 """The cells live in Parquet files the workers write (issue 14 item 2; store/shards.py): every
 report names its file, the views show exactly the current and superseded reports' cells, files
 nobody names are ignored then deleted, a store moved with its folder still reads, a missing file
-is an error rather than a report without cells, and a schema-2 store (cells in tables) is
-upgraded in place with every cell kept."""
+is an error rather than a report without cells, a removed report's cells leave the disk, and a
+schema-2 store (cells in tables) is upgraded in place with every cell kept."""
 from __future__ import annotations
 
 import os
@@ -32,9 +32,9 @@ def _seeds(tmp_path, n=4):
     return folder
 
 
-def _rows(db, sql):
+def _rows(db, sql, params=None):
     with Store(db, read_only=True) as s:
-        return s.query(sql)
+        return s.query(sql, params)
 
 
 def test_each_report_names_a_file_the_workers_wrote(tmp_path):
@@ -161,3 +161,19 @@ def test_a_schema_2_store_is_upgraded_in_place(tmp_path):
     assert _rows(db, CELL_ROWS.format("cells")) == current
     assert _rows(db, CELL_ROWS.format("cells_history")) == history
     assert _rows(db, "SELECT count(*) FROM reports WHERE cells_file IS NULL") == [(0,)]
+
+
+def test_removing_a_report_takes_its_cells_off_the_disk(tmp_path):
+    from gongkai.store.versions import remove
+
+    db = tmp_path / "s.duckdb"
+    ingest([str(_seeds(tmp_path))], str(db), workers=2)
+    before = _rows(db, CELL_ROWS.format("cells"))
+    rid, name = _rows(db, "SELECT report_id, cells_file FROM reports ORDER BY report_id")[0]
+    mates = _rows(db, "SELECT count(*) FROM reports WHERE cells_file = ?", [name])[0][0]
+    assert mates > 1  # the chunk's file holds other reports too
+    remove(str(db), [rid])
+    assert _rows(db, CELL_ROWS.format("cells")) == [r for r in before if r[0] != rid]
+    pattern = os.path.join(shards.cells_dir(db), "*.parquet")
+    assert run_query(str(db), f"SELECT count(*) FROM read_parquet('{pattern}') WHERE report_id = '{rid}'").rows == [(0,)]
+    assert name not in os.listdir(shards.cells_dir(db))

@@ -678,6 +678,7 @@ class Store:
         with self.transaction() as con:
             for rid in report_ids:
                 restored = None
+                self._strip_cells(rid)
                 is_current = con.execute("SELECT count(*) FROM reports WHERE report_id = ?", [rid]).fetchone()[0]
                 if is_current:
                     row = con.execute("SELECT report_id FROM reports_history WHERE superseded_by = ? "
@@ -706,6 +707,28 @@ class Store:
                             "AND status = 'report'", [reason, now, rid])
                 out.append((rid, restored))
         return out
+
+    def _strip_cells(self, report_id: str) -> None:
+        """A removed report's cells out of its file (in this transaction): the file is written again
+        without them, under a new name its other reports then name; the old one is deleted with
+        the garbage (collect_garbage). Removing takes the cells off the disk, not only out of view."""
+        import uuid
+
+        con = self.con
+        for (name,) in con.execute("SELECT cells_file FROM reports WHERE report_id = ? AND cells_file IS NOT NULL "
+                                   "UNION SELECT cells_file FROM reports_history WHERE report_id = ? "
+                                   "AND cells_file IS NOT NULL", [report_id, report_id]).fetchall():
+            old = os.path.join(self.cells_folder, name)
+            if not os.path.exists(old):
+                continue
+            new = shards.file_name(uuid.uuid4().hex)
+            target = os.path.join(self.cells_folder, new)
+            con.execute("COPY (SELECT * FROM read_parquet(?) WHERE report_id <> ?) TO '"
+                        + (target + ".tmp").replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd)", [old, report_id])
+            os.replace(target + ".tmp", target)
+            for table in ("reports", "reports_history"):
+                con.execute(f"UPDATE {table} SET cells_file = ? WHERE cells_file = ? AND report_id <> ?",
+                            [new, name, report_id])
 
     # -- reading --------------------------------------------------------------------------------
     def query(self, sql: str, params: Optional[list] = None) -> list[tuple]:
