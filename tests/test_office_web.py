@@ -13,6 +13,7 @@ import sys
 import time
 import warnings
 import zipfile
+from gongkai.store import copy_store
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def built_store(inbox, tmp_path_factory):
 def store_db(built_store, tmp_path):
     """A copy of the store for one test (the tests write decisions, corrections and uploads)."""
     path = tmp_path / "store.duckdb"
-    shutil.copy(built_store, path)
+    copy_store(built_store, path)  # the file and its cells folder
     return path
 
 

@@ -12,9 +12,10 @@ from gongkai.store.writer import Store
 pytest.importorskip("distributed")
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
 
-# what may differ between two runs: when things were written, and nothing else
+# what may differ between two runs: when things were written, which chunk's file holds a report's
+# cells, and nothing else
 DUMPS = {
-    "reports": "SELECT * EXCLUDE (ingested_at) FROM reports ORDER BY report_id",
+    "reports": "SELECT * EXCLUDE (ingested_at, cells_file) FROM reports ORDER BY report_id",
     "cells": "SELECT * FROM cells ORDER BY report_id, ord",
     "findings": "SELECT * FROM findings ORDER BY report_id, scope, seq",
     "sections": "SELECT * FROM sections ORDER BY report_id, seq",
@@ -45,18 +46,39 @@ def docs(tmp_path_factory):
     return root
 
 
-def test_dask_engine_matches_local_engine(docs, tmp_path):
+def test_dask_engine_matches_local_engine(docs, tmp_path, monkeypatch):
+    """With or without a shared file system: without one the workers send the cells and the owner
+    writes their files; with one the workers write them and the owner writes none."""
     from distributed import LocalCluster
 
+    from gongkai.store import shards
+
+    written_here: list[str] = []
+    write = shards.write
+
+    def counted(folder, name, data):
+        if name != shards.EMPTY:
+            written_here.append(name)
+        return write(folder, name, data)
+
+    monkeypatch.setattr(shards, "write", counted)  # this process's: the workers are others
     local_db = tmp_path / "local.duckdb"
-    dask_db = tmp_path / "dask.duckdb"
     local = ingest([str(docs)], str(local_db), workers=2)
+    assert not written_here
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        remote = ingest([str(docs)], str(dask_db), engine="dask", scheduler=cluster.scheduler_address)
-    assert (remote.new_reports, remote.failed, remote.cross_findings) == (
-        local.new_reports, local.failed, local.cross_findings)
+        remote = ingest([str(docs)], str(tmp_path / "dask.duckdb"), engine="dask",
+                        scheduler=cluster.scheduler_address)
+        assert written_here
+        written_here.clear()
+        shared = ingest([str(docs)], str(tmp_path / "shared.duckdb"), engine="dask",
+                        scheduler=cluster.scheduler_address, shared_fs=True)
+        assert not written_here
     assert local.new_reports == len(SEEDS) + len(CRAWL_TEXTS) + 1 and local.failed == 2
     assert local.cross_findings > 0
-    a, b = _dump(local_db), _dump(dask_db)
-    for table in DUMPS:
-        assert a[table] == b[table], table
+    a = _dump(local_db)
+    for result, db in ((remote, "dask.duckdb"), (shared, "shared.duckdb")):
+        assert (result.new_reports, result.failed, result.cross_findings) == (
+            local.new_reports, local.failed, local.cross_findings)
+        b = _dump(tmp_path / db)
+        for table in DUMPS:
+            assert a[table] == b[table], (db, table)

@@ -1,4 +1,5 @@
-"""The store: many reports in one DuckDB file, checked against each other, queried and exported.
+"""The store: many reports in one DuckDB file (and their cells' folder), checked against each other,
+queried and exported.
 
 >>> from gongkai.store import ingest, Store
 >>> ingest(["reports/"], "gongkai.duckdb")            # parse, check, store, cross-check
@@ -10,6 +11,7 @@ See docs/store.md. Heavy imports (DuckDB, cpca, Dask) happen inside the function
 from __future__ import annotations
 
 from .pipeline import IngestResult, discover, ingest
+from .shards import copy_store
 from .writer import Store, StoreError
 
-__all__ = ["ingest", "discover", "IngestResult", "Store", "StoreError"]
+__all__ = ["ingest", "discover", "IngestResult", "Store", "StoreError", "copy_store"]

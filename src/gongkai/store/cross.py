@@ -101,9 +101,34 @@ MAX_BUCKET = 200
 _DOC_ROWS = {s.key: s.label for s in v.ACTIVE_ROWS_2021 if "in_force" in s.fields}
 
 
+def _prepare(con) -> None:
+    """The year pairs, and the few cells of the paired reports the year rules compare, as temporary
+    tables. The cells are a view over Parquet files (shards.py), whose sizes the planner can only
+    guess: joined there directly, a pair of cell sets could be joined on their row alone, a product
+    of millions of rows. Tables of what is compared have exact sizes."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _links AS SELECT * FROM year_links")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _linked_cells AS
+        SELECT report_id, path, table_key, row_key, field_key, value, raw, location FROM cells
+        WHERE report_id IN (SELECT report_id FROM _links UNION SELECT prev_report_id FROM _links)
+          AND ((table_key = 'requests' AND row_key IN ('carried_forward', 'carried_over'))
+               OR (table_key = 'active' AND row_key IN ('regulations', 'normative_documents'))
+               OR path IN (SELECT unnest(?::VARCHAR[])))""", [list(JUMP_PATHS)])
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _request_counts AS
+        SELECT report_id, count(*) FILTER (WHERE value IS NOT NULL) AS numbers,
+               count(*) FILTER (WHERE value <> 0) AS nonzero
+        FROM cells WHERE table_key = 'requests' AND report_id IN (SELECT report_id FROM _links)
+        GROUP BY report_id""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _new_received AS
+        SELECT report_id, value FROM cells WHERE path = 'requests.new_received.total' AND value IS NOT NULL""")
+
+
 def run(store) -> list[tuple]:
     """All cross-report findings of the store, as findings-table rows."""
     con = store.con
+    _prepare(con)
     rows: list[tuple] = []
     rows += _carryover(con)
     rows += _in_force(con)
@@ -153,9 +178,9 @@ def _carryover(con) -> list[tuple]:
     pairs = con.execute("""
         SELECT l.report_id, l.prev_report_id, l.prev_year, l.year, l.prev_agency_name, c.field_key,
                p.value, c.value, p.raw, p.location, c.raw, c.location
-        FROM year_links l
-        JOIN cells p ON p.report_id = l.prev_report_id AND p.table_key = 'requests' AND p.row_key = 'carried_forward'
-        JOIN cells c ON c.report_id = l.report_id AND c.table_key = 'requests' AND c.row_key = 'carried_over'
+        FROM _links l
+        JOIN _linked_cells p ON p.report_id = l.prev_report_id AND p.table_key = 'requests' AND p.row_key = 'carried_forward'
+        JOIN _linked_cells c ON c.report_id = l.report_id AND c.table_key = 'requests' AND c.row_key = 'carried_over'
                     AND c.field_key = p.field_key
         WHERE p.value IS NOT NULL AND c.value IS NOT NULL
         ORDER BY l.report_id, c.field_key, l.prev_report_id
@@ -187,13 +212,13 @@ def _in_force(con) -> list[tuple]:
                    max(value) FILTER (WHERE field_key = 'in_force') AS in_force,
                    max(raw) FILTER (WHERE field_key = 'in_force') AS in_force_raw,
                    max(location) FILTER (WHERE field_key = 'in_force') AS in_force_location
-            FROM cells
+            FROM _linked_cells
             WHERE table_key = 'active' AND row_key IN ('regulations', 'normative_documents')
             GROUP BY report_id, row_key)
         SELECT l.report_id, l.prev_report_id, l.prev_year, l.year, c.row_key,
                p.in_force, c.issued, c.repealed, c.in_force,
                p.in_force_raw, p.in_force_location, c.in_force_raw, c.in_force_location
-        FROM year_links l
+        FROM _links l
         JOIN a p ON p.report_id = l.prev_report_id
         JOIN a c ON c.report_id = l.report_id AND c.row_key = p.row_key
         WHERE p.in_force IS NOT NULL AND c.issued IS NOT NULL AND c.repealed IS NOT NULL AND c.in_force IS NOT NULL
@@ -342,9 +367,9 @@ def _jumps(con) -> list[tuple]:
     rows = con.execute("""
         SELECT l.report_id, l.prev_report_id, l.prev_year, l.year, c.path, p.value, c.value, p.raw, p.location,
                c.raw, c.location
-        FROM year_links l
-        JOIN cells p ON p.report_id = l.prev_report_id
-        JOIN cells c ON c.report_id = l.report_id AND c.path = p.path
+        FROM _links l
+        JOIN _linked_cells p ON p.report_id = l.prev_report_id
+        JOIN _linked_cells c ON c.report_id = l.report_id AND c.path = p.path
         WHERE c.path IN (SELECT unnest(?::VARCHAR[])) AND p.value IS NOT NULL AND c.value IS NOT NULL
           AND greatest(p.value, c.value) >= ?
           AND (c.value >= ? * p.value OR p.value >= ? * c.value)
@@ -364,14 +389,10 @@ def _jumps(con) -> list[tuple]:
 
 def _all_zero(con) -> list[tuple]:
     rows = con.execute("""
-        WITH t AS (
-            SELECT report_id, count(*) FILTER (WHERE value IS NOT NULL) AS numbers,
-                   count(*) FILTER (WHERE value <> 0) AS nonzero
-            FROM cells WHERE table_key = 'requests' GROUP BY report_id)
         SELECT l.report_id, l.prev_report_id, l.prev_year, l.year, p.value
-        FROM year_links l
-        JOIN t ON t.report_id = l.report_id
-        JOIN cells p ON p.report_id = l.prev_report_id AND p.path = 'requests.new_received.total'
+        FROM _links l
+        JOIN _request_counts t ON t.report_id = l.report_id
+        JOIN _linked_cells p ON p.report_id = l.prev_report_id AND p.path = 'requests.new_received.total'
         WHERE t.numbers > 0 AND t.nonzero = 0 AND p.value >= ?
         ORDER BY l.report_id, l.prev_report_id
     """, [BUSY_YEAR]).fetchall()
@@ -401,14 +422,12 @@ def _area_count(sections: list[tuple[int, str]]) -> Optional[tuple[float, str]]:
 def _parent_vs_departments(con) -> list[tuple]:
     parents = con.execute("""
         SELECT r.report_id, r.region_code, r.year,
-               (SELECT sum(c.value) FROM reports d JOIN cells c ON c.report_id = d.report_id
-                 AND c.path = 'requests.new_received.total'
+               (SELECT sum(c.value) FROM reports d JOIN _new_received c ON c.report_id = d.report_id
                 WHERE d.region_code = r.region_code AND d.year = r.year AND d.agency_key <> r.agency_key
-                  AND d.agency_body NOT IN ('人民政府') AND c.value IS NOT NULL) AS departments,
-               (SELECT count(*) FROM reports d JOIN cells c ON c.report_id = d.report_id
-                 AND c.path = 'requests.new_received.total'
+                  AND d.agency_body NOT IN ('人民政府')) AS departments,
+               (SELECT count(*) FROM reports d JOIN _new_received c ON c.report_id = d.report_id
                 WHERE d.region_code = r.region_code AND d.year = r.year AND d.agency_key <> r.agency_key
-                  AND d.agency_body NOT IN ('人民政府') AND c.value IS NOT NULL) AS n
+                  AND d.agency_body NOT IN ('人民政府')) AS n
         FROM reports r
         WHERE r.agency_body = '人民政府' AND r.region_code IS NOT NULL AND r.year IS NOT NULL
           AND r.agency_key NOT LIKE '?%'

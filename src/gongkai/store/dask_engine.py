@@ -3,8 +3,10 @@
 By default the owner (the process running `gongkai ingest`) reads each input's bytes and submits
 them with the task (a few files per task), so workers need no shared file system, only gongkai
 installed; with `shared_fs` (always for a cluster the engine starts itself on this machine) it
-sends paths and the workers read the files. Workers return each file's rows as Arrow record
-batches (see prepare.py), which the owner hands to DuckDB's bulk insert without touching a row.
+sends paths and the workers read the files, and write each chunk's cells to the store's cells
+folder (shards.py). Workers return each file's other rows as Arrow record batches (see
+prepare.py), which the owner hands to DuckDB's bulk insert without touching a row (and the cells,
+when the workers cannot reach the store's folder, to a Parquet file).
 Results stream back as they complete and go through the same writer as the local engine's; at
 most `window` tasks are in flight and each is released once written, so neither side's memory
 grows with the number of files.
@@ -16,6 +18,11 @@ from typing import Iterable, Iterator, Optional, Union
 from ..i18n import language, use_language
 from ..ingest import ReadError, read_file
 from .prepare import Prepared, failure, pack, prepare_bytes, prepare_file
+
+
+# as the local engine's chunks (pool.CHUNK_SECONDS): a task's files take a worker about this long
+CHUNK_SECONDS = 0.5
+FIRST_CHUNK = 16
 
 
 class _Box:
@@ -37,9 +44,10 @@ class _Box:
         return size
 
 
-def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None) -> _Box:
+def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None, cells_folder: Optional[str] = None) -> _Box:
     """Runs on a worker: (bytes, name, mtime_ns, None, published) items, or (None, name, mtime_ns, path,
-    published) to read; in the owner's language, whatever the worker's environment says."""
+    published) to read; in the owner's language, whatever the worker's environment says. With a
+    shared file system the worker writes the chunk's cells to the store's `cells_folder` itself."""
     import time
 
     out = []
@@ -53,15 +61,18 @@ def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None) -> _Box
                 p = prepare_bytes(data, name, check, mtime_ns=mtime_ns, published=published)
             p.cpu_seconds = time.process_time() - started
             out.append(p)
-    return _Box(pack(out))
+    return _Box(pack(out, cells_folder))
 
 
 def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional[str], check: bool,
-                 window: Optional[int] = None, chunk: int = 48, shared_fs: Optional[bool] = None
-                 ) -> Iterator[list[Prepared]]:
+                 window: Optional[int] = None, chunk: int = 128, shared_fs: Optional[bool] = None,
+                 cells_folder: Optional[str] = None) -> Iterator[list[Prepared]]:
     """Prepared results as the cluster finishes them, a task's chunk at a time (packed: see
-    prepare.pack). Files travel in chunks of `chunk` per task: a Dask task costs about a
-    millisecond of scheduling and a round trip, as much as parsing a short text report."""
+    prepare.pack). Files travel in chunks per task: a Dask task costs the owner some 8 ms of
+    submitting, a round trip and reading the result, as much as parsing a text report. So a chunk
+    is as many files as a worker reads in about CHUNK_SECONDS (as the local engine's, judged by
+    the CPU the finished chunks took per file), up to `chunk`: text reports some 100 a task, scans
+    one or two."""
     try:
         from distributed import Client, as_completed
     except ImportError as e:  # pragma: no cover - depends on the installation
@@ -79,11 +90,12 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
         names: dict[str, list[tuple[str, Optional[int]]]] = {}  # future key -> its inputs
         in_flight = 0
         exhausted = False
+        per_task = min(chunk, FIRST_CHUNK)  # until the first results say how fast files are read
 
         def fill() -> Iterator[list[Prepared]]:
             """Submit chunks until the window is full; inputs that failed before parsing (a
             download, an unreadable file) come out at once."""
-            nonlocal in_flight, exhausted
+            nonlocal in_flight, exhausted, per_task
             while in_flight < window and not exhausted:
                 items: list[tuple[bytes, str, Optional[int]]] = []
                 for task in pending:
@@ -101,12 +113,13 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                         except ReadError as e:
                             yield [failure(name, str(e), "read", mtime_ns=mtime_ns, checked=check)]
                             continue
-                    if len(items) >= chunk:
+                    if len(items) >= per_task:
                         break
                 else:
                     exhausted = True
                 if items:
-                    future = client.submit(_prepare_chunk, _Box(items), check, language(), pure=False)
+                    future = client.submit(_prepare_chunk, _Box(items), check, language(),
+                                           cells_folder if shared_fs else None, pure=False)
                     names[future.key] = [(item[1], item[2]) for item in items]
                     futures.add(future)
                     in_flight += 1
@@ -124,6 +137,10 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                 results = [failure(name, _("the Dask task failed ({error})", error=type(e).__name__ + ": " + str(e)),
                                    "crash", mtime_ns=mtime_ns, checked=check) for name, mtime_ns in inputs]
             future.release()
+            spent = [p.cpu_seconds for p in results if p.ok]
+            if spent:
+                per_file = max(sum(spent) / len(spent), 1e-4)
+                per_task = max(1, min(chunk, int(CHUNK_SECONDS / per_file)))
             yield results
             yield from fill()
     finally:

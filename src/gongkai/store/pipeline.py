@@ -227,6 +227,7 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
         store.exclusive()
         memo = store.memo()
         memo.force = force
+        store.collect_garbage()  # the cells files of a killed ingest's uncommitted chunks
         store.record_skipped(result.not_reports)
         store.release()  # the workers take a moment to start: let readers in meanwhile
         todo, result.skipped, result.known_failures, result.removed_before = plan(
@@ -245,7 +246,7 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
         result.inputs = len(paths) + len(urls) + len(result.not_reports) + len(result.missing)
         bar = Progress(len(todo) + len(url_todo), progress)
         results = _results(todo, url_todo, engine=engine, workers=workers, scheduler=scheduler, check=check,
-                           timeout=timeout, fetcher=fetcher, shared_fs=shared_fs)
+                           timeout=timeout, fetcher=fetcher, shared_fs=shared_fs, cells_folder=store.cells_folder)
         try:
             _write_all(store, memo, results, result, bar, keep_both)
         finally:
@@ -258,6 +259,7 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
                 result.cross_findings = check_and_store(store)
             else:
                 store.recount()
+            store.collect_garbage()  # the cells files whose reports were all read again
     result.seconds = time.monotonic() - started
     result.owner_cpu = time.process_time() - cpu_started
     return result
@@ -331,8 +333,8 @@ def _write_all(store: Store, memo: Memo, results: Iterator[list[Prepared]], resu
 
 
 def _results(todo: list[Input], urls: list[ListedURL], *, engine: str, workers: Optional[int], scheduler: Optional[str],
-             check: bool, timeout: Optional[float], fetcher, shared_fs: Optional[bool] = None
-             ) -> Iterator[list[Prepared]]:
+             check: bool, timeout: Optional[float], fetcher, shared_fs: Optional[bool] = None,
+             cells_folder: Optional[str] = None) -> Iterator[list[Prepared]]:
     tasks: Iterator = ((item.path, item.mtime_ns, None) for item in todo)
     if urls:
         from .fetch import Fetcher, url_tasks
@@ -341,16 +343,18 @@ def _results(todo: list[Input], urls: list[ListedURL], *, engine: str, workers: 
     if engine == "dask":
         from .dask_engine import dask_results
 
-        yield from dask_results(tasks, scheduler=scheduler, check=check, shared_fs=shared_fs)
+        yield from dask_results(tasks, scheduler=scheduler, check=check, shared_fs=shared_fs,
+                                cells_folder=cells_folder)
         return
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r} (local or dask)")
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n <= 1:
         for task in tasks:
-            yield [task] if isinstance(task, Prepared) else pack([prepare_file(task[0], task[1], check, *task[2:])])
+            yield [task] if isinstance(task, Prepared) else pack([prepare_file(task[0], task[1], check, *task[2:])],
+                                                                 cells_folder)
         return
     from .pool import Pool
 
-    with Pool(n, check, timeout=timeout) as pool:
+    with Pool(n, check, timeout=timeout, cells_folder=cells_folder) as pool:
         yield from pool.chunks(tasks)

@@ -39,7 +39,8 @@ class PoolError(RuntimeError):
 _READY = "ready"
 
 
-def _worker_main(conn, check: bool, func: Callable = prepare_file, lang: Optional[str] = None) -> None:
+def _worker_main(conn, check: bool, func: Callable = prepare_file, lang: Optional[str] = None,
+                 cells_folder: Optional[str] = None) -> None:
     # the owner's language, not whatever the fork server's environment held when it started
     set_language(lang)
     # Ctrl-C and SIGTERM reach the whole process group; only the owner acts on them (it commits
@@ -56,15 +57,16 @@ def _worker_main(conn, check: bool, func: Callable = prepare_file, lang: Optiona
                 return  # the owner is gone
             if task is None:
                 return
-            conn.send(pack([func(path, mtime_ns, check, *rest) for path, mtime_ns, *rest in task]))
+            conn.send(pack([func(path, mtime_ns, check, *rest) for path, mtime_ns, *rest in task], cells_folder))
     except KeyboardInterrupt:
         return
 
 
 class _Worker:
-    def __init__(self, ctx, check: bool, func: Callable):
+    def __init__(self, ctx, check: bool, func: Callable, cells_folder: Optional[str] = None):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, check, func, language()), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, check, func, language(), cells_folder),
+                                   daemon=True)
         self.process.start()
         child.close()
         self.task: Optional[list[Task]] = None
@@ -94,10 +96,12 @@ class _Worker:
 
 class Pool:
     def __init__(self, workers: int, check: bool, *, timeout: Optional[float] = None, recycle: int = 500,
-                 func: Callable = prepare_file, chunk: int = 32):
+                 func: Callable = prepare_file, chunk: int = 32, cells_folder: Optional[str] = None):
         """`func(path, mtime_ns, check, source) -> Prepared` runs in the workers (a module-level
-        function, so the workers can import it)."""
+        function, so the workers can import it); they write their chunks' cells to `cells_folder`
+        (the store's: see shards.py)."""
         self.func = func
+        self.cells_folder = cells_folder
         self.size = max(1, workers)
         self.check = check
         self.timeout = timeout
@@ -134,7 +138,7 @@ class Pool:
         alone: deque = deque()  # files of a chunk that crashed or hung: read again one by one
         exhausted = False
         while len(self.workers) < self.size:
-            self.workers.append(_Worker(self.ctx, self.check, self.func))
+            self.workers.append(_Worker(self.ctx, self.check, self.func, self.cells_folder))
         while True:
             for w in self.workers:
                 if w.task is not None:
@@ -177,7 +181,7 @@ class Pool:
                     w.task = None
                     if w.done >= self.recycle:
                         w.stop()
-                        self.workers[i] = _Worker(self.ctx, self.check, self.func)
+                        self.workers[i] = _Worker(self.ctx, self.check, self.func, self.cells_folder)
                     yield result
                     continue
                 dead = not w.process.is_alive()
@@ -191,7 +195,7 @@ class Pool:
                 if dead or late:
                     held = w.task
                     w.stop(kill=True)
-                    self.workers[i] = _Worker(self.ctx, self.check, self.func)
+                    self.workers[i] = _Worker(self.ctx, self.check, self.func, self.cells_folder)
                     if len(held) > 1:
                         alone.extend(held)  # which of them did it is found by reading each alone
                         continue

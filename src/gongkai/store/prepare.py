@@ -227,6 +227,7 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
         "cells_digest": hashlib.sha1("\n".join(
             f"{c[2]}={'' if c[6] is None else repr(c[6])}" for c in sorted(cells, key=lambda c: c[2])
         ).encode("utf-8")).hexdigest(),
+        "cells_file": None,  # named by `pack`, which writes the chunk's cells
     }
     rows = {
         "reports": [tuple(report[c] for c in arrow_columns("reports"))],
@@ -243,12 +244,17 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
     )
 
 
-def pack(items: list[Prepared]) -> list[Prepared]:
+def pack(items: list[Prepared], cells_folder: Optional[str] = None) -> list[Prepared]:
     """A worker's chunk of prepared inputs, ready to send to the owner: the rows of all its reports
     as one serialized batch per table, on the first of them. Per-input messages cost the owner a
     read, a chunk and a scan in DuckDB each; per chunk, an eighth of that. A report read twice in the
-    chunk (the same bytes at two paths) is carried once. The packing's CPU counts as its inputs'."""
+    chunk (the same bytes at two paths) is carried once. The packing's CPU counts as its inputs'.
+
+    The chunk's cells go to one Parquet file named by the chunk (shards.py): written here, in the
+    store's `cells_folder` when the worker can reach it, else by the owner from the batch carried."""
     import pyarrow as pa
+
+    from . import shards
 
     started = time.process_time()
     token = uuid.uuid4().hex
@@ -265,10 +271,26 @@ def pack(items: list[Prepared]) -> list[Prepared]:
             tables.setdefault(t, []).append(b)
     for p in items:
         p.batches = {}
+    joined = {t: (bs[0] if len(bs) == 1 else pa.concat_batches(bs)) for t, bs in tables.items()}
+    name = shards.file_name(token)
+    reports = joined["reports"]
+    at = reports.schema.get_field_index("cells_file")
+    joined["reports"] = reports.set_column(at, reports.schema.field(at), pa.array([name] * reports.num_rows, pa.string()))
+    cells = joined.pop("cells", None)
+    if cells is None:  # no cells at all: the file exists all the same, as every report names one
+        cells = pa.RecordBatch.from_pylist([], schema=arrow_schema("cells"))
+    if cells_folder is not None:
+        try:
+            shards.write(cells_folder, name, cells)
+            cells = None
+        except OSError:
+            pass  # the owner writes it (or stops with the disk's error)
+    if cells is not None:
+        joined["cells"] = cells
     first = next(iter(carried.values()))
     # Arrow buffers, not bytes: Dask sends them as frames of their own, which the owner reads
     # without a copy (bytes would be copied out of the pickled result)
-    first.batches = {t: (bs[0] if len(bs) == 1 else pa.concat_batches(bs)).serialize() for t, bs in tables.items()}
+    first.batches = {t: b.serialize() for t, b in joined.items()}
     first.covers = tuple(carried)
     spent = (time.process_time() - started) / len(carried)
     for p in carried.values():

@@ -4,6 +4,10 @@ data dictionary (docs/data.md) are all made from `TABLES` below.
 `report_id` is the SHA-256 of the source bytes: the same bytes are one report however many paths
 or URLs hold them. Column names avoid SQL keywords so queries need no quoting.
 
+The cells are not in the DuckDB file: each chunk of reports' cells is a Parquet file in
+`<store>.cells/`, written by the worker that read them, and `cells` / `cells_history` are views
+over the files the reports name (see shards.py). `CELLS` below declares their columns all the same.
+
 Versions of a report: the tables `reports`, `cells`, `findings`, `sections` hold the *current*
 report of every body and year, and only those, so every count, chart and cross-report check
 reads current reports without a filter. A report superseded by a later version of the same body
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class Table:
     doc: str
     columns: tuple[Column, ...]
     history: bool = False  # has a `<name>_history` twin for superseded versions
+    view: bool = False  # not a table in the DuckDB file: a view over Parquet files (the cells)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -78,9 +83,11 @@ REPORTS = Table("reports", "one row per current report: a distinct source docume
     C("preamble", "VARCHAR", "the words before part 一 (who compiled it, the period it covers)"),
     C("published", "DATE", "when it was published (the page's date, the date under the signature, or as given)"),
     C("ingested_at", "TIMESTAMP", "when this version was stored"),
+    C("cells_file", "VARCHAR", "the Parquet file in the store's cells folder (<store>.cells/) that holds its cells"),
 ), history=True)
 
-CELLS = Table("cells", "one row per table cell of a current report, with where it was read and how", (
+CELLS = Table("cells", "one row per table cell of a current report, with where it was read and how (a view over "
+                       "the Parquet files of the store's cells folder, <store>.cells/, that the reports name)", (
     C("report_id", "VARCHAR", "the report"),
     C("ord", "INTEGER", "position in the record"),
     C("path", "VARCHAR", "the record path: requests.total.commercial"),
@@ -103,7 +110,7 @@ CELLS = Table("cells", "one row per table cell of a current report, with where i
     C("status", "VARCHAR", "read | inferred | unreadable | blank (corrected: see the cell_status view)"),
     C("status_rule", "VARCHAR", "the rule of the finding that explains an inferred or unreadable cell"),
     C("status_seq", "INTEGER", "that finding's seq in findings (scope report)"),
-), history=True)
+), history=True, view=True)
 
 FINDINGS = Table("findings", "one row per finding: the record's own (scope report) and the cross-report checks' "
                              "(scope cross)", (
@@ -230,12 +237,14 @@ HISTORY_COLUMNS = (C("superseded_by", "VARCHAR", "the report that replaced this 
 def history_ddl() -> str:
     out = []
     for t in REPORT_TABLES:
+        if t.view:
+            continue
         extra = HISTORY_COLUMNS if t is REPORTS else ()
         out.append(t.ddl(f"{t.name}_history", extra, keys=False))
     return "\n".join(out)
 
 
-DDL = "\n".join(t.ddl() for t in ALL_TABLES) + "\n" + history_ddl()
+DDL = "\n".join(t.ddl() for t in ALL_TABLES if not t.view) + "\n" + history_ddl()
 
 VIEWS = """
 -- one body's reports across years, with every name it used

@@ -67,6 +67,7 @@ def remove(db: str, report_ids: list[str], *, agency: Optional[str] = None,
             info[rid] = store.con.execute("SELECT agency_name, year, source_path FROM report_versions "
                                           "WHERE report_id = ?", [rid]).fetchone()
         done = store.remove(ids, _("removed with gongkai remove"))
+        store.collect_garbage()  # a cells file whose reports are all gone
         out = []
         for rid, restored in done:
             name, yr, path = info[rid]

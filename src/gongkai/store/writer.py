@@ -1,4 +1,5 @@
-"""The store: one DuckDB file, one writer at a time, readers in between.
+"""The store: one DuckDB file (its cells in Parquet files beside it: shards.py), one writer at a
+time, readers in between.
 
 DuckDB lets one process open a file for writing, or any number of processes open it read-only,
 never both at once (its lock is per process, on the file). So that `gongkai serve` and
@@ -27,7 +28,7 @@ from typing import Any, Iterator, Optional
 
 from ..i18n import Message, _
 from ..record import CellSource, Finding, Record, Section, Source
-from . import schema
+from . import schema, shards
 from .labels import labels
 from .prepare import Prepared, table_of
 
@@ -212,9 +213,11 @@ class Store:
     def __init__(self, path: str | os.PathLike = DEFAULT_PATH, *, read_only: bool = False,
                  wait: float = DEFAULT_WAIT):
         self.path = str(path)
+        self.cells_folder = shards.cells_dir(self.path)
         self.read_only = read_only
         self.wait = wait
         self.con = None
+        self._local_views: Optional[str] = None  # the cells' views a read-only connection made its own
         self._exclusive = None  # the flock'd file object of an exclusive writer (ingest, remove)
         self.acquire()
         if not read_only:
@@ -240,6 +243,25 @@ class Store:
         except BaseException:
             self._drop_writer_file()
             raise
+        self._local_views = None
+        if self.read_only:
+            # the cells' views name their folder as it was when the store was last written: a
+            # store copied or moved with its folder gets views of its own, for this connection
+            views = shards.views_sql(self.cells_folder, temporary=True)
+            try:
+                if not shards.views_current(self.con, self.cells_folder):
+                    self.con.execute(views)
+                    self._local_views = views
+            except Exception:
+                pass  # no gongkai store of this schema: _check_version says so
+
+    def cursor(self):
+        """Another connection to the open store, for reading side by side (with the cells' views
+        of a moved store: they are the connection's own)."""
+        cursor = self.con.cursor()
+        if self._local_views:
+            cursor.execute(self._local_views)
+        return cursor
 
     def release(self) -> None:
         """Close the file so readers can open it (a writer checkpoints first)."""
@@ -334,6 +356,12 @@ class Store:
             row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except Exception:
             raise StoreError(_("{path}: not a gongkai store (no meta table)", path=self.path)) from None
+        if row is not None and row[0] in MIGRATIONS and not self.read_only:
+            return  # _init_schema upgrades it
+        if row is not None and row[0] in MIGRATIONS:
+            raise StoreError(_("{path}: store schema {found} is older than this gongkai's {supported}; run `gongkai "
+                               "ingest` into it once (the same inputs again: nothing is read twice) to upgrade it "
+                               "in place", path=self.path, found=row[0], supported=schema.SCHEMA_VERSION))
         if row is None or row[0] != schema.SCHEMA_VERSION:
             raise StoreError(_("{path}: store schema {found} is not the supported {supported}; re-ingest into a "
                                "new store", path=self.path, found=row[0] if row else "?",
@@ -342,15 +370,21 @@ class Store:
     def _init_schema(self) -> None:
         con = self.con
         exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()[0]
+        found = None
         if exists:
             self._check_version()
+            found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        shards.ensure_folder(con, self.cells_folder)
         con.execute("BEGIN")
+        if found in MIGRATIONS:
+            MIGRATIONS[found](self)
         con.execute(schema.DDL)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [schema.SCHEMA_VERSION])
         con.execute("DELETE FROM labels")
         rows = [(lb.path, lb.table_key, lb.row_key, lb.field_key, lb.table_label, lb.row_label, lb.field_label,
                  lb.header, lb.order, lb.money, lb.templates, lb.common_path) for lb in labels()]
         self._insert_lists("labels", dict(zip(schema.LABELS.names, map(list, zip(*rows)))))
+        con.execute(shards.views_sql(self.cells_folder))
         con.execute(schema.VIEWS)
         con.execute("COMMIT")
 
@@ -424,6 +458,7 @@ class Store:
         paths: dict[str, Prepared] = {}
         for p in batch:
             paths[p.path] = p  # the last word on a path within one batch wins
+        self._write_cells(batch)
         self.acquire()  # kept after the commit, until a reader asks (yield_to_readers) or close
         with self.transaction():
             self._write_reports(batch, reports, current, history, memo, keep_both, now)
@@ -453,13 +488,30 @@ class Store:
         out.rewritten = len(current) + len(history)
         return out
 
+    def _write_cells(self, batch: list[Prepared]) -> None:
+        """Write the cells the workers could not (they carry them when they cannot reach the store's
+        folder: a cluster without a shared file system, a full disk) to their chunk's file."""
+        for c in batch:
+            if c.covers and "cells" in c.batches:
+                try:
+                    shards.write(self.cells_folder, shards.file_name(c.chunk), table_of("cells", [(c.batches["cells"], None)]))
+                except OSError as e:
+                    raise store_error(self.path, e) from None
+                del c.batches["cells"]
+
+    def collect_garbage(self) -> int:
+        """Delete the cells files no report names (see shards.collect_garbage); the store's one
+        writer, with no worker running."""
+        with self.holding():
+            return shards.collect_garbage(self.con, self.cells_folder)
+
     def _write_reports(self, batch: list[Prepared], reports: dict[str, Prepared], current: list[str],
                        history: list[str], memo: Memo, keep_both: bool, now) -> None:
         con = self.con
         if not reports:
             return
         if current:
-            for table in ("cells", "findings", "sections", "narratives", "narrative_bands", "reports"):
+            for table in ("findings", "sections", "narratives", "narrative_bands", "reports"):
                 con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [current])
         kept: dict[str, tuple] = {}
         if history:
@@ -469,8 +521,9 @@ class Store:
                     "WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [history]).fetchall():
                 kept[sha] = (by, at)
             for t in schema.REPORT_TABLES:
-                con.execute(f"DELETE FROM {t.name}_history WHERE report_id IN (SELECT unnest(?::VARCHAR[]))",
-                            [history])
+                if not t.view:
+                    con.execute(f"DELETE FROM {t.name}_history WHERE report_id IN (SELECT unnest(?::VARCHAR[]))",
+                                [history])
         # the rows to store come from the chunks' carriers (prepare.pack): of each report, its
         # chosen input's chunk's; a carrier's rows are filtered only when some of them are not stored
         # (a duplicate, a report already stored) or go to history
@@ -487,7 +540,7 @@ class Store:
         for suffix, group in groups.items():
             if not group:
                 continue
-            for table in ("reports", "cells", "findings", "sections", "narratives", "narrative_bands"):
+            for table in ("reports", "findings", "sections", "narratives", "narrative_bands"):
                 if suffix and table.startswith("narrative"):
                     continue
                 parts = [(c.batches[table], wanted) for c, wanted in group if table in c.batches]
@@ -522,13 +575,13 @@ class Store:
         con.execute("INSERT INTO reports_history SELECT r.*, m.new, ? FROM reports r "
                     "JOIN (SELECT unnest(?::VARCHAR[]) AS old, unnest(?::VARCHAR[]) AS new) m ON r.report_id = m.old",
                     [now, olds, [n for _, n in moves]])
-        for t in ("cells", "findings", "sections"):
+        for t in ("findings", "sections"):  # the cells go with reports.cells_file
             cond = " AND scope = 'report'" if t == "findings" else ""
             con.execute(f"INSERT INTO {t}_history SELECT * FROM {t} "
                         f"WHERE report_id IN (SELECT unnest(?::VARCHAR[])){cond}", [olds])
         # the narrative signature stays (GK903 compares current reports only: it joins `reports`), so
         # a version brought back by `gongkai remove` is compared again
-        for t in ("cells", "findings", "sections", "reports"):
+        for t in ("findings", "sections", "reports"):
             con.execute(f"DELETE FROM {t} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [olds])
 
     def _write_files(self, paths: dict[str, Prepared], memo: Memo, now) -> None:
@@ -625,21 +678,23 @@ class Store:
         with self.transaction() as con:
             for rid in report_ids:
                 restored = None
+                self._strip_cells(rid)
                 is_current = con.execute("SELECT count(*) FROM reports WHERE report_id = ?", [rid]).fetchone()[0]
                 if is_current:
                     row = con.execute("SELECT report_id FROM reports_history WHERE superseded_by = ? "
                                       "ORDER BY superseded_at DESC, ingested_at DESC LIMIT 1", [rid]).fetchone()
                     restored = row[0] if row else None
-                for t in ("cells", "findings", "sections", "narratives", "narrative_bands", "reports"):
+                for t in ("findings", "sections", "narratives", "narrative_bands", "reports"):
                     con.execute(f"DELETE FROM {t} WHERE report_id = ?", [rid])
                 con.execute("DELETE FROM findings WHERE other_report_id = ? AND scope = 'cross'", [rid])
                 for t in schema.REPORT_TABLES:
-                    con.execute(f"DELETE FROM {t.name}_history WHERE report_id = ?", [rid])
+                    if not t.view:
+                        con.execute(f"DELETE FROM {t.name}_history WHERE report_id = ?", [rid])
                 if restored:
                     cols = ", ".join(schema.REPORTS.names)
                     con.execute(f"INSERT INTO reports ({cols}) SELECT {cols} FROM reports_history "
                                 "WHERE report_id = ?", [restored])
-                    for t in ("cells", "findings", "sections"):
+                    for t in ("findings", "sections"):  # its cells come with its cells_file
                         con.execute(f"INSERT INTO {t} SELECT * FROM {t}_history WHERE report_id = ?", [restored])
                         con.execute(f"DELETE FROM {t}_history WHERE report_id = ?", [restored])
                     con.execute("DELETE FROM reports_history WHERE report_id = ?", [restored])
@@ -653,33 +708,101 @@ class Store:
                 out.append((rid, restored))
         return out
 
+    def _strip_cells(self, report_id: str) -> None:
+        """A removed report's cells out of its file (in this transaction): the file is written again
+        without them, under a new name its other reports then name; the old one is deleted with
+        the garbage (collect_garbage). Removing takes the cells off the disk, not only out of view."""
+        import uuid
+
+        con = self.con
+        for (name,) in con.execute("SELECT cells_file FROM reports WHERE report_id = ? AND cells_file IS NOT NULL "
+                                   "UNION SELECT cells_file FROM reports_history WHERE report_id = ? "
+                                   "AND cells_file IS NOT NULL", [report_id, report_id]).fetchall():
+            old = os.path.join(self.cells_folder, name)
+            if not os.path.exists(old):
+                continue
+            new = shards.file_name(uuid.uuid4().hex)
+            target = os.path.join(self.cells_folder, new)
+            con.execute("COPY (SELECT * FROM read_parquet(?) WHERE report_id <> ?) TO '"
+                        + (target + ".tmp").replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd)", [old, report_id])
+            os.replace(target + ".tmp", target)
+            for table in ("reports", "reports_history"):
+                con.execute(f"UPDATE {table} SET cells_file = ? WHERE cells_file = ? AND report_id <> ?",
+                            [new, name, report_id])
+
     # -- reading --------------------------------------------------------------------------------
     def query(self, sql: str, params: Optional[list] = None) -> list[tuple]:
         with self.holding():
             return self.con.execute(sql, params or []).fetchall()
+
+    def cells(self, report_ids: list[str], columns: str = "*", where: str = "TRUE",
+              params: Optional[list] = None) -> list[tuple]:
+        """Columns of the cells of some current reports, read from their files alone (not the
+        whole `cells` view, which scans every file): `SELECT columns FROM ... WHERE where`."""
+        with self.holding():
+            pairs = self.con.execute("SELECT report_id, cells_file FROM reports WHERE report_id IN "
+                                     "(SELECT unnest(?::VARCHAR[]))", [list(report_ids)]).fetchall()
+            return shards.read(self.con, self.cells_folder, pairs, columns, where, params)
 
     def record(self, report_id: str, *, spans: Optional[dict[str, tuple[int, int]]] = None) -> Record:
         """The stored report as a `Record` (with the record's own findings, not the cross-report ones).
         Findings stored with their message data are rebuilt as Messages, so `Finding.localized`
         shows them in either language.
 
-        `spans`: for cells, findings and sections, the rowid range holding all of this report's
+        `spans`: for findings and sections, the rowid range holding all of this report's
         rows, when the caller knows it (the web server indexes a read-only store once): it spares
         scanning the whole table."""
         with self.holding():
-            return _record(self.con, report_id, spans)
+            return _record(self.con, report_id, spans, self.cells_folder)
 
+
+def _migrate_from_2(store: "Store") -> None:
+    """Schema 2 kept the cells in tables of the DuckDB file: move them, as they are, to one
+    Parquet file each (current and superseded) in the cells folder, named by the reports."""
+    import uuid
+
+    con = store.con
+    con.execute("ALTER TABLE reports ADD COLUMN cells_file VARCHAR")
+    # reports_history is reports' columns, then its own two: rebuilt with cells_file in its place
+    old = [c for c in schema.REPORTS.names if c != "cells_file"]
+    con.execute(f"CREATE TABLE _reports_history AS SELECT {', '.join(old)}, NULL::VARCHAR AS cells_file, "
+                "superseded_by, superseded_at FROM reports_history")
+    con.execute("DROP TABLE reports_history")
+    con.execute("ALTER TABLE _reports_history RENAME TO reports_history")
+    for view in ("cells_labeled", "cell_status", "common_cells"):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    for table, reports in (("cells", "reports"), ("cells_history", "reports_history")):
+        if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:
+            name = shards.file_name(f"schema2-{table}-{uuid.uuid4().hex}")
+            target = os.path.join(store.cells_folder, name).replace("'", "''")
+            # sorted by report: a report's rows are found by the file's row-group statistics
+            con.execute(f"COPY (SELECT * FROM {table} ORDER BY report_id, ord) TO '{target}' "
+                        "(FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"UPDATE {reports} SET cells_file = ? WHERE report_id IN (SELECT report_id FROM {table})",
+                        [name])
+        con.execute(f"DROP TABLE {table}")
+
+
+# older schemas this version upgrades in place when it opens them for writing
+MIGRATIONS = {"2": _migrate_from_2}
 
 _REPORT_SQL = ("SELECT report_id, source_path, media_type, agency, year, template, parser, title, preamble, "
-               "strftime(published, '%Y-%m-%d') FROM reports")
-_CELLS_SQL = ("SELECT report_id, path, table_key, row_key, field_key, value, raw, location, line, page, dom_path, bbox, "
-              "confidence, char, label, extra FROM cells")
+               "strftime(published, '%Y-%m-%d'), cells_file FROM reports")
+_CELLS_COLUMNS = ("report_id, path, table_key, row_key, field_key, value, raw, location, line, page, dom_path, bbox, "
+                  "confidence, char, label, extra")
 _FINDINGS_SQL = ("SELECT report_id, rule, severity, origin, message, where_path, evidence, message_data, evidence_data "
                  "FROM findings")
 _SECTIONS_SQL = "SELECT report_id, number, title, text FROM sections"
 
 
-def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = None) -> Record:
+def _cells_of(con, pairs: list[tuple[str, Optional[str]]], folder: Optional[str]) -> list[tuple]:
+    """The cells of (report id, cells file) pairs, from those files alone, by report and order."""
+    return shards.read(con, folder or shards.folder_of(con), pairs, "c." + _CELLS_COLUMNS.replace(", ", ", c."),
+                       order="c.report_id, c.ord")
+
+
+def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = None,
+            folder: Optional[str] = None) -> Record:
     def rows_of(table: str) -> tuple[str, list]:
         span = (spans or {}).get(table)
         if span is None:
@@ -689,8 +812,7 @@ def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = N
     row = con.execute(_REPORT_SQL + " WHERE report_id = ?", [report_id]).fetchone()
     if row is None:
         raise KeyError(report_id)
-    where, params = rows_of("cells")
-    cells = con.execute(f"{_CELLS_SQL} WHERE {where} ORDER BY ord", params).fetchall()
+    cells = _cells_of(con, [(report_id, row[-1])], folder)
     where, params = rows_of("findings")
     findings = con.execute(f"{_FINDINGS_SQL} WHERE {where} AND scope = 'report' ORDER BY seq", params).fetchall()
     where, params = rows_of("sections")
@@ -715,7 +837,9 @@ def records(con, report_ids: list[str]) -> Iterator[Record]:
 
         reports = {r[0]: r for r in con.execute(_REPORT_SQL + " WHERE report_id IN (SELECT report_id FROM _wanted)")
                    .fetchall()}
-        cells = grouped(_CELLS_SQL, "ord")
+        cells: dict[str, list] = {}
+        for r in _cells_of(con, [(rid, rep[-1]) for rid, rep in reports.items()], None):
+            cells.setdefault(r[0], []).append(r)
         findings = grouped(_FINDINGS_SQL.replace("FROM findings", "FROM (SELECT * FROM findings WHERE scope = 'report')"),
                            "seq")
         sections = grouped(_SECTIONS_SQL, "seq")
@@ -730,7 +854,7 @@ def records(con, report_ids: list[str]) -> Iterator[Record]:
 def _build_record(row: tuple, cells: list, findings: list, sections: list) -> Record:
     """A Record from its rows in reports, cells, findings (scope report) and sections (each row
     starting with the report id)."""
-    report_id, source_path, media_type, agency, year, template, parser, title, preamble, published = row
+    report_id, source_path, media_type, agency, year, template, parser, title, preamble, published, _cells = row
     tables: dict[str, dict[str, dict[str, Any]]] = {"active": {}, "requests": {}, "appeals": {}}
     provenance = {}
     for (_rid, path, table, row_key, fld, value, raw, location, line, page, dom_path, bbox, confidence, char, label,

@@ -180,7 +180,7 @@ class StoreView:
         body's page does not wait behind every other request's queries). The server's connection
         steps aside between blocks for a writer."""
         with self._live.reading() as store:
-            cursor = store.con.cursor()
+            cursor = store.cursor()
             try:
                 mine = copy.copy(store)
                 mine.con = cursor
@@ -431,7 +431,8 @@ class StoreView:
     # -- where each report's rows lie -----------------------------------------------------------------
     # part -> (table, which of its rows); a report's own findings and the cross-report ones are
     # written at different times, so each has a range of its own
-    _SPAN_PARTS = {"cells": ("cells", "TRUE"), "findings": ("findings", "scope = 'report'"),
+    # (the cells are read from their report's own file: see Store.record)
+    _SPAN_PARTS = {"findings": ("findings", "scope = 'report'"),
                    "cross_findings": ("findings", "scope <> 'report'"), "sections": ("sections", "TRUE")}
 
     def _spans(self) -> dict[str, tuple[array, array, array]]:
@@ -468,18 +469,9 @@ class StoreView:
     def _cell_values(self, ids: list[str]) -> dict[str, dict[str, Optional[float]]]:
         """The cell values a body's page shows of a few reports: {report id: {path: value}}."""
         values: dict[str, dict[str, Optional[float]]] = defaultdict(dict)
-        spans = [self._spans_of(i) for i in ids]
-        rowids = [n for span in spans if span is not None for n in range(span["cells"][0], span["cells"][1] + 1)]
-        rows = None
-        if all(span is not None for span in spans) and len(rowids) <= 200 * len(ids):
-            rows = self._rows(f"SELECT report_id, path, value, count(*) OVER () AS n FROM cells"
-                              " WHERE rowid IN (SELECT unnest(?::BIGINT[])) AND report_id IN (SELECT unnest(?::VARCHAR[]))"
-                              f" QUALIFY {_SHOWN}", [rowids, ids, _SHOWN_PATHS])
-            if not rows or rows[0]["n"] != sum(self._counts_of(i)["cells"] for i in ids):
-                rows = None  # the store changed since it was indexed
-        if rows is None:
-            rows = self._rows(f"SELECT report_id, path, value FROM cells WHERE report_id IN (SELECT unnest(?::VARCHAR[]))"
-                              f" AND {_SHOWN}", [ids, _SHOWN_PATHS])
+        with self.reading() as store:
+            found = store.cells(ids, "report_id, path, value", _SHOWN, [_SHOWN_PATHS])
+        rows = [{"report_id": rid, "path": path, "value": value} for rid, path, value in found]
         for c in rows:
             values[c["report_id"]][c["path"]] = _number(c["value"])
         return values
@@ -650,12 +642,9 @@ class StoreView:
 
 
 def _complete(record: Any, counts: dict[str, int]) -> bool:
-    """Whether a record read by rowid ranges holds as many cells, findings and sections as the
-    store's index says the report has."""
-    cells = sum(len(fields) for table in (record.active, record.requests, record.appeals)
-                for fields in (table or {}).values())
-    return (cells, len(record.findings), len(record.sections)) == (
-        counts["cells"], counts["findings"], counts["sections"])
+    """Whether a record read by rowid ranges holds as many findings and sections as the store's
+    index says the report has (its cells are read from its own file, whole)."""
+    return (len(record.findings), len(record.sections)) == (counts["findings"], counts["sections"])
 
 
 def _correction_value(corrections: dict[str, dict[str, Any]], report_id: str, path: str) -> Optional[float]:
