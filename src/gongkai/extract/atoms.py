@@ -34,8 +34,12 @@ _FULLWIDTH_CHARS = {chr(k): chr(v) for k, v in _FULLWIDTH.items()}
 # minus signs before a digit: a glued 35-15 is 35 | -15), or a run of dashes (a null cell in
 # running text). Digits are ASCII (after full-width ones are normalised): digits of other scripts
 # (Devanagari, Arabic-Indic, mathematical) are never read as numbers.
-_RUN_RE = re.compile(r"[0-9](?:[0-9 \t]|(?<=[0-9])[.,](?=[0-9])|(?<=[0-9])-(?=[0-9]))*"
-                     r"|[—―─－]{2,}(?:\s*[—―─－]{2,})*")
+_DIGIT_RUN = r"[0-9](?:[0-9 \t]|(?<=[0-9])[.,](?=[0-9])|(?<=[0-9])-(?=[0-9]))*"
+_RUN_DASHES = "—―─－"
+_RUN_RE = re.compile(_DIGIT_RUN + f"|[{_RUN_DASHES}]{{2,}}(?:\\s*[{_RUN_DASHES}]{{2,}})*")
+# the digits alone, for the many texts that hold no dash: an alternation at the pattern's start
+# makes the regex engine try it at every character, where one character class is scanned fast
+_DIGIT_RUN_RE = re.compile(_DIGIT_RUN)
 _NUMBER_CELL_RE = re.compile(r"^([+\-−]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?\s*(万元|元|件|条|个|项|次)?$")
 _UNIT_AFTER_RE = re.compile(r"\s*(万元|元)")
 _TABLE_CUES_RE = re.compile("|".join(TABLE_START_CUES))
@@ -202,7 +206,8 @@ def _split_text(text: str, origin: "Origin | tuple[int, int]", out: list[Atom], 
     text = normalize(text)
     pos = 0
     append = out.append
-    for m in _RUN_RE.finditer(text):
+    runs = _RUN_RE if any(d in text for d in _RUN_DASHES) else _DIGIT_RUN_RE
+    for m in runs.finditer(text):
         start, end = m.span()
         if start < pos:
             continue
