@@ -139,6 +139,8 @@ def atoms_of(document: Document) -> list[Atom]:
                 kind, text, unit = _classify(cell.text)
                 if kind is None:
                     _split_text(text, cell.origin, out, row_id, True)
+                elif kind is _WORDS:
+                    append(Atom("label", text, cell.origin, None, False, True, row_id))
                 else:
                     append(Atom(kind, text, cell.origin, unit, regular, True, row_id))
     return out
@@ -157,14 +159,22 @@ def _text_table_atoms(rows: list[list[tuple[str, int, int]]], out: list[Atom], r
             kind, text, unit = _classify(raw)
             if kind is None:
                 _split_text(text, (line, char), out, row_id, True)
+            elif kind is _WORDS:
+                append(Atom("label", text, (line, char), None, False, True, row_id))
             else:
                 append(Atom(kind, text, (line, char), unit, regular, True, row_id))
 
 
+# `_classify`'s kind for a cell of words without a digit or dash run: the one label atom
+# `_split_text` would make of it (not in the grid), made without splitting (cached with the text)
+_WORDS = "words"
+
+
 @lru_cache(maxsize=4096)
 def _classify(raw: str) -> tuple[str | None, str, str | None]:
-    """(kind, normalised text, unit) of a cell's text; kind None: mixed text to split. Cached:
-    most cells of a report repeat a handful of texts (0, 1, ——)."""
+    """(kind, normalised text, unit) of a cell's text; kind None: mixed text to split, `_WORDS`:
+    words only. Cached: most cells of a report repeat a handful of texts (0, 1, ——, the template's
+    labels)."""
     text = normalize(raw).strip()
     if not text:
         return "blank", "", None
@@ -179,7 +189,7 @@ def _classify(raw: str) -> tuple[str | None, str, str | None]:
     if _is_single_value(text):
         m = _NUMBER_CELL_RE.match(text)
         return "cell", text, m.group(4) if m else None
-    return None, text, None
+    return (_WORDS if _RUN_RE.search(text) is None else None), text, None
 
 
 _DASHES_RE = re.compile(r"[—―─－-]+")
