@@ -58,14 +58,15 @@ def parse_text(text: str, media_type: str = TEXT) -> Document:
         if not line.strip() or _PAGE_NUMBER_RE.match(line):
             i += 1
             continue
-        if _is_cell_line(line) and _starts_cell_block(clean, i):
+        tab = "\t" in line  # (both tab layouts need one: most lines are spared their tests)
+        if tab and _is_cell_line(line) and _starts_cell_block(clean, i):
             i = _read_cell_per_line(clean, i, blocks)
         elif "|" in line and not _MD_SEPARATOR_RE.match(line):
             i = _read_pipe_table(clean, i, blocks)
-        elif _is_tab_row(line):
+        elif tab and _is_tab_row(line):
             i = _read_tab_table(clean, i, blocks)
         else:
-            blocks.append(Paragraph(_HEADING_RE.sub("", line).strip(), Origin(i + 1)))
+            blocks.append(Paragraph((_HEADING_RE.sub("", line) if "#" in line else line).strip(), Origin(i + 1)))
             i += 1
     _offsets_in_raw_lines(blocks, lines, clean)
     return Document(blocks=blocks, media_type=media_type, lines=lines)
