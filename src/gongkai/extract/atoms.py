@@ -305,6 +305,13 @@ def _parse_number(text: str, decimal: bool) -> tuple[int | float | None, Message
     return value, None
 
 
+@lru_cache(maxsize=4096)
+def _parse_count(text: str) -> tuple[int | float | None, Message | None]:
+    """`_parse_number(text, False)`, cached under the text alone (a count cell, as most are, costs
+    no key tuple)."""
+    return _parse_number(text, False)
+
+
 def _shown(text: str) -> str:
     """A cell's text quoted for a message, cut short."""
     return repr(text if len(text) <= 40 else text[:40] + "…")

@@ -26,7 +26,7 @@ from ..vocabulary import (
     REQUESTS_TABLE_CUES, RowSpec, normalize_label,
 )
 from . import solver
-from .atoms import Atom, _parse_number, parse_number
+from .atoms import Atom, _parse_count, _parse_number, parse_number
 
 
 # an atom's fields as C callables: map() over a row's atoms runs no bytecode per atom
@@ -261,7 +261,7 @@ class TableReader:
         decimal = spec.decimal_fields
         for f, atom in zip(fields, cells):
             text = atom.text
-            value, problem = _parse_number(text, f in decimal)
+            value, problem = _parse_number(text, True) if f in decimal else _parse_count(text)
             if problem:
                 self.finding("unreadable-cell", "warning",
                              lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
