@@ -138,9 +138,7 @@ def atoms_of(document: Document) -> list[Atom]:
                     continue
                 kind, text, unit = _classify(cell.text)
                 if kind is None:
-                    _split_text(text, cell.origin, out, row_id, True)
-                elif kind is _WORDS:
-                    append(Atom("label", text, cell.origin, None, False, True, row_id))
+                    _emit(_cell_plan(text), cell.origin, out, row_id, True)
                 else:
                     append(Atom(kind, text, cell.origin, unit, regular, True, row_id))
     return out
@@ -158,23 +156,15 @@ def _text_table_atoms(rows: list[list[tuple[str, int, int]]], out: list[Atom], r
         for raw, line, char in row:
             kind, text, unit = _classify(raw)
             if kind is None:
-                _split_text(text, (line, char), out, row_id, True)
-            elif kind is _WORDS:
-                append(Atom("label", text, (line, char), None, False, True, row_id))
+                _emit(_cell_plan(text), (line, char), out, row_id, True)
             else:
                 append(Atom(kind, text, (line, char), unit, regular, True, row_id))
 
 
-# `_classify`'s kind for a cell of words without a digit or dash run: the one label atom
-# `_split_text` would make of it (not in the grid), made without splitting (cached with the text)
-_WORDS = "words"
-
-
 @lru_cache(maxsize=4096)
 def _classify(raw: str) -> tuple[str | None, str, str | None]:
-    """(kind, normalised text, unit) of a cell's text; kind None: mixed text to split, `_WORDS`:
-    words only. Cached: most cells of a report repeat a handful of texts (0, 1, ——, the template's
-    labels)."""
+    """(kind, normalised text, unit) of a cell's text; kind None: mixed text to split (by
+    `_cell_plan`). Cached: most cells of a report repeat a handful of texts (0, 1, ——)."""
     text = normalize(raw).strip()
     if not text:
         return "blank", "", None
@@ -189,7 +179,7 @@ def _classify(raw: str) -> tuple[str | None, str, str | None]:
     if _is_single_value(text):
         m = _NUMBER_CELL_RE.match(text)
         return "cell", text, m.group(4) if m else None
-    return (_WORDS if _RUN_RE.search(text) is None else None), text, None
+    return None, text, None
 
 
 _DASHES_RE = re.compile(r"[—―─－-]+")
@@ -213,9 +203,21 @@ def _split_text(text: str, origin: "Origin | tuple[int, int]", out: list[Atom], 
                 in_table: bool = False) -> None:
     """Split running text into label and run atoms (of source row `row`, from a table cell or not);
     `origin` is where the text starts (an Origin, or (line, char) in a line of text)."""
-    text = normalize(text)
+    _emit(_split_plan(normalize(text)), origin, out, row, in_table)
+
+
+# A text's atoms as (kind, text, start, unit): `start` is a run's offset in the text, None for a
+# label (a label stands at the text's origin).
+SplitPlan = tuple[tuple[str, str, "int | None", "str | None"], ...]
+
+
+def _split_plan(text: str) -> SplitPlan:
+    """How `_split_text` cuts a normalised text into labels and runs. It depends on the text alone,
+    so a table's cells, whose texts repeat from report to report (1.本机关不掌握相关政府信息), are
+    cut once (`_cell_plan`)."""
+    plan: list[tuple[str, str, int | None, str | None]] = []
     pos = 0
-    append = out.append
+    append = plan.append
     runs = _RUN_RE if any(d in text for d in _RUN_DASHES) else _DIGIT_RUN_RE
     for m in runs.finditer(text):
         start, end = m.span()
@@ -244,12 +246,23 @@ def _split_text(text: str, origin: "Origin | tuple[int, int]", out: list[Atom], 
                 consumed = u.end()
         words = text[pos:start].strip()
         if words:
-            append(Atom("label", words, origin, None, False, in_table, row))
-        append(Atom("run", trailing.strip(), _shifted(origin, start), unit, False, in_table, row))
+            append(("label", words, None, None))
+        append(("run", trailing.strip(), start, unit))
         pos = consumed
     words = text[pos:].strip()
     if words:
-        out.append(Atom("label", words, origin, None, False, in_table, row))
+        append(("label", words, None, None))
+    return tuple(plan)
+
+
+_cell_plan = lru_cache(maxsize=4096)(_split_plan)
+
+
+def _emit(plan: SplitPlan, origin: "Origin | tuple[int, int]", out: list[Atom], row: int, in_table: bool) -> None:
+    """The atoms of a split plan, placed at `origin` (runs shifted to their offset)."""
+    append = out.append
+    for kind, text, start, unit in plan:
+        append(Atom(kind, text, origin if start is None else _shifted(origin, start), unit, False, in_table, row))
 
 
 def _shifted(origin: "Origin | tuple[int, int]", offset: int) -> "Origin | tuple[int, int]":
