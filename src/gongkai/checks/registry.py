@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Optional
 
 from ..i18n import Message, gettext, lazy
@@ -152,10 +153,11 @@ class Context:
         """Every table cell as {dotted path: value}, in template order, built once per record."""
         if self._values is None:
             rec = self.record
-            self._values = {f"{table}.{row}.{field}": value
-                            for table, data in (("active", rec.active), ("requests", rec.requests),
-                                                ("appeals", rec.appeals))
-                            for row, fields in data.items() for field, value in fields.items()}
+            values: dict = {}
+            for table, data in (("active", rec.active), ("requests", rec.requests), ("appeals", rec.appeals)):
+                for row, fields in data.items():
+                    values.update(zip(_cell_paths(table, row, tuple(fields)), fields.values()))
+            self._values = values
         return self._values
 
     # -- findings -------------------------------------------------------------------------------
@@ -209,6 +211,12 @@ class Context:
         return self.values.get(path)
 
 
+@lru_cache(maxsize=1024)
+def _cell_paths(table: str, row: str, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The dotted paths of a row's cells, made once per row (records share their rows)."""
+    return tuple(f"{table}.{row}.{field}" for field in fields)
+
+
 # Evidence that quotes the report's words (a part's sentence, a label, a title) rather than cells,
 # in either language: where to look for them in the source.
 _WORDS_EVIDENCE_IDS = ("part ", "label: ", "title: ")
@@ -228,8 +236,9 @@ def run(record: Record, select=None, ignore=None) -> list[Finding]:
     """Run every selected rule on `record` and return their findings (the record is not changed)."""
     ctx = Context(record)
     out: list[Finding] = []
+    every = not select and not ignore  # (the usual run: no selection to test rule by rule)
     for r in rules():
-        if not selected(r.code, select, ignore):
+        if not every and not selected(r.code, select, ignore):
             continue
         ctx._rule = r
         out.extend(_iter(r.func(ctx)))

@@ -203,9 +203,10 @@ _SUFFIX_STARTS = frozenset(w[0] for w in P.QUANTITY_SUFFIXES)
 _FACTORS = {"万": 10_000, "亿": 100_000_000}
 
 
-def quantities(sentence: str, pos: int = 0, endpos: Optional[int] = None) -> Iterator[Quantity]:
+def quantities(sentence: str, pos: int = 0, endpos: Optional[int] = None, origin: int = 0) -> Iterator[Quantity]:
     """Every count in a sentence (or in `sentence[pos:endpos]`, read in its context), with its range
-    when the words make it approximate."""
+    when the words make it approximate; its place counted from `origin` (where a sentence starts
+    in the text it is read in)."""
     length = len(sentence)
     endpos = length if endpos is None else min(endpos, length)
     if endpos - pos > _LONG_TEXT and not _may_count(sentence, pos, endpos):
@@ -258,7 +259,7 @@ def quantities(sentence: str, pos: int = 0, endpos: Optional[int] = None) -> Ite
                 high, exact = None, False
             elif pre in ("不足", "不到"):
                 low, exact = 0, False
-        yield Quantity(low, high, exact, unit, start, end)
+        yield Quantity(low, high, exact, unit, start - origin, end - origin)
 
 
 _LONG_TEXT = 300  # characters from which `_may_count` costs less than the regex scan it may save
@@ -332,8 +333,8 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
                 continue  # counts of something else (公开信息1469条), or none: see _STATEMENT_NOUN_CHARS
             # the counts are found in the part's text (what stands before the sentence can decide
             # a count: 一起 is one case only after a case word)
-            qs = [Quantity(q.low, q.high, q.exact, q.unit, q.start - a, q.end - a)
-                  for q in quantities(text, a, b) if q.end <= b]
+            within = b - a
+            qs = [q for q in quantities(text, a, b, a) if q.end <= within]
             if not qs:  # no count: what _read_sentence does then, without the call
                 if "复议" in sent or "申请" in sent:
                     _claims(number, sent, [], claims)

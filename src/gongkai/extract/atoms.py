@@ -34,8 +34,12 @@ _FULLWIDTH_CHARS = {chr(k): chr(v) for k, v in _FULLWIDTH.items()}
 # minus signs before a digit: a glued 35-15 is 35 | -15), or a run of dashes (a null cell in
 # running text). Digits are ASCII (after full-width ones are normalised): digits of other scripts
 # (Devanagari, Arabic-Indic, mathematical) are never read as numbers.
-_RUN_RE = re.compile(r"[0-9](?:[0-9 \t]|(?<=[0-9])[.,](?=[0-9])|(?<=[0-9])-(?=[0-9]))*"
-                     r"|[—―─－]{2,}(?:\s*[—―─－]{2,})*")
+_DIGIT_RUN = r"[0-9](?:[0-9 \t]|(?<=[0-9])[.,](?=[0-9])|(?<=[0-9])-(?=[0-9]))*"
+_RUN_DASHES = "—―─－"
+_RUN_RE = re.compile(_DIGIT_RUN + f"|[{_RUN_DASHES}]{{2,}}(?:\\s*[{_RUN_DASHES}]{{2,}})*")
+# the digits alone, for the many texts that hold no dash: an alternation at the pattern's start
+# makes the regex engine try it at every character, where one character class is scanned fast
+_DIGIT_RUN_RE = re.compile(_DIGIT_RUN)
 _NUMBER_CELL_RE = re.compile(r"^([+\-−]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?\s*(万元|元|件|条|个|项|次)?$")
 _UNIT_AFTER_RE = re.compile(r"\s*(万元|元)")
 _TABLE_CUES_RE = re.compile("|".join(TABLE_START_CUES))
@@ -134,7 +138,7 @@ def atoms_of(document: Document) -> list[Atom]:
                     continue
                 kind, text, unit = _classify(cell.text)
                 if kind is None:
-                    _split_text(text, cell.origin, out, row_id, True)
+                    _emit(_cell_plan(text), cell.origin, out, row_id, True)
                 else:
                     append(Atom(kind, text, cell.origin, unit, regular, True, row_id))
     return out
@@ -152,15 +156,15 @@ def _text_table_atoms(rows: list[list[tuple[str, int, int]]], out: list[Atom], r
         for raw, line, char in row:
             kind, text, unit = _classify(raw)
             if kind is None:
-                _split_text(text, (line, char), out, row_id, True)
+                _emit(_cell_plan(text), (line, char), out, row_id, True)
             else:
                 append(Atom(kind, text, (line, char), unit, regular, True, row_id))
 
 
 @lru_cache(maxsize=4096)
 def _classify(raw: str) -> tuple[str | None, str, str | None]:
-    """(kind, normalised text, unit) of a cell's text; kind None: mixed text to split. Cached:
-    most cells of a report repeat a handful of texts (0, 1, ——)."""
+    """(kind, normalised text, unit) of a cell's text; kind None: mixed text to split (by
+    `_cell_plan`). Cached: most cells of a report repeat a handful of texts (0, 1, ——)."""
     text = normalize(raw).strip()
     if not text:
         return "blank", "", None
@@ -199,10 +203,23 @@ def _split_text(text: str, origin: "Origin | tuple[int, int]", out: list[Atom], 
                 in_table: bool = False) -> None:
     """Split running text into label and run atoms (of source row `row`, from a table cell or not);
     `origin` is where the text starts (an Origin, or (line, char) in a line of text)."""
-    text = normalize(text)
+    _emit(_split_plan(normalize(text)), origin, out, row, in_table)
+
+
+# A text's atoms as (kind, text, start, unit): `start` is a run's offset in the text, None for a
+# label (a label stands at the text's origin).
+SplitPlan = tuple[tuple[str, str, "int | None", "str | None"], ...]
+
+
+def _split_plan(text: str) -> SplitPlan:
+    """How `_split_text` cuts a normalised text into labels and runs. It depends on the text alone,
+    so a table's cells, whose texts repeat from report to report (1.本机关不掌握相关政府信息), are
+    cut once (`_cell_plan`)."""
+    plan: list[tuple[str, str, int | None, str | None]] = []
     pos = 0
-    append = out.append
-    for m in _RUN_RE.finditer(text):
+    append = plan.append
+    runs = _RUN_RE if any(d in text for d in _RUN_DASHES) else _DIGIT_RUN_RE
+    for m in runs.finditer(text):
         start, end = m.span()
         if start < pos:
             continue
@@ -229,12 +246,23 @@ def _split_text(text: str, origin: "Origin | tuple[int, int]", out: list[Atom], 
                 consumed = u.end()
         words = text[pos:start].strip()
         if words:
-            append(Atom("label", words, origin, None, False, in_table, row))
-        append(Atom("run", trailing.strip(), _shifted(origin, start), unit, False, in_table, row))
+            append(("label", words, None, None))
+        append(("run", trailing.strip(), start, unit))
         pos = consumed
     words = text[pos:].strip()
     if words:
-        out.append(Atom("label", words, origin, None, False, in_table, row))
+        append(("label", words, None, None))
+    return tuple(plan)
+
+
+_cell_plan = lru_cache(maxsize=4096)(_split_plan)
+
+
+def _emit(plan: SplitPlan, origin: "Origin | tuple[int, int]", out: list[Atom], row: int, in_table: bool) -> None:
+    """The atoms of a split plan, placed at `origin` (runs shifted to their offset)."""
+    append = out.append
+    for kind, text, start, unit in plan:
+        append(Atom(kind, text, origin if start is None else _shifted(origin, start), unit, False, in_table, row))
 
 
 def _shifted(origin: "Origin | tuple[int, int]", offset: int) -> "Origin | tuple[int, int]":
@@ -288,6 +316,13 @@ def _parse_number(text: str, decimal: bool) -> tuple[int | float | None, Message
     if sign in ("-", "−"):
         value = -value
     return value, None
+
+
+@lru_cache(maxsize=4096)
+def _parse_count(text: str) -> tuple[int | float | None, Message | None]:
+    """`_parse_number(text, False)`, cached under the text alone (a count cell, as most are, costs
+    no key tuple)."""
+    return _parse_number(text, False)
 
 
 def _shown(text: str) -> str:

@@ -54,13 +54,20 @@ def _agency_from_title(title: str) -> str | None:
     return t if _looks_like_agency(t) else None
 
 
+# (compiled once: these run for every report, and re's cache lookup costs more than some matches)
+_YEAR_WORDS_RE = re.compile(r"(?:19|20)\d{2}\s*年度?")
+_SPACES_RE = re.compile(r"\s+")
+_HEADING_NUMBER_RE = re.compile(r"^[\s#]*[一二三四五六1-6]\s*[、.．]\s*")
+_TITLE_TAIL_RE = re.compile(r"[^\s。，,；;\d]{0,16}?(?:情况|事项|工作计划|计划)")
+
+
 def _clean_name(text: str) -> str:
-    text = re.sub(r"(?:19|20)\d{2}\s*年度?", "", text)
+    text = _YEAR_WORDS_RE.sub("", text)
     return _squash(_BRACKETS_RE.sub("", text)).strip("：:·-—_－–|｜ ")
 
 
 def _squash(s: str) -> str:
-    return re.sub(r"\s+", "", s)
+    return _SPACES_RE.sub("", s)
 
 
 def find_title(lines: Sequence[str]) -> int | None:
@@ -201,7 +208,7 @@ def find_sections(text: str) -> list[Section]:
     sections = []
     for i, (n, (start, title_end)) in enumerate(order):
         body_end = order[i + 1][1][0] if i + 1 < len(order) else len(text)
-        title = re.sub(r"^[\s#]*[一二三四五六1-6]\s*[、.．]\s*", "", text[start:title_end]).strip()
+        title = _HEADING_NUMBER_RE.sub("", text[start:title_end]).strip()
         sections.append(Section(number=n, title=title or _TITLES[n], text=text[title_end:body_end].strip()))
     return sections
 
@@ -233,7 +240,7 @@ def _generic_heading(text: str, n: int) -> tuple[int, int] | None:
 
 def _title_tail(text: str, i: int) -> int:
     """How far a heading's title goes on after its cue (to 情况/事项/工作计划 or a short stop)."""
-    m = re.match(r"[^\s。，,；;\d]{0,16}?(?:情况|事项|工作计划|计划)", text[i:i + 24])
+    m = _TITLE_TAIL_RE.match(text[i:i + 24])
     return m.end() if m else 0
 
 
@@ -272,7 +279,7 @@ def find_published(lines: Sequence[str]) -> str | None:
                 return found
     for line in reversed(lines[-40:]):
         text = line.strip()
-        if not text or len(text) > 60:
+        if not text or len(text) > 60 or not _may_hold_date(text):
             continue
         m = None
         for m in DATE_RE.finditer(text):
@@ -286,6 +293,12 @@ def find_published(lines: Sequence[str]) -> str | None:
         if found:
             return found
     return None
+
+
+def _may_hold_date(text: str) -> bool:
+    """False when DATE_RE cannot match: its year is 19xx, 20xx or 二〇xx (three `in` tests at C speed
+    spare most lines the regex)."""
+    return "20" in text or "19" in text or "二" in text
 
 
 def find_preamble(text: str) -> str | None:

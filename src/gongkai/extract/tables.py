@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
+from operator import attrgetter
 from typing import Callable, Sequence
 
 from ..document import Origin
@@ -25,7 +26,11 @@ from ..vocabulary import (
     REQUESTS_TABLE_CUES, RowSpec, normalize_label,
 )
 from . import solver
-from .atoms import Atom, _parse_number, parse_number
+from .atoms import Atom, _parse_count, _parse_number, parse_number
+
+
+# an atom's fields as C callables: map() over a row's atoms runs no bytecode per atom
+_KIND, _IN_TABLE, _IN_GRID = attrgetter("kind"), attrgetter("in_table"), attrgetter("in_grid")
 
 
 class Group:
@@ -74,23 +79,25 @@ def group_atoms(atoms: Sequence[Atom]) -> list[Group]:
     table row that starts with a value: a value belongs to its own row, so a row of values with
     no label is a group of its own (with no labels), never the tail of the row above."""
     groups: list[Group] = []
-    current = Group()
+    labels: list[Atom] = []  # the current group's (kept in locals: this runs for every atom)
+    values: list[Atom] = []
     for atom in atoms:
         if atom.kind == "label":
-            if current.values or (current.labels and current.labels[-1].row != atom.row):
+            if values or (labels and labels[-1].row != atom.row):
                 # a row's own label is the words of its own row; words of the rows above (a
                 # header, a wrapped or merged label) stay a group of their own, lent if needed
-                groups.append(current)
-                current = Group()
-            current.labels.append(atom)
+                groups.append(Group(labels, values))
+                labels, values = [], []
+            labels.append(atom)
         else:
-            last = current.values[-1] if current.values else None
-            if last is not None and last.row != atom.row and (last.in_table or atom.in_table):
-                groups.append(current)
-                current = Group()
-            current.values.append(atom)
-    if current.labels or current.values:
-        groups.append(current)
+            if values:
+                last = values[-1]
+                if last.row != atom.row and (last.in_table or atom.in_table):
+                    groups.append(Group(labels, values))
+                    labels, values = [], []
+            values.append(atom)
+    if labels or values:
+        groups.append(Group(labels, values))
     return groups
 
 
@@ -139,7 +146,7 @@ class TableReader:
         # where the row stands, in words: only a finding needs it (most rows have none)
         evidence_base = lambda: f"{(label_atom.origin if label_atom else Origin()).describe()}: {printed[:40]}"  # noqa: E731
         n = len(fields)
-        if group.labels and group.labels[0].in_table and values and not any(a.in_table for a in values):
+        if group.labels and group.labels[0].in_table and values and not any(map(_IN_TABLE, values)):
             # the row's label stands in a table but every value after it comes from running text
             # after the table (its cells were lost): those numbers belong to the narrative
             self.finding("values-outside-table", "warning",
@@ -147,7 +154,7 @@ class TableReader:
                               "were not taken, so the row is left unread", label=spec.label), where,
                          evidence_base() + " | " + " ".join(a.text for a in values)[:60])
             return RowRead({f: None for f in fields}, {}, self.findings)
-        kinds = {a.kind for a in values}
+        kinds = set(map(_KIND, values))
         if kinds == {"blank"}:
             # every value cell printed blank: nulls, as the report gives them
             # (one CellSource for the row's cells: they were all read from the same place)
@@ -156,7 +163,7 @@ class TableReader:
         if "run" not in kinds:
             # In a regular grid a row's cells stand in their columns: exactly n cells after the
             # label are the n fields, blanks at the edges included. Elsewhere edge blanks are padding.
-            in_grid = len(values) == n and all(a.in_grid for a in values)
+            in_grid = len(values) == n and all(map(_IN_GRID, values))
             cells = values if in_grid else _strip_edges(values)
             if len(cells) == n:  # the usual row: one cell per field
                 return self._cells(spec, fields, cells, where, printed)
@@ -254,14 +261,31 @@ class TableReader:
         decimal = spec.decimal_fields
         for f, atom in zip(fields, cells):
             text = atom.text
-            value, problem = _parse_number(text, f in decimal)
+            value, problem = _parse_number(text, True) if f in decimal else _parse_count(text)
             if problem:
                 self.finding("unreadable-cell", "warning",
                              lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
                              f"{where}.{f}", f"{atom.origin.describe()}: {text[:60]}")
             out[f] = value
-            sources[f] = atom.source(text, printed)
+            origin = atom._origin
+            # (Atom.source, written out for a text's (line, char): a report reads some 200 cells here)
+            sources[f] = CellSource(text, origin[0], None, None, None, None, origin[1], printed, None) \
+                if type(origin) is tuple else atom.source(text, printed)
         return RowRead(out, sources, [])
+
+
+def _add_sources(provenance: dict[str, CellSource], sources: dict[str, CellSource], table: str, row: str,
+                 fields: tuple[str, ...]) -> None:
+    """A row's cell sources into the record's provenance, under their dotted paths."""
+    paths = _cell_paths(table, row, fields)
+    for f, src in sources.items():
+        provenance[paths[f]] = src
+
+
+@lru_cache(maxsize=1024)
+def _cell_paths(table: str, row: str, fields: tuple[str, ...]) -> dict[str, str]:
+    """{field: "table.row.field"}, made once per row (not one string per cell of every report)."""
+    return {f: f"{table}.{row}.{f}" for f in fields}
 
 
 def _sum_ok(reading: tuple, parts: Sequence[int], total: int) -> bool:
@@ -369,7 +393,7 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
                     last_key = specs[j].key
                     pending = []
                     continue
-                if any(a.in_table for a in group.values):
+                if any(map(_IN_TABLE, group.values)):
                     # a blank table row lends its label to no other row: its cells were its own
                     pending = []
                     continue
@@ -381,7 +405,7 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
             pending.extend(group.labels)
             continue
         if not group.labels:
-            if any(a.in_table for a in group.values):
+            if any(map(_IN_TABLE, group.values)):
                 unlabelled.append((last_key, group))
                 pending = []
                 continue
@@ -394,7 +418,7 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
         j = next(iter(named(group.key)), None)
         if j is None:
             several = named(merged.key, first=False)
-            if len(several) > 1 and any(a.in_table for a in group.values) \
+            if len(several) > 1 and any(map(_IN_TABLE, group.values)) \
                     and all(a.row != group.values[0].row for a in group.labels):
                 # words above a table row of values name several rows (labels printed apart from
                 # their values): which is this row's cannot be told from them; the row is placed
@@ -564,8 +588,7 @@ def read_requests(atoms: Sequence[Atom], template: str | None, start: int | None
             continue
         read = reader.read_row(spec, group, APPLICANT_COLUMNS, sums=REQUEST_ROW_SUM)
         rows[key] = read.values
-        for f, src in read.sources.items():
-            provenance[f"requests.{key}.{f}"] = src
+        _add_sources(provenance, read.sources, "requests", key, APPLICANT_COLUMNS)
         if read.candidates is not None:
             pending[key] = read
     if pending:
@@ -816,8 +839,7 @@ def _read_appeal_groups(reader: TableReader, by_group: dict[str, Group]) -> tupl
             _resolve_split_rows(reader, tmp, {name: read}, [], APPEAL_FIELDS)
             values = tmp[name]
         rows[name] = values
-        for f, src in read.sources.items():
-            provenance[f"appeals.{name}.{f}"] = src
+        _add_sources(provenance, read.sources, "appeals", name, APPEAL_FIELDS)
     return rows, provenance, reader.findings
 
 
@@ -855,8 +877,7 @@ def read_active(atoms: Sequence[Atom], start: int, end: int, specs: Sequence[Row
             continue
         read = reader.read_row(spec, group, spec.fields)
         rows[spec.key] = read.values
-        for f, src in read.sources.items():
-            provenance[f"active.{spec.key}.{f}"] = src
+        _add_sources(provenance, read.sources, "active", spec.key, spec.fields)
         if read.candidates is not None:
             pending[spec.key] = read
     for key, read in pending.items():

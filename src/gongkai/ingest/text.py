@@ -42,7 +42,7 @@ def read_text(data: bytes) -> Document:
 
 
 def _looks_markdown(text: str) -> bool:
-    return bool(re.search(r"^#{1,6}\s", text, re.M))
+    return "#" in text and re.search(r"^#{1,6}\s", text, re.M) is not None
 
 
 def parse_text(text: str, media_type: str = TEXT) -> Document:
@@ -50,7 +50,7 @@ def parse_text(text: str, media_type: str = TEXT) -> Document:
     if "\x00" in text:
         raise ReadError(lazy("binary data, not a text file"))
     lines = text.split("\n")
-    clean = [_clean_line(line) for line in lines]
+    clean = _clean_lines(text, lines)
     blocks: list = []
     i, n = 0, len(clean)
     while i < n:
@@ -58,14 +58,15 @@ def parse_text(text: str, media_type: str = TEXT) -> Document:
         if not line.strip() or _PAGE_NUMBER_RE.match(line):
             i += 1
             continue
-        if _is_cell_line(line) and _starts_cell_block(clean, i):
+        tab = "\t" in line  # (both tab layouts need one: most lines are spared their tests)
+        if tab and _is_cell_line(line) and _starts_cell_block(clean, i):
             i = _read_cell_per_line(clean, i, blocks)
         elif "|" in line and not _MD_SEPARATOR_RE.match(line):
             i = _read_pipe_table(clean, i, blocks)
-        elif _is_tab_row(line):
+        elif tab and _is_tab_row(line):
             i = _read_tab_table(clean, i, blocks)
         else:
-            blocks.append(Paragraph(_HEADING_RE.sub("", line).strip(), Origin(i + 1)))
+            blocks.append(Paragraph((_HEADING_RE.sub("", line) if "#" in line else line).strip(), Origin(i + 1)))
             i += 1
     _offsets_in_raw_lines(blocks, lines, clean)
     return Document(blocks=blocks, media_type=media_type, lines=lines)
@@ -88,6 +89,16 @@ def _offsets_in_raw_lines(blocks: list, raw: list[str], clean: list[str]) -> Non
                 if at >= 0:
                     cursor[n] = at + len(text)
                     row[k] = (text, n, at)
+
+
+def _clean_lines(text: str, lines: list[str]) -> list[str]:
+    """`_clean_line` of every line: without Word bookmarks (a text rarely has them) the spaces are
+    swapped in the whole text at once, and only the ends of lines trimmed one by one."""
+    if "[bookmark" in text:  # (a bookmark may run over a line break: removed line by line, as ever)
+        return [_clean_line(line) for line in lines]
+    if "\u00a0" in text or "\u3000" in text:
+        text = text.replace("\u00a0", " ").replace("\u3000", " ")
+    return [line.rstrip(" ") for line in text.split("\n")]
 
 
 def _clean_line(line: str) -> str:
