@@ -7,13 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import subprocess
 import sys
 import time
 import warnings
 import zipfile
-from gongkai.store import copy_store
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient  # noqa: E402
 
+from gongkai.store import copy_store  # noqa: E402
 from gongkai.web import create_app  # noqa: E402
 
 from conftest import CORPUS, SEEDS, count_statements  # noqa: E402

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import CORPUS, SEEDS
 from gongkai import parse
+from gongkai.store import copy_store
 from gongkai.store.export import export
 from gongkai.store.pipeline import ingest
 from gongkai.store.writer import Store
@@ -86,7 +87,7 @@ def test_a_reviewer_correction_shows_as_corrected_and_keeps_what_was_read(store,
 
     db, _ = store
     copy = tmp_path / "corrected.duckdb"
-    shutil.copy(db, copy)
+    copy_store(db, copy)
     con = duckdb.connect(str(copy))
     rid = con.execute("SELECT report_id FROM reports WHERE agency_name LIKE '%静安区%' AND year = 2023").fetchone()[0]
     con.execute("INSERT INTO corrections VALUES (?, 'active.licensing.decisions', 47, 'reviewer-1', "

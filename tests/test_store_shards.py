@@ -103,6 +103,12 @@ def test_a_store_moved_with_its_folder_reads_and_a_missing_file_is_named(tmp_pat
     assert run_query(str(moved), "SELECT count(*) FROM cells_labeled").rows == [(len(before),)]
     with Store(moved, read_only=True) as s:  # the web reads through cursors, connections of their own
         assert s.cursor().execute("SELECT count(*) FROM cells").fetchone() == (len(before),)
+    alone = tmp_path / "alone.duckdb"  # the file without its folder
+    shutil.copyfile(moved, alone)
+    with pytest.raises(StoreError, match="alone.duckdb.cells"):
+        Store(alone, read_only=True)
+    with pytest.raises(StoreError, match="alone.duckdb.cells"):
+        run_query(str(alone), "SELECT count(*) FROM reports")
     rid, name = _rows(moved, "SELECT report_id, cells_file FROM reports")[0]
     os.unlink(os.path.join(shards.cells_dir(moved), name))
     with Store(moved, read_only=True) as s, pytest.raises(StoreError, match=name):

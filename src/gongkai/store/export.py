@@ -220,7 +220,10 @@ def long_query(filters: Filters) -> tuple[str, list[Col]]:
            f"LEFT JOIN findings f ON f.report_id = c.report_id AND f.scope = 'report' AND f.seq = c.status_seq "
            f"LEFT JOIN (SELECT report_id, path, arg_max(value, corrected_at) AS value FROM corrections "
            f"GROUP BY ALL) k ON k.report_id = c.report_id AND k.path = c.path "
-           f"WHERE {filters.where('r')}")
+           f"WHERE {filters.where('r')} "
+           # as the wide form, then the template's order within a report: the cells' files are read
+           # in no fixed order, and an export of the same store must come out the same
+           f"ORDER BY r.year, r.province, r.city, r.county, r.agency_name, r.report_id, c.ord")
     return sql, cols
 
 

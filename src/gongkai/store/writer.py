@@ -223,7 +223,15 @@ class Store:
         if not read_only:
             self._init_schema()
         else:
-            self._check_version()
+            try:
+                self._check_version()
+                if not os.path.isdir(self.cells_folder):  # copied or moved without it
+                    raise StoreError(_("{path}: the folder of its cells, {folder}, is missing: a store is its file and "
+                                       "this folder beside it (copy or move the two together)", path=self.path,
+                                       folder=self.cells_folder))
+            except BaseException:
+                self.close()
+                raise
 
     # -- lifecycle --------------------------------------------------------------------------------
     def acquire(self) -> None:
