@@ -12,8 +12,8 @@ from gongkai.store.writer import Store
 pytest.importorskip("distributed")
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
 
-# what may differ between two runs: when things were written, which chunk's file holds a report's
-# cells, and nothing else
+# what may differ between two runs: when things were written, which chunk's files hold a report's
+# cells and sections, and nothing else
 DUMPS = {
     "reports": "SELECT * EXCLUDE (ingested_at, cells_file) FROM reports ORDER BY report_id",
     "cells": "SELECT * FROM cells ORDER BY report_id, ord",

@@ -1,5 +1,5 @@
-"""The cells live in Parquet files the workers write (issue 14 item 2; store/shards.py): every
-report names its file, the views show exactly the current and superseded reports' cells, files
+"""The cells and sections live in Parquet files the workers write (issue 14 item 2; store/shards.py):
+every report names its file, the views show exactly the current and superseded reports' rows, files
 nobody names are ignored then deleted, a store moved with its folder still reads, a missing file
 is an error rather than a report without cells, a removed report's cells leave the disk, and a
 schema-2 store (cells in tables) is upgraded in place with every cell kept."""
@@ -22,6 +22,7 @@ from gongkai.store.writer import Store, StoreError
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
 
 CELL_ROWS = "SELECT report_id, ord, path, value, raw, status FROM {} ORDER BY report_id, ord"
+SECTION_ROWS = "SELECT report_id, seq, number, title, text FROM {} ORDER BY report_id, seq"
 
 
 def _seeds(tmp_path, n=4):
@@ -40,21 +41,22 @@ def _rows(db, sql, params=None):
 def test_each_report_names_a_file_the_workers_wrote(tmp_path):
     db = tmp_path / "s.duckdb"
     ingest([str(_seeds(tmp_path))], str(db), workers=2)
-    folder = shards.cells_dir(db)
     reports = _rows(db, "SELECT report_id, cells_file, n_cells FROM reports")
-    assert reports and all(f and os.path.isfile(os.path.join(folder, f)) for _, f, _n in reports)
+    assert reports and all(f and os.path.isfile(os.path.join(shards.folder(db, t), f))
+                           for _, f, _n in reports for t in shards.TABLES)
     per_report = dict(_rows(db, "SELECT report_id, count(*) FROM cells GROUP BY report_id"))
     assert per_report == {rid: n for rid, _f, n in reports}
-    # no cells table in the DuckDB file: the view reads the files
+    # no cells or sections table in the DuckDB file: the views read the files
     kinds = dict(_rows(db, "SELECT table_name, table_type FROM information_schema.tables "
-                           "WHERE table_name IN ('cells', 'cells_history')"))
-    assert kinds == {"cells": "VIEW", "cells_history": "VIEW"}
+                           "WHERE table_name IN ('cells', 'cells_history', 'sections', 'sections_history')"))
+    assert kinds == {t: "VIEW" for t in ("cells", "cells_history", "sections", "sections_history")}
     # a stored report reads back as the parser's record, cells and their provenance included
     with Store(db, read_only=True) as s:
         for seed in SEEDS[:4]:
             rec = parse(str(seed))
             assert s.record(rec.source.sha256).to_dict()["requests"] == rec.to_dict()["requests"]
             assert s.record(rec.source.sha256).provenance == rec.provenance
+            assert s.record(rec.source.sha256).sections == rec.sections
 
 
 def test_files_nobody_names_are_not_seen_and_are_deleted(tmp_path):
@@ -88,7 +90,8 @@ def test_reading_again_replaces_the_file_and_the_old_one_goes(tmp_path):
     new = {f for (f,) in _rows(db, "SELECT DISTINCT cells_file FROM reports")}
     assert not old & new
     assert _rows(db, CELL_ROWS.format("cells")) == before  # no cell twice, none lost
-    assert set(os.listdir(shards.cells_dir(db))) == new | {shards.EMPTY}
+    for table in shards.TABLES:
+        assert set(os.listdir(shards.folder(db, table))) == new | {shards.EMPTY}
 
 
 def test_a_store_moved_with_its_folder_reads_and_a_missing_file_is_named(tmp_path):
@@ -98,16 +101,18 @@ def test_a_store_moved_with_its_folder_reads_and_a_missing_file_is_named(tmp_pat
     moved = tmp_path / "elsewhere" / "m.duckdb"
     moved.parent.mkdir()
     shutil.move(db, moved)
-    shutil.move(shards.cells_dir(db), shards.cells_dir(moved))
+    for table in shards.TABLES:
+        shutil.move(shards.folder(db, table), shards.folder(moved, table))
     assert _rows(moved, CELL_ROWS.format("cells")) == before
     assert run_query(str(moved), "SELECT count(*) FROM cells_labeled").rows == [(len(before),)]
     with Store(moved, read_only=True) as s:  # the web reads through cursors, connections of their own
         assert s.cursor().execute("SELECT count(*) FROM cells").fetchone() == (len(before),)
-    alone = tmp_path / "alone.duckdb"  # the file without its folder
+    alone = tmp_path / "alone.duckdb"  # the file without its folders
     shutil.copyfile(moved, alone)
     with pytest.raises(StoreError, match="alone.duckdb.cells"):
         Store(alone, read_only=True)
-    with pytest.raises(StoreError, match="alone.duckdb.cells"):
+    os.mkdir(shards.folder(alone, "cells"))
+    with pytest.raises(StoreError, match="alone.duckdb.sections"):
         run_query(str(alone), "SELECT count(*) FROM reports")
     rid, name = _rows(moved, "SELECT report_id, cells_file FROM reports")[0]
     os.unlink(os.path.join(shards.cells_dir(moved), name))
@@ -129,14 +134,14 @@ def test_query_reads_the_cells_but_writes_no_file(tmp_path):
 
 
 def _as_schema_2(db):
-    """What schema 2 wrote: the cells in tables of the DuckDB file, no cells_file, no folder."""
+    """What schema 2 wrote: the cells and sections in tables of the DuckDB file, no cells_file, no
+    folders."""
     import duckdb
 
-    folder = shards.cells_dir(db)
     con = duckdb.connect(str(db))
     for view in ("cells_labeled", "cell_status", "common_cells"):
         con.execute(f"DROP VIEW {view}")
-    for table in ("cells", "cells_history"):
+    for table in ("cells", "cells_history", "sections", "sections_history"):
         con.execute(f"CREATE TABLE _{table} AS SELECT * FROM {table}")
         con.execute(f"DROP VIEW {table}")
         con.execute(f"ALTER TABLE _{table} RENAME TO {table}")
@@ -144,7 +149,8 @@ def _as_schema_2(db):
     con.execute("ALTER TABLE reports_history DROP COLUMN cells_file")
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
-    shutil.rmtree(folder)
+    for table in shards.TABLES:
+        shutil.rmtree(shards.folder(db, table))
 
 
 def test_a_schema_2_store_is_upgraded_in_place(tmp_path):
@@ -158,7 +164,8 @@ def test_a_schema_2_store_is_upgraded_in_place(tmp_path):
     (inputs / "jingan-v2.txt").write_text(_corrected(SEED.read_text(encoding="utf-8")), encoding="utf-8")
     ingest([str(inputs)], str(db), workers=1)
     current, history = _rows(db, CELL_ROWS.format("cells")), _rows(db, CELL_ROWS.format("cells_history"))
-    assert history
+    texts = _rows(db, SECTION_ROWS.format("sections")), _rows(db, SECTION_ROWS.format("sections_history"))
+    assert history and texts[1]
     _as_schema_2(db)
     with pytest.raises(StoreError, match="gongkai ingest"):
         Store(db, read_only=True)
@@ -166,6 +173,7 @@ def test_a_schema_2_store_is_upgraded_in_place(tmp_path):
     assert _rows(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
     assert _rows(db, CELL_ROWS.format("cells")) == current
     assert _rows(db, CELL_ROWS.format("cells_history")) == history
+    assert (_rows(db, SECTION_ROWS.format("sections")), _rows(db, SECTION_ROWS.format("sections_history"))) == texts
     assert _rows(db, "SELECT count(*) FROM reports WHERE cells_file IS NULL") == [(0,)]
 
 
@@ -180,6 +188,8 @@ def test_removing_a_report_takes_its_cells_off_the_disk(tmp_path):
     assert mates > 1  # the chunk's file holds other reports too
     remove(str(db), [rid])
     assert _rows(db, CELL_ROWS.format("cells")) == [r for r in before if r[0] != rid]
-    pattern = os.path.join(shards.cells_dir(db), "*.parquet")
-    assert run_query(str(db), f"SELECT count(*) FROM read_parquet('{pattern}') WHERE report_id = '{rid}'").rows == [(0,)]
-    assert name not in os.listdir(shards.cells_dir(db))
+    for table in shards.TABLES:
+        pattern = os.path.join(shards.folder(db, table), "*.parquet")
+        assert run_query(str(db), f"SELECT count(*) FROM read_parquet('{pattern}') WHERE report_id = ?",
+                         [rid]).rows == [(0,)]
+        assert name not in os.listdir(shards.folder(db, table))

@@ -28,7 +28,8 @@ class CommandError(click.ClickException):
         click.echo(f"gongkai: {self.format_message()}", err=True)
 
 
-_DB_HELP = N_("The store (a DuckDB file, its cells in the folder FILE.cells beside it). Default: $GONGKAI_DB or "
+_DB_HELP = N_("The store (a DuckDB file, its cells and sections in the folders FILE.cells and FILE.sections beside "
+               "it). Default: $GONGKAI_DB or "
                "./gongkai.duckdb.")
 
 

@@ -1,5 +1,5 @@
-"""The store: many reports in one DuckDB file (and their cells' folder), checked against each other,
-queried and exported.
+"""The store: many reports in one DuckDB file (and the folders of their cells and sections),
+checked against each other, queried and exported.
 
 >>> from gongkai.store import ingest, Store
 >>> ingest(["reports/"], "gongkai.duckdb")            # parse, check, store, cross-check

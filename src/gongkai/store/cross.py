@@ -433,20 +433,21 @@ def _parent_vs_departments(con) -> list[tuple]:
           AND r.agency_key NOT LIKE '?%'
         ORDER BY r.report_id
     """).fetchall()
-    out = []
-    for rid, _region, year, departments, n in parents:
-        if not n or departments is None:
-            continue
-        sections = con.execute("SELECT number, text FROM sections WHERE report_id = ? ORDER BY seq", [rid]).fetchall()
-        stated = _area_count(sections)
-        if stated is None or stated[0] >= departments:
-            continue
-        value, sentence = stated
-        message = lazy("the report counts {value} requests for its whole area, but the {n} reports of its departments "
-                       "for {year} in the store count {departments} new requests together", value=_num(value), n=n,
-                       year=year, departments=_num(departments))
-        out.append(_finding(rid, len(out), PARENT, message, "requests.new_received.total",
-                            str(lazy("part {part}: “{sentence}”", part="一", sentence=sentence[:160])), None))
+    out: list[tuple] = []
+    parents = [p for p in parents if p[4] and p[3] is not None]
+    for start in range(0, len(parents), SECTIONS_AT_ONCE):
+        part = parents[start:start + SECTIONS_AT_ONCE]
+        texts = _sections(con, [p[0] for p in part])
+        for rid, _region, year, departments, n in part:
+            stated = _area_count(texts.get(rid, []))
+            if stated is None or stated[0] >= departments:
+                continue
+            value, sentence = stated
+            message = lazy("the report counts {value} requests for its whole area, but the {n} reports of its "
+                           "departments for {year} in the store count {departments} new requests together",
+                           value=_num(value), n=n, year=year, departments=_num(departments))
+            out.append(_finding(rid, len(out), PARENT, message, "requests.new_received.total",
+                                str(lazy("part {part}: “{sentence}”", part="一", sentence=sentence[:160])), None))
     return out
 
 
@@ -469,27 +470,53 @@ def _sentences(sections: list[tuple[int, str]]) -> list[str]:
 _DIGITS_RE = re.compile(r"[\d.．%％]+")
 
 
+def _sections(con, report_ids: list[str]) -> dict[str, list[tuple[int, str]]]:
+    """{report id: its sections' (number, text)}, read from the reports' own files (the sections
+    view would scan every file of the store for each report)."""
+    from . import shards
+
+    out: dict[str, list[tuple[int, str]]] = {}
+    for start in range(0, len(report_ids), SECTIONS_AT_ONCE):
+        part = report_ids[start:start + SECTIONS_AT_ONCE]
+        pairs = con.execute("SELECT report_id, cells_file FROM reports WHERE report_id IN (SELECT unnest(?::VARCHAR[]))",
+                            [part]).fetchall()
+        for rid, number, text in shards.read(con, shards.folder_of(con, "sections"), pairs,
+                                             "c.report_id, c.number, c.text", order="c.report_id, c.seq"):
+            out.setdefault(rid, []).append((number, text))
+    return out
+
+
+# reports whose sections are read at once (their text: some 20 KB each)
+SECTIONS_AT_ONCE = 500
+
+
 def _copied(con) -> list[tuple]:
     links = con.execute("SELECT report_id, prev_report_id, prev_year, year FROM year_links "
                         "ORDER BY report_id, prev_report_id").fetchall()
     out, seen = [], set()
-    for rid, prev_id, prev_year, year in links:
-        if rid in seen:
-            continue
-        cur = _sentences(con.execute("SELECT number, text FROM sections WHERE report_id = ? ORDER BY seq",
-                                     [rid]).fetchall())
-        prev = set(_sentences(con.execute("SELECT number, text FROM sections WHERE report_id = ? ORDER BY seq",
-                                          [prev_id]).fetchall()))
-        same = [s for s in cur if s in prev]
-        if not cur or len(same) < COPIED_MIN_SENTENCES or len(same) / len(cur) < COPIED_SHARE:
-            continue
-        seen.add(rid)
-        share = "{:.0%}".format(len(same) / len(cur))
-        message = lazy("{same} of its {total} sentences ({share}) are word for word those of the body's {prev_year} "
-                       "report (numbers aside): 内容雷同", same=len(same), total=len(cur), share=share,
-                       prev_year=prev_year)
-        listed = "；".join(f"“{s[:60]}{'…' if len(s) > 60 else ''}”" for s in same[:5])
-        evidence = lazy("the same sentences: {sentences}{more}", sentences=listed,
-                        more=lazy(" (and {n} more)", n=len(same) - 5) if len(same) > 5 else "")
-        out.append(_finding(rid, len(out), COPIED, message, "sections", evidence, prev_id))
+    for start in range(0, len(links), SECTIONS_AT_ONCE):
+        part = links[start:start + SECTIONS_AT_ONCE]
+        texts = _sections(con, sorted({l[0] for l in part} | {l[1] for l in part}))
+        for link in part:
+            _copied_pair(link, texts, seen, out)
     return out
+
+
+def _copied_pair(link: tuple, texts: dict[str, list[tuple[int, str]]], seen: set, out: list) -> None:
+    rid, prev_id, prev_year, year = link
+    if rid in seen:
+        return
+    cur = _sentences(texts.get(rid, []))
+    prev = set(_sentences(texts.get(prev_id, [])))
+    same = [s for s in cur if s in prev]
+    if not cur or len(same) < COPIED_MIN_SENTENCES or len(same) / len(cur) < COPIED_SHARE:
+        return
+    seen.add(rid)
+    share = "{:.0%}".format(len(same) / len(cur))
+    message = lazy("{same} of its {total} sentences ({share}) are word for word those of the body's {prev_year} "
+                   "report (numbers aside): 内容雷同", same=len(same), total=len(cur), share=share,
+                   prev_year=prev_year)
+    listed = "；".join(f"“{s[:60]}{'…' if len(s) > 60 else ''}”" for s in same[:5])
+    evidence = lazy("the same sentences: {sentences}{more}", sentences=listed,
+                    more=lazy(" (and {n} more)", n=len(same) - 5) if len(same) > 5 else "")
+    out.append(_finding(rid, len(out), COPIED, message, "sections", evidence, prev_id))

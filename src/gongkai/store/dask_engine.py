@@ -44,10 +44,11 @@ class _Box:
         return size
 
 
-def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None, cells_folder: Optional[str] = None) -> _Box:
+def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None, store_path: Optional[str] = None) -> _Box:
     """Runs on a worker: (bytes, name, mtime_ns, None, published) items, or (None, name, mtime_ns, path,
     published) to read; in the owner's language, whatever the worker's environment says. With a
-    shared file system the worker writes the chunk's cells to the store's `cells_folder` itself."""
+    shared file system the worker writes the chunk's cells and sections beside the store at `store_path`
+    itself."""
     import time
 
     out = []
@@ -61,12 +62,12 @@ def _prepare_chunk(items: _Box, check: bool, lang: Optional[str] = None, cells_f
                 p = prepare_bytes(data, name, check, mtime_ns=mtime_ns, published=published)
             p.cpu_seconds = time.process_time() - started
             out.append(p)
-    return _Box(pack(out, cells_folder))
+    return _Box(pack(out, store_path))
 
 
 def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional[str], check: bool,
                  window: Optional[int] = None, chunk: int = 128, shared_fs: Optional[bool] = None,
-                 cells_folder: Optional[str] = None) -> Iterator[list[Prepared]]:
+                 store_path: Optional[str] = None) -> Iterator[list[Prepared]]:
     """Prepared results as the cluster finishes them, a task's chunk at a time (packed: see
     prepare.pack). Files travel in chunks per task: a Dask task costs the owner some 8 ms of
     submitting, a round trip and reading the result, as much as parsing a text report. So a chunk
@@ -119,7 +120,7 @@ def dask_results(tasks: Iterable[Union[tuple, Prepared]], *, scheduler: Optional
                     exhausted = True
                 if items:
                     future = client.submit(_prepare_chunk, _Box(items), check, language(),
-                                           cells_folder if shared_fs else None, pure=False)
+                                           store_path if shared_fs else None, pure=False)
                     names[future.key] = [(item[1], item[2]) for item in items]
                     futures.add(future)
                     in_flight += 1

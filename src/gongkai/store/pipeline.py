@@ -246,7 +246,7 @@ def ingest(inputs: Iterable[str] = (), db: str = "gongkai.duckdb", *, urls: Iter
         result.inputs = len(paths) + len(urls) + len(result.not_reports) + len(result.missing)
         bar = Progress(len(todo) + len(url_todo), progress)
         results = _results(todo, url_todo, engine=engine, workers=workers, scheduler=scheduler, check=check,
-                           timeout=timeout, fetcher=fetcher, shared_fs=shared_fs, cells_folder=store.cells_folder)
+                           timeout=timeout, fetcher=fetcher, shared_fs=shared_fs, store_path=os.path.abspath(store.path))
         try:
             _write_all(store, memo, results, result, bar, keep_both)
         finally:
@@ -334,7 +334,7 @@ def _write_all(store: Store, memo: Memo, results: Iterator[list[Prepared]], resu
 
 def _results(todo: list[Input], urls: list[ListedURL], *, engine: str, workers: Optional[int], scheduler: Optional[str],
              check: bool, timeout: Optional[float], fetcher, shared_fs: Optional[bool] = None,
-             cells_folder: Optional[str] = None) -> Iterator[list[Prepared]]:
+             store_path: Optional[str] = None) -> Iterator[list[Prepared]]:
     tasks: Iterator = ((item.path, item.mtime_ns, None) for item in todo)
     if urls:
         from .fetch import Fetcher, url_tasks
@@ -344,7 +344,7 @@ def _results(todo: list[Input], urls: list[ListedURL], *, engine: str, workers: 
         from .dask_engine import dask_results
 
         yield from dask_results(tasks, scheduler=scheduler, check=check, shared_fs=shared_fs,
-                                cells_folder=cells_folder)
+                                store_path=store_path)
         return
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r} (local or dask)")
@@ -352,9 +352,9 @@ def _results(todo: list[Input], urls: list[ListedURL], *, engine: str, workers: 
     if n <= 1:
         for task in tasks:
             yield [task] if isinstance(task, Prepared) else pack([prepare_file(task[0], task[1], check, *task[2:])],
-                                                                 cells_folder)
+                                                                 store_path)
         return
     from .pool import Pool
 
-    with Pool(n, check, timeout=timeout, cells_folder=cells_folder) as pool:
+    with Pool(n, check, timeout=timeout, store_path=store_path) as pool:
         yield from pool.chunks(tasks)

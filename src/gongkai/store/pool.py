@@ -40,7 +40,7 @@ _READY = "ready"
 
 
 def _worker_main(conn, check: bool, func: Callable = prepare_file, lang: Optional[str] = None,
-                 cells_folder: Optional[str] = None) -> None:
+                 store_path: Optional[str] = None) -> None:
     # the owner's language, not whatever the fork server's environment held when it started
     set_language(lang)
     # Ctrl-C and SIGTERM reach the whole process group; only the owner acts on them (it commits
@@ -57,15 +57,15 @@ def _worker_main(conn, check: bool, func: Callable = prepare_file, lang: Optiona
                 return  # the owner is gone
             if task is None:
                 return
-            conn.send(pack([func(path, mtime_ns, check, *rest) for path, mtime_ns, *rest in task], cells_folder))
+            conn.send(pack([func(path, mtime_ns, check, *rest) for path, mtime_ns, *rest in task], store_path))
     except KeyboardInterrupt:
         return
 
 
 class _Worker:
-    def __init__(self, ctx, check: bool, func: Callable, cells_folder: Optional[str] = None):
+    def __init__(self, ctx, check: bool, func: Callable, store_path: Optional[str] = None):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, check, func, language(), cells_folder),
+        self.process = ctx.Process(target=_worker_main, args=(child, check, func, language(), store_path),
                                    daemon=True)
         self.process.start()
         child.close()
@@ -96,12 +96,12 @@ class _Worker:
 
 class Pool:
     def __init__(self, workers: int, check: bool, *, timeout: Optional[float] = None, recycle: int = 500,
-                 func: Callable = prepare_file, chunk: int = 32, cells_folder: Optional[str] = None):
+                 func: Callable = prepare_file, chunk: int = 32, store_path: Optional[str] = None):
         """`func(path, mtime_ns, check, source) -> Prepared` runs in the workers (a module-level
-        function, so the workers can import it); they write their chunks' cells to `cells_folder`
-        (the store's: see shards.py)."""
+        function, so the workers can import it); they write their chunks' cells and sections beside
+        the store at `store_path` (see shards.py)."""
         self.func = func
-        self.cells_folder = cells_folder
+        self.store_path = store_path
         self.size = max(1, workers)
         self.check = check
         self.timeout = timeout
@@ -138,7 +138,7 @@ class Pool:
         alone: deque = deque()  # files of a chunk that crashed or hung: read again one by one
         exhausted = False
         while len(self.workers) < self.size:
-            self.workers.append(_Worker(self.ctx, self.check, self.func, self.cells_folder))
+            self.workers.append(_Worker(self.ctx, self.check, self.func, self.store_path))
         while True:
             for w in self.workers:
                 if w.task is not None:
@@ -181,7 +181,7 @@ class Pool:
                     w.task = None
                     if w.done >= self.recycle:
                         w.stop()
-                        self.workers[i] = _Worker(self.ctx, self.check, self.func, self.cells_folder)
+                        self.workers[i] = _Worker(self.ctx, self.check, self.func, self.store_path)
                     yield result
                     continue
                 dead = not w.process.is_alive()
@@ -195,7 +195,7 @@ class Pool:
                 if dead or late:
                     held = w.task
                     w.stop(kill=True)
-                    self.workers[i] = _Worker(self.ctx, self.check, self.func, self.cells_folder)
+                    self.workers[i] = _Worker(self.ctx, self.check, self.func, self.store_path)
                     if len(held) > 1:
                         alone.extend(held)  # which of them did it is found by reading each alone
                         continue

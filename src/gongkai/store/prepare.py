@@ -227,7 +227,7 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
         "cells_digest": hashlib.sha1("\n".join(
             f"{c[2]}={'' if c[6] is None else repr(c[6])}" for c in sorted(cells, key=lambda c: c[2])
         ).encode("utf-8")).hexdigest(),
-        "cells_file": None,  # named by `pack`, which writes the chunk's cells
+        "cells_file": None,  # named by `pack`, which writes the chunk's cells and sections
     }
     rows = {
         "reports": [tuple(report[c] for c in arrow_columns("reports"))],
@@ -244,14 +244,15 @@ def rows_of(record: Record, path: str, check: bool, *, mtime_ns: Optional[int] =
     )
 
 
-def pack(items: list[Prepared], cells_folder: Optional[str] = None) -> list[Prepared]:
+def pack(items: list[Prepared], store_path: Optional[str] = None) -> list[Prepared]:
     """A worker's chunk of prepared inputs, ready to send to the owner: the rows of all its reports
     as one serialized batch per table, on the first of them. Per-input messages cost the owner a
     read, a chunk and a scan in DuckDB each; per chunk, an eighth of that. A report read twice in the
     chunk (the same bytes at two paths) is carried once. The packing's CPU counts as its inputs'.
 
-    The chunk's cells go to one Parquet file named by the chunk (shards.py): written here, in the
-    store's `cells_folder` when the worker can reach it, else by the owner from the batch carried."""
+    The chunk's cells and sections go to Parquet files named by the chunk (shards.py): written
+    here, in the folders of the store at `store_path` when the worker can reach them, else by the
+    owner from the batches carried."""
     import pyarrow as pa
 
     from . import shards
@@ -276,17 +277,17 @@ def pack(items: list[Prepared], cells_folder: Optional[str] = None) -> list[Prep
     reports = joined["reports"]
     at = reports.schema.get_field_index("cells_file")
     joined["reports"] = reports.set_column(at, reports.schema.field(at), pa.array([name] * reports.num_rows, pa.string()))
-    cells = joined.pop("cells", None)
-    if cells is None:  # no cells at all: the file exists all the same, as every report names one
-        cells = pa.RecordBatch.from_pylist([], schema=arrow_schema("cells"))
-    if cells_folder is not None:
-        try:
-            shards.write(cells_folder, name, cells)
-            cells = None
-        except OSError:
-            pass  # the owner writes it (or stops with the disk's error)
-    if cells is not None:
-        joined["cells"] = cells
+    for table in shards.TABLES:
+        rows = joined.pop(table, None)
+        if rows is None:  # no rows at all: the file exists all the same, as every report names one
+            rows = pa.RecordBatch.from_pylist([], schema=arrow_schema(table))
+        if store_path is not None:
+            try:
+                shards.write(shards.folder(store_path, table), name, rows)
+                continue
+            except OSError:
+                pass  # the owner writes it (or stops with the disk's error)
+        joined[table] = rows
     first = next(iter(carried.values()))
     # Arrow buffers, not bytes: Dask sends them as frames of their own, which the owner reads
     # without a copy (bytes would be copied out of the pickled result)

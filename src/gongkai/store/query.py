@@ -25,14 +25,14 @@ def run_query(db: str, sql: str, params: Optional[list] = None, *, limit: Option
         kinds = {st.type for st in duckdb.extract_statements(sql)}
     except duckdb.Error as e:
         raise StoreError(str(e).strip().splitlines()[0]) from None
-    # the cells' folder must be readable (their views read it), so no statement may write a file
+    # the cells' and sections' folders must be readable (their views read them), so no statement may write a file
     # (COPY, EXPORT) or change a setting
     if not kinds <= allowed:
         raise StoreError(_("only queries run here (SELECT, EXPLAIN, PRAGMA): the store is read-only and no "
                            "other file can be read or written"))
     with Store(db, read_only=True, wait=wait) as store:
         con = store.con
-        con.execute("SET allowed_directories = ?", [[store.cells_folder + "/"]])
+        con.execute("SET allowed_directories = ?", [[store.cells_folder + "/", store.sections_folder + "/"]])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         try:

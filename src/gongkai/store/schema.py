@@ -4,9 +4,10 @@ data dictionary (docs/data.md) are all made from `TABLES` below.
 `report_id` is the SHA-256 of the source bytes: the same bytes are one report however many paths
 or URLs hold them. Column names avoid SQL keywords so queries need no quoting.
 
-The cells are not in the DuckDB file: each chunk of reports' cells is a Parquet file in
-`<store>.cells/`, written by the worker that read them, and `cells` / `cells_history` are views
-over the files the reports name (see shards.py). `CELLS` below declares their columns all the same.
+The cells and sections are not in the DuckDB file: each chunk of reports' cells (sections) is a
+Parquet file in `<store>.cells/` (`<store>.sections/`), written by the worker that read them, and
+`cells`, `sections` and their `_history` are views over the files the reports name (see
+shards.py). `CELLS` and `SECTIONS` below declare their columns all the same.
 
 Versions of a report: the tables `reports`, `cells`, `findings`, `sections` hold the *current*
 report of every body and year, and only those, so every count, chart and cross-report check
@@ -35,7 +36,7 @@ class Table:
     doc: str
     columns: tuple[Column, ...]
     history: bool = False  # has a `<name>_history` twin for superseded versions
-    view: bool = False  # not a table in the DuckDB file: a view over Parquet files (the cells)
+    view: bool = False  # not a table in the DuckDB file: a view over Parquet files (cells, sections)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -83,7 +84,8 @@ REPORTS = Table("reports", "one row per current report: a distinct source docume
     C("preamble", "VARCHAR", "the words before part 一 (who compiled it, the period it covers)"),
     C("published", "DATE", "when it was published (the page's date, the date under the signature, or as given)"),
     C("ingested_at", "TIMESTAMP", "when this version was stored"),
-    C("cells_file", "VARCHAR", "the Parquet file in the store's cells folder (<store>.cells/) that holds its cells"),
+    C("cells_file", "VARCHAR", "the Parquet file in the store's cells folder (<store>.cells/) that holds its cells, "
+                               "and in its sections folder (<store>.sections/) its sections"),
 ), history=True)
 
 CELLS = Table("cells", "one row per table cell of a current report, with where it was read and how (a view over "
@@ -129,13 +131,14 @@ FINDINGS = Table("findings", "one row per finding: the record's own (scope repor
     C("evidence_data", "VARCHAR", "the same for evidence"),
 ), history=True)
 
-SECTIONS = Table("sections", "one row per numbered part of a current report", (
+SECTIONS = Table("sections", "one row per numbered part of a current report (a view over the Parquet files of the "
+                             "store's sections folder, <store>.sections/, that the reports name)", (
     C("report_id", "VARCHAR", "the report"),
     C("seq", "INTEGER", "order"),
     C("number", "INTEGER", "the part's number (一 = 1 …)"),
     C("title", "VARCHAR", "its title"),
     C("text", "VARCHAR", "its text"),
-), history=True)
+), history=True, view=True)
 
 NARRATIVES = Table("narratives", "MinHash signature of a current report's narrative (see narrative.py)", (
     C("report_id", "VARCHAR", "the report"),

@@ -1,5 +1,5 @@
-"""The store: one DuckDB file (its cells in Parquet files beside it: shards.py), one writer at a
-time, readers in between.
+"""The store: one DuckDB file (its cells and sections in Parquet files beside it: shards.py), one
+writer at a time, readers in between.
 
 DuckDB lets one process open a file for writing, or any number of processes open it read-only,
 never both at once (its lock is per process, on the file). So that `gongkai serve` and
@@ -213,7 +213,8 @@ class Store:
     def __init__(self, path: str | os.PathLike = DEFAULT_PATH, *, read_only: bool = False,
                  wait: float = DEFAULT_WAIT):
         self.path = str(path)
-        self.cells_folder = shards.cells_dir(self.path)
+        self.cells_folder = shards.folder(self.path, "cells")
+        self.sections_folder = shards.folder(self.path, "sections")
         self.read_only = read_only
         self.wait = wait
         self.con = None
@@ -225,10 +226,11 @@ class Store:
         else:
             try:
                 self._check_version()
-                if not os.path.isdir(self.cells_folder):  # copied or moved without it
-                    raise StoreError(_("{path}: the folder of its cells, {folder}, is missing: a store is its file and "
-                                       "this folder beside it (copy or move the two together)", path=self.path,
-                                       folder=self.cells_folder))
+                for folder in (self.cells_folder, self.sections_folder):
+                    if not os.path.isdir(folder):  # copied or moved without it
+                        raise StoreError(_("{path}: the folder {folder} is missing: a store is its file and the "
+                                           "folders beside it (copy or move them together)", path=self.path,
+                                           folder=folder))
             except BaseException:
                 self.close()
                 raise
@@ -255,9 +257,9 @@ class Store:
         if self.read_only:
             # the cells' views name their folder as it was when the store was last written: a
             # store copied or moved with its folder gets views of its own, for this connection
-            views = shards.views_sql(self.cells_folder, temporary=True)
+            views = shards.views_sql(self.path, temporary=True)
             try:
-                if not shards.views_current(self.con, self.cells_folder):
+                if not shards.views_current(self.con, self.path):
                     self.con.execute(views)
                     self._local_views = views
             except Exception:
@@ -382,7 +384,7 @@ class Store:
         if exists:
             self._check_version()
             found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-        shards.ensure_folder(con, self.cells_folder)
+        shards.ensure_folders(con, self.path)
         con.execute("BEGIN")
         if found in MIGRATIONS:
             MIGRATIONS[found](self)
@@ -392,7 +394,7 @@ class Store:
         rows = [(lb.path, lb.table_key, lb.row_key, lb.field_key, lb.table_label, lb.row_label, lb.field_label,
                  lb.header, lb.order, lb.money, lb.templates, lb.common_path) for lb in labels()]
         self._insert_lists("labels", dict(zip(schema.LABELS.names, map(list, zip(*rows)))))
-        con.execute(shards.views_sql(self.cells_folder))
+        con.execute(shards.views_sql(self.path))
         con.execute(schema.VIEWS)
         con.execute("COMMIT")
 
@@ -466,7 +468,7 @@ class Store:
         paths: dict[str, Prepared] = {}
         for p in batch:
             paths[p.path] = p  # the last word on a path within one batch wins
-        self._write_cells(batch)
+        self._write_shards(batch)
         self.acquire()  # kept after the commit, until a reader asks (yield_to_readers) or close
         with self.transaction():
             self._write_reports(batch, reports, current, history, memo, keep_both, now)
@@ -496,22 +498,25 @@ class Store:
         out.rewritten = len(current) + len(history)
         return out
 
-    def _write_cells(self, batch: list[Prepared]) -> None:
-        """Write the cells the workers could not (they carry them when they cannot reach the store's
-        folder: a cluster without a shared file system, a full disk) to their chunk's file."""
+    def _write_shards(self, batch: list[Prepared]) -> None:
+        """Write the cells and sections the workers could not (they carry them when they cannot
+        reach the store's folders: a cluster without a shared file system, a full disk) to their
+        chunk's files."""
         for c in batch:
-            if c.covers and "cells" in c.batches:
-                try:
-                    shards.write(self.cells_folder, shards.file_name(c.chunk), table_of("cells", [(c.batches["cells"], None)]))
-                except OSError as e:
-                    raise store_error(self.path, e) from None
-                del c.batches["cells"]
+            for table in shards.TABLES:
+                if c.covers and table in c.batches:
+                    try:
+                        shards.write(shards.folder(self.path, table), shards.file_name(c.chunk),
+                                     table_of(table, [(c.batches[table], None)]))
+                    except OSError as e:
+                        raise store_error(self.path, e) from None
+                    del c.batches[table]
 
     def collect_garbage(self) -> int:
-        """Delete the cells files no report names (see shards.collect_garbage); the store's one
-        writer, with no worker running."""
+        """Delete the cells and sections files no report names (see shards.collect_garbage); the
+        store's one writer, with no worker running."""
         with self.holding():
-            return shards.collect_garbage(self.con, self.cells_folder)
+            return shards.collect_garbage(self.con, self.path)
 
     def _write_reports(self, batch: list[Prepared], reports: dict[str, Prepared], current: list[str],
                        history: list[str], memo: Memo, keep_both: bool, now) -> None:
@@ -519,7 +524,7 @@ class Store:
         if not reports:
             return
         if current:
-            for table in ("findings", "sections", "narratives", "narrative_bands", "reports"):
+            for table in ("findings", "narratives", "narrative_bands", "reports"):
                 con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [current])
         kept: dict[str, tuple] = {}
         if history:
@@ -548,7 +553,7 @@ class Store:
         for suffix, group in groups.items():
             if not group:
                 continue
-            for table in ("reports", "findings", "sections", "narratives", "narrative_bands"):
+            for table in ("reports", "findings", "narratives", "narrative_bands"):
                 if suffix and table.startswith("narrative"):
                     continue
                 parts = [(c.batches[table], wanted) for c, wanted in group if table in c.batches]
@@ -583,13 +588,12 @@ class Store:
         con.execute("INSERT INTO reports_history SELECT r.*, m.new, ? FROM reports r "
                     "JOIN (SELECT unnest(?::VARCHAR[]) AS old, unnest(?::VARCHAR[]) AS new) m ON r.report_id = m.old",
                     [now, olds, [n for _, n in moves]])
-        for t in ("findings", "sections"):  # the cells go with reports.cells_file
-            cond = " AND scope = 'report'" if t == "findings" else ""
-            con.execute(f"INSERT INTO {t}_history SELECT * FROM {t} "
-                        f"WHERE report_id IN (SELECT unnest(?::VARCHAR[])){cond}", [olds])
+        # the cells and sections go with reports.cells_file
+        con.execute("INSERT INTO findings_history SELECT * FROM findings "
+                    "WHERE report_id IN (SELECT unnest(?::VARCHAR[])) AND scope = 'report'", [olds])
         # the narrative signature stays (GK903 compares current reports only: it joins `reports`), so
         # a version brought back by `gongkai remove` is compared again
-        for t in ("findings", "sections", "reports"):
+        for t in ("findings", "reports"):
             con.execute(f"DELETE FROM {t} WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [olds])
 
     def _write_files(self, paths: dict[str, Prepared], memo: Memo, now) -> None:
@@ -692,7 +696,7 @@ class Store:
                     row = con.execute("SELECT report_id FROM reports_history WHERE superseded_by = ? "
                                       "ORDER BY superseded_at DESC, ingested_at DESC LIMIT 1", [rid]).fetchone()
                     restored = row[0] if row else None
-                for t in ("findings", "sections", "narratives", "narrative_bands", "reports"):
+                for t in ("findings", "narratives", "narrative_bands", "reports"):
                     con.execute(f"DELETE FROM {t} WHERE report_id = ?", [rid])
                 con.execute("DELETE FROM findings WHERE other_report_id = ? AND scope = 'cross'", [rid])
                 for t in schema.REPORT_TABLES:
@@ -702,9 +706,9 @@ class Store:
                     cols = ", ".join(schema.REPORTS.names)
                     con.execute(f"INSERT INTO reports ({cols}) SELECT {cols} FROM reports_history "
                                 "WHERE report_id = ?", [restored])
-                    for t in ("findings", "sections"):  # its cells come with its cells_file
-                        con.execute(f"INSERT INTO {t} SELECT * FROM {t}_history WHERE report_id = ?", [restored])
-                        con.execute(f"DELETE FROM {t}_history WHERE report_id = ?", [restored])
+                    # its cells and sections come with its cells_file
+                    con.execute("INSERT INTO findings SELECT * FROM findings_history WHERE report_id = ?", [restored])
+                    con.execute("DELETE FROM findings_history WHERE report_id = ?", [restored])
                     con.execute("DELETE FROM reports_history WHERE report_id = ?", [restored])
                     # versions superseded by the removed one now point at the restored one
                     con.execute("UPDATE reports_history SET superseded_by = ? WHERE superseded_by = ?",
@@ -717,23 +721,24 @@ class Store:
         return out
 
     def _strip_cells(self, report_id: str) -> None:
-        """A removed report's cells out of its file (in this transaction): the file is written again
-        without them, under a new name its other reports then name; the old one is deleted with
-        the garbage (collect_garbage). Removing takes the cells off the disk, not only out of view."""
+        """A removed report's cells and sections out of its files (in this transaction): they are
+        written again without them, under a new name its other reports then name; the old ones are
+        deleted with the garbage (collect_garbage). Removing takes the text and the numbers off the
+        disk, not only out of view."""
         import uuid
 
         con = self.con
         for (name,) in con.execute("SELECT cells_file FROM reports WHERE report_id = ? AND cells_file IS NOT NULL "
                                    "UNION SELECT cells_file FROM reports_history WHERE report_id = ? "
                                    "AND cells_file IS NOT NULL", [report_id, report_id]).fetchall():
-            old = os.path.join(self.cells_folder, name)
-            if not os.path.exists(old):
-                continue
             new = shards.file_name(uuid.uuid4().hex)
-            target = os.path.join(self.cells_folder, new)
-            con.execute("COPY (SELECT * FROM read_parquet(?) WHERE report_id <> ?) TO '"
-                        + (target + ".tmp").replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd)", [old, report_id])
-            os.replace(target + ".tmp", target)
+            for table in shards.TABLES:
+                old = os.path.join(shards.folder(self.path, table), name)
+                target = os.path.join(shards.folder(self.path, table), new)
+                con.execute("COPY (SELECT * FROM read_parquet(?) WHERE report_id <> ?) TO '"
+                            + (target + ".tmp").replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd)",
+                            [old, report_id])
+                os.replace(target + ".tmp", target)
             for table in ("reports", "reports_history"):
                 con.execute(f"UPDATE {table} SET cells_file = ? WHERE cells_file = ? AND report_id <> ?",
                             [new, name, report_id])
@@ -757,16 +762,16 @@ class Store:
         Findings stored with their message data are rebuilt as Messages, so `Finding.localized`
         shows them in either language.
 
-        `spans`: for findings and sections, the rowid range holding all of this report's
+        `spans`: for findings, the rowid range holding all of this report's
         rows, when the caller knows it (the web server indexes a read-only store once): it spares
         scanning the whole table."""
         with self.holding():
-            return _record(self.con, report_id, spans, self.cells_folder)
+            return _record(self.con, report_id, spans, self.path)
 
 
 def _migrate_from_2(store: "Store") -> None:
-    """Schema 2 kept the cells in tables of the DuckDB file: move them, as they are, to one
-    Parquet file each (current and superseded) in the cells folder, named by the reports."""
+    """Schema 2 kept the cells and sections in tables of the DuckDB file: move them, as they are,
+    to one Parquet file each (current and superseded) in their folders, named by the reports."""
     import uuid
 
     con = store.con
@@ -779,16 +784,15 @@ def _migrate_from_2(store: "Store") -> None:
     con.execute("ALTER TABLE _reports_history RENAME TO reports_history")
     for view in ("cells_labeled", "cell_status", "common_cells"):
         con.execute(f"DROP VIEW IF EXISTS {view}")
-    for table, reports in (("cells", "reports"), ("cells_history", "reports_history")):
-        if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:
-            name = shards.file_name(f"schema2-{table}-{uuid.uuid4().hex}")
-            target = os.path.join(store.cells_folder, name).replace("'", "''")
+    for reports, suffix in (("reports", ""), ("reports_history", "_history")):
+        name = shards.file_name(f"schema2{suffix}-{uuid.uuid4().hex}")
+        for table, order in (("cells", "ord"), ("sections", "seq")):
+            target = os.path.join(shards.folder(store.path, table), name).replace("'", "''")
             # sorted by report: a report's rows are found by the file's row-group statistics
-            con.execute(f"COPY (SELECT * FROM {table} ORDER BY report_id, ord) TO '{target}' "
+            con.execute(f"COPY (SELECT * FROM {table}{suffix} ORDER BY report_id, {order}) TO '{target}' "
                         "(FORMAT parquet, COMPRESSION zstd)")
-            con.execute(f"UPDATE {reports} SET cells_file = ? WHERE report_id IN (SELECT report_id FROM {table})",
-                        [name])
-        con.execute(f"DROP TABLE {table}")
+            con.execute(f"DROP TABLE {table}{suffix}")
+        con.execute(f"UPDATE {reports} SET cells_file = ?", [name])
 
 
 # older schemas this version upgrades in place when it opens them for writing
@@ -800,17 +804,23 @@ _CELLS_COLUMNS = ("report_id, path, table_key, row_key, field_key, value, raw, l
                   "confidence, char, label, extra")
 _FINDINGS_SQL = ("SELECT report_id, rule, severity, origin, message, where_path, evidence, message_data, evidence_data "
                  "FROM findings")
-_SECTIONS_SQL = "SELECT report_id, number, title, text FROM sections"
+_SECTIONS_COLUMNS = "report_id, number, title, text"
 
 
-def _cells_of(con, pairs: list[tuple[str, Optional[str]]], folder: Optional[str]) -> list[tuple]:
+def _cells_of(con, pairs: list[tuple[str, Optional[str]]], store_path: Optional[str]) -> list[tuple]:
     """The cells of (report id, cells file) pairs, from those files alone, by report and order."""
-    return shards.read(con, folder or shards.folder_of(con), pairs, "c." + _CELLS_COLUMNS.replace(", ", ", c."),
-                       order="c.report_id, c.ord")
+    return shards.read(con, shards.folder(store_path or shards.store_of(con), "cells"), pairs,
+                       "c." + _CELLS_COLUMNS.replace(", ", ", c."), order="c.report_id, c.ord")
+
+
+def _sections_of(con, pairs: list[tuple[str, Optional[str]]], store_path: Optional[str]) -> list[tuple]:
+    """The sections of (report id, cells file) pairs, from their files alone, by report and order."""
+    return shards.read(con, shards.folder(store_path or shards.store_of(con), "sections"), pairs,
+                       "c." + _SECTIONS_COLUMNS.replace(", ", ", c."), order="c.report_id, c.seq")
 
 
 def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = None,
-            folder: Optional[str] = None) -> Record:
+            store_path: Optional[str] = None) -> Record:
     def rows_of(table: str) -> tuple[str, list]:
         span = (spans or {}).get(table)
         if span is None:
@@ -820,11 +830,10 @@ def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = N
     row = con.execute(_REPORT_SQL + " WHERE report_id = ?", [report_id]).fetchone()
     if row is None:
         raise KeyError(report_id)
-    cells = _cells_of(con, [(report_id, row[-1])], folder)
+    cells = _cells_of(con, [(report_id, row[-1])], store_path)
     where, params = rows_of("findings")
     findings = con.execute(f"{_FINDINGS_SQL} WHERE {where} AND scope = 'report' ORDER BY seq", params).fetchall()
-    where, params = rows_of("sections")
-    sections = con.execute(f"{_SECTIONS_SQL} WHERE {where} ORDER BY seq", params).fetchall()
+    sections = _sections_of(con, [(report_id, row[-1])], store_path)
     return _build_record(row, cells, findings, sections)
 
 
@@ -845,12 +854,15 @@ def records(con, report_ids: list[str]) -> Iterator[Record]:
 
         reports = {r[0]: r for r in con.execute(_REPORT_SQL + " WHERE report_id IN (SELECT report_id FROM _wanted)")
                    .fetchall()}
+        pairs = [(rid, rep[-1]) for rid, rep in reports.items()]
         cells: dict[str, list] = {}
-        for r in _cells_of(con, [(rid, rep[-1]) for rid, rep in reports.items()], None):
+        for r in _cells_of(con, pairs, None):
             cells.setdefault(r[0], []).append(r)
+        sections: dict[str, list] = {}
+        for r in _sections_of(con, pairs, None):
+            sections.setdefault(r[0], []).append(r)
         findings = grouped(_FINDINGS_SQL.replace("FROM findings", "FROM (SELECT * FROM findings WHERE scope = 'report')"),
                            "seq")
-        sections = grouped(_SECTIONS_SQL, "seq")
     finally:
         con.unregister("_wanted")
     for rid in ids:

@@ -431,9 +431,8 @@ class StoreView:
     # -- where each report's rows lie -----------------------------------------------------------------
     # part -> (table, which of its rows); a report's own findings and the cross-report ones are
     # written at different times, so each has a range of its own
-    # (the cells are read from their report's own file: see Store.record)
-    _SPAN_PARTS = {"findings": ("findings", "scope = 'report'"),
-                   "cross_findings": ("findings", "scope <> 'report'"), "sections": ("sections", "TRUE")}
+    # (the cells and sections are read from their report's own files: see Store.record)
+    _SPAN_PARTS = {"findings": ("findings", "scope = 'report'"), "cross_findings": ("findings", "scope <> 'report'")}
 
     def _spans(self) -> dict[str, tuple[array, array, array]]:
         """Per part (cells, the report's own findings, cross-report findings, sections), by a
@@ -642,9 +641,9 @@ class StoreView:
 
 
 def _complete(record: Any, counts: dict[str, int]) -> bool:
-    """Whether a record read by rowid ranges holds as many findings and sections as the store's
-    index says the report has (its cells are read from its own file, whole)."""
-    return (len(record.findings), len(record.sections)) == (counts["findings"], counts["sections"])
+    """Whether a record read by rowid ranges holds as many findings as the store's index says the
+    report has (its cells and sections are read from its own files, whole)."""
+    return len(record.findings) == counts["findings"]
 
 
 def _correction_value(corrections: dict[str, dict[str, Any]], report_id: str, path: str) -> Optional[float]:
