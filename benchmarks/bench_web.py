@@ -45,7 +45,7 @@ TARGET_P95_MS = 300.0
 
 def build_store(n: int, pdfs: bool, corpus: Path) -> Path:
     from gongkai.store.schema import SCHEMA_VERSION
-    from gongkai.store.shards import cells_dir
+    from gongkai.store.shards import TABLES, folder
     from gongkai.store.synth import make_corpus, real_sources
 
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -61,7 +61,8 @@ def build_store(n: int, pdfs: bool, corpus: Path) -> Path:
         partial = db.with_suffix(".partial.duckdb")
         subprocess.run([str(BIN / "gongkai"), "ingest", "--keep-both", "--db", str(partial), str(Path(tmp) / "files")],
                        check=False, stdout=subprocess.DEVNULL)
-        os.rename(cells_dir(partial), cells_dir(db))  # a store moves with its cells' folder
+        for table in TABLES:  # a store moves with its folders
+            os.rename(folder(partial, table), folder(db, table))
         partial.rename(db)
         print(f"store: {db} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return db
