@@ -466,7 +466,7 @@ def _classify(part: int, sent: str, a: int, b: int, q: Quantity, subject: tuple[
             if rx.search(words):
                 verb = next((v for v in P.DECISION_SURE_VERBS if v in words), "")
                 return [make("decisions", sure=bool(verb), verb=verb, detail=key)]
-    normative = P.NORMATIVE_NOUN_RE.search(words) if "规范性文件" in words else None  # (in every match)
+    normative = P.NORMATIVE_NOUN_RE.search(words) if "规范性文件" in words else None  # (as in _requests)
     if normative and unit == "件":
         return _normative(make, words[:normative.start()])
     appeals = _appeals(make, words, clause, state, breakdown, part)
@@ -543,25 +543,27 @@ def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: b
     others = bool(P.OTHER_BODIES_RE.search(words))  # counts of other bodies too: no sure reading
     topic = ""
     if "公开" in words or "处理" in words or "无法提供" in words:  # (in every outcome's words)
-        for name, rx in P.OUTCOME_WORDS:
-            if rx.search(words):
+        for name, word, rx in P.OUTCOME_WORDS:
+            if word in words and rx.search(words):
                 topic = name
                 break
+    # (each regex below is tried only on words holding what every one of its matches holds: `in` runs
+    # at C speed, a regex call costs several times more; tests/test_narrative_sentences.py checks it)
     if topic:
         reason = bool(P.OUTCOME_REASON_RE.search(words))
         other_scope = bool(P.SUBSET_WORDS_RE.search(words.replace("其中", ""))) and not P.ALL_KINDS_RE.search(words)
         st = make(topic, sure=not others, partial=breakdown or reason or other_scope, qualified=qualified)
-    elif "下" in words and P.CARRIED_FORWARD_RE.search(words):  # (下: in every match, as 上 below)
+    elif "下" in words and P.CARRIED_FORWARD_RE.search(words):
         st = make("carried_forward", sure=not others, partial=breakdown or subset, qualified=qualified)
     elif "上" in words and P.CARRIED_OVER_RE.search(words):
         st = make("carried_over", sure=not others, partial=breakdown or subset, qualified=qualified)
-    elif m := P.RECEIVED_VERB_RE.search(words):
+    elif ("收" in words or "接" in words) and (m := P.RECEIVED_VERB_RE.search(words)):
         st = make("received", sure=explicit and not others, partial=breakdown or subset, verb=m.group(), qualified=qualified)
-    elif m := P.ACCEPTED_VERB_RE.search(words):
+    elif "受理" in words and (m := P.ACCEPTED_VERB_RE.search(words)):
         st = make("accepted", sure=False, partial=breakdown or subset, verb=m.group(), qualified=qualified)
-    elif m := P.HANDLED_SURE_VERB_RE.search(words):
+    elif ("结" in words or "复" in words) and (m := P.HANDLED_SURE_VERB_RE.search(words)):
         st = make("handled", sure=not others, partial=breakdown or subset, verb=m.group(), qualified=qualified)
-    elif m := P.HANDLED_VERB_RE.search(words):
+    elif "办理" in words and (m := P.HANDLED_VERB_RE.search(words)):
         st = make("handled", sure=False, partial=breakdown or subset, verb=m.group(), qualified=qualified)
     elif explicit:  # 网上申请14件, 申请事项涉及…1件: requests of some kind
         st = make("received", sure=False, partial=True, qualified=qualified)
