@@ -354,12 +354,10 @@ def _may_state(sent: str) -> bool:
     appeals group, so an incoming appeals domain reads as none: skipping the sentence keeps it.)"""
     return (("复" in sent and "议" in sent) or ("诉" in sent and ("讼" in sent or "起" in sent))
             or ("申" in sent and "请" in sent)
-            or ("性" in sent and _has_all(sent, "规范文件"))
-            or ("行" in sent and "政" in sent and (("决" in sent and "定" in sent) or _has_all(sent, "事业性收费"))))
-
-
-def _has_all(sent: str, chars: str) -> bool:
-    return all(c in sent for c in chars)
+            or ("性" in sent and "规" in sent and "范" in sent and "文" in sent and "件" in sent)
+            or ("行" in sent and "政" in sent and (("决" in sent and "定" in sent)
+                                                  or ("事" in sent and "业" in sent and "性" in sent and "收" in sent
+                                                      and "费" in sent))))
 
 
 def _names_any(text: str, words: tuple[str, ...]) -> bool:
@@ -413,8 +411,8 @@ def _subjects(sent: str, a: int, b: int, qs: list[Quantity]) -> Iterator[tuple[Q
     last = sent[segs[-1][0]:segs[-1][1]]
     noun_first = bool(P.SUBJECT_NOUN_RE.search(first))
     ends_clause = not last or P.TRAILING_FILLER_RE.match(last) is not None
-    middle_words = any(sent[x:y].strip("、和及与或") for x, y in segs[1:-1])
-    if ends_clause and (noun_first or not middle_words):
+    # (words between the counts matter only to a clause that ends with its last count)
+    if ends_clause and (noun_first or not any(sent[x:y].strip("、和及与或") for x, y in segs[1:-1])):
         style = "noun-first"
     elif not noun_first and not ends_clause:
         style = "number-first"
@@ -599,7 +597,7 @@ def _governing_year(sent: str, years: list[tuple[int, int, int]], at: int) -> Op
 # --- none and all --------------------------------------------------------------------------------------
 def _claims(part: int, sent: str, stated: list[Statement], claims: list) -> None:
     qualified: Optional[bool] = None  # whether the sentence names information disclosure, when asked
-    if "申请" in sent and any(w in sent for w in ("未", "没有", "无")):
+    if "申请" in sent and ("未" in sent or "没有" in sent or "无" in sent):
         for m in P.NO_REQUESTS_RE.finditer(sent):
             claims.append(Claim(part, sent, m.start(), m.end(), "no_requests", qualified=True))
     if "复议" in sent:
