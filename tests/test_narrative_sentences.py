@@ -190,3 +190,26 @@ def test_the_words_tested_before_a_regex_are_in_all_its_matches():
                 matched += 1
                 assert any(w in m.group() for w in words), (rx.pattern, m.group())
     assert matched > 100  # (the set holds matches of them)
+
+
+def test_a_part_without_any_noun_is_read_as_none_of_its_sentences_are():
+    """`read` skips a part that lacks the characters of every statement noun (`_may_state` on the
+    whole part) without cutting it into sentences: on each such part of the corpus, its sentences
+    read one by one state and claim nothing either; and on every part the rules' part_text finds
+    the same carried-forward words as the sentences joined (what part_text gave before)."""
+    from gongkai import parse
+    from gongkai.checks.patterns import CARRIED_FORWARD_RE, normalize_narrative
+    from gongkai.checks.statements import _may_state, sentences_of
+
+    skipped = 0
+    for path in CORPUS_DOCUMENTS:
+        for section in parse(str(path), check=False).sections:
+            text = normalize_narrative(section.text)
+            sentences = sentences_of(text)
+            if not _may_state(text):
+                skipped += 1
+                one_by_one = read([(section.number, s) for s in sentences])
+                assert not one_by_one.statements and not one_by_one.claims
+            part_text = read([(section.number, text)]).part_text(section.number)
+            assert bool(CARRIED_FORWARD_RE.search(part_text)) == bool(CARRIED_FORWARD_RE.search("".join(sentences)))
+    assert skipped > 5

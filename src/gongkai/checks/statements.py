@@ -127,14 +127,14 @@ class Reading:
 
     statements: tuple[Statement, ...]
     claims: tuple[Claim, ...]
-    # (part, sentence) of every sentence, for rules that look at words around a statement
-    sentences: tuple[tuple[int, str], ...]
+    # (part, text as read) of every part, for rules that look at words around a statement
+    parts: tuple[tuple[int, str], ...]
 
     def about(self, *topics: str) -> Iterator[Statement]:
         return (s for s in self.statements if s.topic in topics)
 
     def part_text(self, part: int) -> str:
-        return "".join(s for n, s in self.sentences if n == part)
+        return "".join(t for n, t in self.parts if n == part)
 
 
 _TOPIC_CELLS = {
@@ -322,16 +322,18 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
     """The statements and claims of every part (number, normalised text)."""
     out: list[Statement] = []
     claims: list[Claim] = []
-    sentences: list[tuple[int, str]] = []
+    texts: list[tuple[int, str]] = []
     for number, text in parts:
         if P.THOUSANDS_HINT_RE.search(text):
             text = P.THOUSANDS_RE.sub("", text)
+        texts.append((number, text))
+        if not _may_state(text):
+            continue  # none of its sentences can (and a part starts in no domain): not even cut into them
         domain: Optional[str] = None
         length = len(text)
         for a, b in _split(text, P.SENTENCE_ENDS):
             b = b + 1 if b < length else length  # with its closing mark
             sent = text[a:b]
-            sentences.append((number, sent))
             if domain != "requests" and not _may_state(sent):
                 continue  # counts of something else (公开信息1469条), or none: see _STATEMENT_NOUN_CHARS
             # the counts are found in the part's text (what stands before the sentence can decide
@@ -343,7 +345,7 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
                     _claims(number, sent, [], claims)
                 continue
             domain = _read_sentence(number, sent, qs, domain, out, claims)
-    return Reading(tuple(out), tuple(claims), tuple(sentences))
+    return Reading(tuple(out), tuple(claims), tuple(texts))
 
 
 def _may_state(sent: str) -> bool:
