@@ -164,3 +164,52 @@ def test_the_unit_prefilter_never_hides_a_count(monkeypatch):
     assert filtered == scanned
     skipped = sum(1 for t in texts if not statements._may_count(t, 0, len(t)))
     assert skipped > 50 and sum(1 for f in filtered if f[0]) > 500  # texts skipped, and counts found
+
+
+def test_the_words_tested_before_a_regex_are_in_all_its_matches():
+    """statements.py tries some regexes only on words holding a word every match holds (an `in`
+    test costs a fraction of a regex call). On every sentence of the labelled set and of the
+    corpus's text, each match of those regexes holds its word: the test skips nothing it would find."""
+    from gongkai import parse
+    from gongkai.checks import patterns as P
+    from gongkai.checks.patterns import normalize_narrative
+    from gongkai.checks.statements import sentences_of
+
+    gated = [(P.NORMATIVE_NOUN_RE, ("规范性文件",)), (P.CARRIED_FORWARD_RE, ("下",)), (P.CARRIED_OVER_RE, ("上",)),
+             (P.RECEIVED_VERB_RE, ("收", "接")), (P.ACCEPTED_VERB_RE, ("受理",)), (P.HANDLED_SURE_VERB_RE, ("结", "复")),
+             (P.HANDLED_VERB_RE, ("办理",))]
+    gated += [(rx, (word,)) for _, word, rx in P.OUTCOME_WORDS]
+    sentences = [e["sentence"] for e in SENTENCES]
+    for path in CORPUS_DOCUMENTS:
+        for section in parse(str(path), check=False).sections:
+            sentences += sentences_of(normalize_narrative(section.text))
+    matched = 0
+    for sentence in sentences:
+        for rx, words in gated:
+            for m in rx.finditer(sentence):
+                matched += 1
+                assert any(w in m.group() for w in words), (rx.pattern, m.group())
+    assert matched > 100  # (the set holds matches of them)
+
+
+def test_a_part_without_any_noun_is_read_as_none_of_its_sentences_are():
+    """`read` skips a part that lacks the characters of every statement noun (`_may_state` on the
+    whole part) without cutting it into sentences: on each such part of the corpus, its sentences
+    read one by one state and claim nothing either; and on every part the rules' part_text finds
+    the same carried-forward words as the sentences joined (what part_text gave before)."""
+    from gongkai import parse
+    from gongkai.checks.patterns import CARRIED_FORWARD_RE, normalize_narrative
+    from gongkai.checks.statements import _may_state, sentences_of
+
+    skipped = 0
+    for path in CORPUS_DOCUMENTS:
+        for section in parse(str(path), check=False).sections:
+            text = normalize_narrative(section.text)
+            sentences = sentences_of(text)
+            if not _may_state(text):
+                skipped += 1
+                one_by_one = read([(section.number, s) for s in sentences])
+                assert not one_by_one.statements and not one_by_one.claims
+            part_text = read([(section.number, text)]).part_text(section.number)
+            assert bool(CARRIED_FORWARD_RE.search(part_text)) == bool(CARRIED_FORWARD_RE.search("".join(sentences)))
+    assert skipped > 5

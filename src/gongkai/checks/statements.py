@@ -127,14 +127,14 @@ class Reading:
 
     statements: tuple[Statement, ...]
     claims: tuple[Claim, ...]
-    # (part, sentence) of every sentence, for rules that look at words around a statement
-    sentences: tuple[tuple[int, str], ...]
+    # (part, text as read) of every part, for rules that look at words around a statement
+    parts: tuple[tuple[int, str], ...]
 
     def about(self, *topics: str) -> Iterator[Statement]:
         return (s for s in self.statements if s.topic in topics)
 
     def part_text(self, part: int) -> str:
-        return "".join(s for n, s in self.sentences if n == part)
+        return "".join(t for n, t in self.parts if n == part)
 
 
 _TOPIC_CELLS = {
@@ -208,14 +208,14 @@ def quantities(sentence: str, pos: int = 0, endpos: Optional[int] = None, origin
     when the words make it approximate; its place counted from `origin` (where a sentence starts
     in the text it is read in)."""
     length = len(sentence)
-    endpos = length if endpos is None else min(endpos, length)
+    endpos = length if endpos is None or endpos > length else endpos
     if endpos - pos > _LONG_TEXT and not _may_count(sentence, pos, endpos):
         return  # (a short text is scanned faster by the regex than its units are looked for)
     arabic, chinese = P.ARABIC_RE.fullmatch, P.CHINESE_NUMERAL_RE.fullmatch
     for m in P.QUANTITY_RE.finditer(sentence, pos, endpos):
         num, wan, approx, unit = m.groups()
         start, end = m.span()
-        if arabic(num):
+        if num.isdecimal() or arabic(num):  # (most numbers are whole: no regex call for them)
             if start > 0 and sentence[start - 1] == "第":
                 continue
             value = float(num) if "." in num else int(num)
@@ -300,9 +300,12 @@ def _piece_re(ends: str) -> re.Pattern:
     return re.compile(f"(?:[^{re.escape(ends + openers)}]+|{quoted}|[{re.escape(openers)}])+")
 
 
+_span = re.Match.span
+
+
 def _split(text: str, ends: str, start: int = 0, stop: Optional[int] = None) -> list[tuple[int, int]]:
     """Spans of `text[start:stop]` between the characters of `ends`, never cut inside quotes or titles."""
-    return [m.span() for m in _piece_re(ends).finditer(text, start, len(text) if stop is None else stop)]
+    return list(map(_span, _piece_re(ends).finditer(text, start, len(text) if stop is None else stop)))
 
 
 def sentences_of(text: str) -> list[str]:
@@ -319,16 +322,18 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
     """The statements and claims of every part (number, normalised text)."""
     out: list[Statement] = []
     claims: list[Claim] = []
-    sentences: list[tuple[int, str]] = []
+    texts: list[tuple[int, str]] = []
     for number, text in parts:
         if P.THOUSANDS_HINT_RE.search(text):
             text = P.THOUSANDS_RE.sub("", text)
+        texts.append((number, text))
+        if not _may_state(text):
+            continue  # none of its sentences can (and a part starts in no domain): not even cut into them
         domain: Optional[str] = None
         length = len(text)
         for a, b in _split(text, P.SENTENCE_ENDS):
-            b = min(b + 1, length)  # with its closing mark
+            b = b + 1 if b < length else length  # with its closing mark
             sent = text[a:b]
-            sentences.append((number, sent))
             if domain != "requests" and not _may_state(sent):
                 continue  # counts of something else (公开信息1469条), or none: see _STATEMENT_NOUN_CHARS
             # the counts are found in the part's text (what stands before the sentence can decide
@@ -340,7 +345,7 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
                     _claims(number, sent, [], claims)
                 continue
             domain = _read_sentence(number, sent, qs, domain, out, claims)
-    return Reading(tuple(out), tuple(claims), tuple(sentences))
+    return Reading(tuple(out), tuple(claims), tuple(texts))
 
 
 def _may_state(sent: str) -> bool:
@@ -351,12 +356,18 @@ def _may_state(sent: str) -> bool:
     appeals group, so an incoming appeals domain reads as none: skipping the sentence keeps it.)"""
     return (("复" in sent and "议" in sent) or ("诉" in sent and ("讼" in sent or "起" in sent))
             or ("申" in sent and "请" in sent)
-            or ("性" in sent and _has_all(sent, "规范文件"))
-            or ("行" in sent and "政" in sent and (("决" in sent and "定" in sent) or _has_all(sent, "事业性收费"))))
+            or ("性" in sent and "规" in sent and "范" in sent and "文" in sent and "件" in sent)
+            or ("行" in sent and "政" in sent and (("决" in sent and "定" in sent)
+                                                  or ("事" in sent and "业" in sent and "性" in sent and "收" in sent
+                                                      and "费" in sent))))
 
 
-def _has_all(sent: str, chars: str) -> bool:
-    return all(c in sent for c in chars)
+def _names_any(text: str, words: tuple[str, ...]) -> bool:
+    """Whether `text` holds one of `words` (`in` at C speed: a regex search costs several times more)."""
+    for word in words:
+        if word in text:
+            return True
+    return False
 
 
 class _SentenceState:
@@ -401,9 +412,9 @@ def _subjects(sent: str, a: int, b: int, qs: list[Quantity]) -> Iterator[tuple[Q
     first = sent[segs[0][0]:segs[0][1]]
     last = sent[segs[-1][0]:segs[-1][1]]
     noun_first = bool(P.SUBJECT_NOUN_RE.search(first))
-    ends_clause = P.TRAILING_FILLER_RE.match(last) is not None
-    middle_words = any(sent[x:y].strip("、和及与或") for x, y in segs[1:-1])
-    if ends_clause and (noun_first or not middle_words):
+    ends_clause = not last or P.TRAILING_FILLER_RE.match(last) is not None
+    # (words between the counts matter only to a clause that ends with its last count)
+    if ends_clause and (noun_first or not any(sent[x:y].strip("、和及与或") for x, y in segs[1:-1])):
         style = "noun-first"
     elif not noun_first and not ends_clause:
         style = "number-first"
@@ -455,7 +466,7 @@ def _classify(part: int, sent: str, a: int, b: int, q: Quantity, subject: tuple[
             if rx.search(words):
                 verb = next((v for v in P.DECISION_SURE_VERBS if v in words), "")
                 return [make("decisions", sure=bool(verb), verb=verb, detail=key)]
-    normative = P.NORMATIVE_NOUN_RE.search(words)
+    normative = P.NORMATIVE_NOUN_RE.search(words) if "规范性文件" in words else None  # (as in _requests)
     if normative and unit == "件":
         return _normative(make, words[:normative.start()])
     appeals = _appeals(make, words, clause, state, breakdown, part)
@@ -483,8 +494,8 @@ APPEALS_PART = 4
 def _appeals(make, words: str, clause: str, state: _SentenceState, breakdown: bool,
              part: int) -> Optional[list[Statement]]:
     """Statements about table 四, or None when the words are not about appeals."""
-    recon = P.RECONSIDERATION_RE.search(words)
-    lit = P.LITIGATION_RE.search(words)
+    recon = P.RECONSIDERATION_WORD in words
+    lit = _names_any(words, P.LITIGATION_WORDS)
     if not (recon or lit or (state.domain == "appeals" and state.group)):
         return None  # (the result words are looked for only where they can matter)
     result = next((f for f, rx in P.APPEAL_RESULT_WORDS if rx.search(words)), "")
@@ -495,7 +506,7 @@ def _appeals(make, words: str, clause: str, state: _SentenceState, breakdown: bo
     if P.APPEAL_OTHER_KIND_RE.search(words):
         state.domain = None  # another kind of case (建议, 热线 …)
         return []
-    own = bool(P.INFO_DISCLOSURE_RE.search(clause)) or part == APPEALS_PART
+    own = _names_any(clause, P.INFO_DISCLOSURE_WORDS) or part == APPEALS_PART
     if P.LITIGATION_AFTER_RE.search(words):
         groups = ["litigation_after"]
     elif P.LITIGATION_DIRECT_RE.search(words):
@@ -521,36 +532,38 @@ def _appeals(make, words: str, clause: str, state: _SentenceState, breakdown: bo
 def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: bool, unit: str) -> list[Statement]:
     if unit not in ("件", "个", "项", "宗", "例"):
         return []
-    explicit = bool(P.REQUEST_NOUN_RE.search(words))
+    explicit = P.REQUEST_NOUN_WORD in words
     if P.NOT_A_REQUEST_RE.search(words):
         state.domain = None  # another kind of work (建议, 12345 诉求 …): what follows counts it, not requests
         return []
     if not explicit and state.domain != "requests":
         return []
-    qualified = bool(P.INFO_DISCLOSURE_RE.search(clause)) or state.qualified
+    qualified = _names_any(clause, P.INFO_DISCLOSURE_WORDS) or state.qualified
     subset = bool(P.SUBSET_WORDS_RE.search(words)) and not P.ALL_KINDS_RE.search(words)
     others = bool(P.OTHER_BODIES_RE.search(words))  # counts of other bodies too: no sure reading
     topic = ""
     if "公开" in words or "处理" in words or "无法提供" in words:  # (in every outcome's words)
-        for name, rx in P.OUTCOME_WORDS:
-            if rx.search(words):
+        for name, word, rx in P.OUTCOME_WORDS:
+            if word in words and rx.search(words):
                 topic = name
                 break
+    # (each regex below is tried only on words holding what every one of its matches holds: `in` runs
+    # at C speed, a regex call costs several times more; tests/test_narrative_sentences.py checks it)
     if topic:
         reason = bool(P.OUTCOME_REASON_RE.search(words))
         other_scope = bool(P.SUBSET_WORDS_RE.search(words.replace("其中", ""))) and not P.ALL_KINDS_RE.search(words)
         st = make(topic, sure=not others, partial=breakdown or reason or other_scope, qualified=qualified)
-    elif P.CARRIED_FORWARD_RE.search(words):
+    elif "下" in words and P.CARRIED_FORWARD_RE.search(words):
         st = make("carried_forward", sure=not others, partial=breakdown or subset, qualified=qualified)
-    elif P.CARRIED_OVER_RE.search(words):
+    elif "上" in words and P.CARRIED_OVER_RE.search(words):
         st = make("carried_over", sure=not others, partial=breakdown or subset, qualified=qualified)
-    elif m := P.RECEIVED_VERB_RE.search(words):
+    elif ("收" in words or "接" in words) and (m := P.RECEIVED_VERB_RE.search(words)):
         st = make("received", sure=explicit and not others, partial=breakdown or subset, verb=m.group(), qualified=qualified)
-    elif m := P.ACCEPTED_VERB_RE.search(words):
+    elif "受理" in words and (m := P.ACCEPTED_VERB_RE.search(words)):
         st = make("accepted", sure=False, partial=breakdown or subset, verb=m.group(), qualified=qualified)
-    elif m := P.HANDLED_SURE_VERB_RE.search(words):
+    elif ("结" in words or "复" in words) and (m := P.HANDLED_SURE_VERB_RE.search(words)):
         st = make("handled", sure=not others, partial=breakdown or subset, verb=m.group(), qualified=qualified)
-    elif m := P.HANDLED_VERB_RE.search(words):
+    elif "办理" in words and (m := P.HANDLED_VERB_RE.search(words)):
         st = make("handled", sure=False, partial=breakdown or subset, verb=m.group(), qualified=qualified)
     elif explicit:  # 网上申请14件, 申请事项涉及…1件: requests of some kind
         st = make("received", sure=False, partial=True, qualified=qualified)
@@ -586,7 +599,7 @@ def _governing_year(sent: str, years: list[tuple[int, int, int]], at: int) -> Op
 # --- none and all --------------------------------------------------------------------------------------
 def _claims(part: int, sent: str, stated: list[Statement], claims: list) -> None:
     qualified: Optional[bool] = None  # whether the sentence names information disclosure, when asked
-    if "申请" in sent and any(w in sent for w in ("未", "没有", "无")):
+    if "申请" in sent and ("未" in sent or "没有" in sent or "无" in sent):
         for m in P.NO_REQUESTS_RE.finditer(sent):
             claims.append(Claim(part, sent, m.start(), m.end(), "no_requests", qualified=True))
     if "复议" in sent:
@@ -595,13 +608,13 @@ def _claims(part: int, sent: str, stated: list[Statement], claims: list) -> None
             if P.APPEAL_OUTCOME_WORDS_RE.search(m["span"]) or P.APPEAL_OUTCOME_WORDS_RE.search(tail):
                 continue  # 无…复议被纠错: no correction, not no reconsideration
             if qualified is None:
-                qualified = bool(P.INFO_DISCLOSURE_RE.search(sent))
+                qualified = _names_any(sent, P.INFO_DISCLOSURE_WORDS)
             claims.append(Claim(part, sent, m.start(), m.end(), "no_appeals", lawsuits=bool(m["lit"]),
                                 qualified=qualified))
     requests = [s for s in stated if s.topic in REQUEST_TOPICS]
     if requests:
         if qualified is None:
-            qualified = bool(P.INFO_DISCLOSURE_RE.search(sent))
+            qualified = _names_any(sent, P.INFO_DISCLOSURE_WORDS)
         for m in P.ALL_HANDLED_RE.finditer(sent):
             before = [s for s in requests if s.end <= m.start()]
             after = before[-1].topic if before else ""
