@@ -3,10 +3,10 @@
 By default the owner (the process running `gongkai ingest`) reads each input's bytes and submits
 them with the task (a few files per task), so workers need no shared file system, only gongkai
 installed; with `shared_fs` (always for a cluster the engine starts itself on this machine) it
-sends paths and the workers read the files, and write each chunk's cells to the store's cells
-folder (shards.py). Workers return each file's other rows as Arrow record batches (see
-prepare.py), which the owner hands to DuckDB's bulk insert without touching a row (and the cells,
-when the workers cannot reach the store's folder, to a Parquet file).
+sends paths and the workers read the files, and write each chunk's cells and sections to the
+store's folders (shards.py). Workers return each file's other rows as Arrow record batches (see
+prepare.py), which the owner hands to DuckDB's bulk insert without touching a row (and the cells
+and sections, when the workers cannot reach the store's folders, to Parquet files).
 Results stream back as they complete and go through the same writer as the local engine's; at
 most `window` tasks are in flight and each is released once written, so neither side's memory
 grows with the number of files.
