@@ -267,10 +267,7 @@ class TableReader:
                              lazy("{label} / {field}: {problem}", label=spec.label, field=_field_name(f), problem=problem),
                              f"{where}.{f}", f"{atom.origin.describe()}: {text[:60]}")
             out[f] = value
-            origin = atom._origin
-            # (Atom.source, written out for a text's (line, char): a report reads some 200 cells here)
-            sources[f] = CellSource(text, origin[0], None, None, None, None, origin[1], printed, None) \
-                if type(origin) is tuple else atom.source(text, printed)
+            sources[f] = atom.source(text, printed)
         return RowRead(out, sources, [])
 
 
