@@ -65,7 +65,7 @@ def test_files_nobody_names_are_not_seen_and_are_deleted(tmp_path):
     ingest([str(inputs)], str(db), workers=1)
     before = _rows(db, CELL_ROWS.format("cells"))
     rid = before[0][0]
-    folder = shards.cells_dir(db)
+    folder = shards.folder(db, "cells")
     # what a killed ingest leaves: a chunk's file written, its commit never made (here: another
     # reading of a stored report, with other values), and a half-written temporary file
     stray = pa.Table.from_batches([pa.RecordBatch.from_pylist(
@@ -115,7 +115,7 @@ def test_a_store_moved_with_its_folder_reads_and_a_missing_file_is_named(tmp_pat
     with pytest.raises(StoreError, match="alone.duckdb.sections"):
         run_query(str(alone), "SELECT count(*) FROM reports")
     rid, name = _rows(moved, "SELECT report_id, cells_file FROM reports")[0]
-    os.unlink(os.path.join(shards.cells_dir(moved), name))
+    os.unlink(os.path.join(shards.folder(moved, "cells"), name))
     with Store(moved, read_only=True) as s, pytest.raises(StoreError, match=name):
         s.record(rid)
 
@@ -124,7 +124,7 @@ def test_query_reads_the_cells_but_writes_no_file(tmp_path):
     db = tmp_path / "s.duckdb"
     ingest([str(_seeds(tmp_path, 1))], str(db), workers=1)
     assert run_query(str(db), "SELECT count(*) FROM cells").rows[0][0] > 0
-    target = os.path.join(shards.cells_dir(db), "x.parquet")
+    target = os.path.join(shards.folder(db, "cells"), "x.parquet")
     for sql in (f"COPY (SELECT 1) TO '{target}'", f"EXPORT DATABASE '{tmp_path / 'out'}'", "SET threads = 4"):
         with pytest.raises(StoreError):
             run_query(str(db), sql)

@@ -477,9 +477,7 @@ def _sections(con, report_ids: list[str]) -> dict[str, list[tuple[int, str]]]:
 
     out: dict[str, list[tuple[int, str]]] = {}
     for start in range(0, len(report_ids), SECTIONS_AT_ONCE):
-        part = report_ids[start:start + SECTIONS_AT_ONCE]
-        pairs = con.execute("SELECT report_id, cells_file FROM reports WHERE report_id IN (SELECT unnest(?::VARCHAR[]))",
-                            [part]).fetchall()
+        pairs = shards.files_of(con, report_ids[start:start + SECTIONS_AT_ONCE])
         for rid, number, text in shards.read(con, shards.folder_of(con, "sections"), pairs,
                                              "c.report_id, c.number, c.text", order="c.report_id, c.seq"):
             out.setdefault(rid, []).append((number, text))

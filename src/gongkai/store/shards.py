@@ -33,10 +33,6 @@ def folder(store_path: str | os.PathLike, table: str = "cells") -> str:
     return os.path.abspath(str(store_path)) + "." + table
 
 
-def cells_dir(store_path: str | os.PathLike) -> str:
-    return folder(store_path, "cells")
-
-
 def store_of(con) -> str:
     """The path of the store a DuckDB connection has open."""
     return con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
@@ -111,9 +107,17 @@ def views_sql(store_path: str, *, temporary: bool = False) -> str:
 
 
 def views_current(con, store_path: str) -> bool:
-    """Whether the store's own views read its folders where they are (false once it has moved)."""
-    row = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'cells' AND NOT temporary").fetchone()
-    return row is not None and _quoted(os.path.join(cells_dir(store_path), "*" + SUFFIX)) in row[0]
+    """Whether the store's own views read its folders where they are (false once it has moved, or
+    before they are made)."""
+    views = dict(con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT temporary AND view_name IN "
+                             "(SELECT unnest(?::VARCHAR[]))", [list(TABLES)]).fetchall())
+    return all(_quoted(os.path.join(folder(store_path, t), "*" + SUFFIX)) in views.get(t, "") for t in TABLES)
+
+
+def files_of(con, report_ids: Iterable[str]) -> list[tuple[str, Optional[str]]]:
+    """(report id, its file) of some current reports, for `read`."""
+    return con.execute("SELECT report_id, cells_file FROM reports WHERE report_id IN (SELECT unnest(?::VARCHAR[]))",
+                       [list(report_ids)]).fetchall()
 
 
 def read(con, folder: str, pairs: Iterable[tuple[str, Optional[str]]], columns: str = "*",

@@ -394,7 +394,8 @@ class Store:
         rows = [(lb.path, lb.table_key, lb.row_key, lb.field_key, lb.table_label, lb.row_label, lb.field_label,
                  lb.header, lb.order, lb.money, lb.templates, lb.common_path) for lb in labels()]
         self._insert_lists("labels", dict(zip(schema.LABELS.names, map(list, zip(*rows)))))
-        con.execute(shards.views_sql(self.path))
+        if not shards.views_current(con, self.path):  # (a new, upgraded or moved store: binding them globs)
+            con.execute(shards.views_sql(self.path))
         con.execute(schema.VIEWS)
         con.execute("COMMIT")
 
@@ -690,7 +691,7 @@ class Store:
         with self.transaction() as con:
             for rid in report_ids:
                 restored = None
-                self._strip_cells(rid)
+                self._strip_files(rid)
                 is_current = con.execute("SELECT count(*) FROM reports WHERE report_id = ?", [rid]).fetchone()[0]
                 if is_current:
                     row = con.execute("SELECT report_id FROM reports_history WHERE superseded_by = ? "
@@ -720,7 +721,7 @@ class Store:
                 out.append((rid, restored))
         return out
 
-    def _strip_cells(self, report_id: str) -> None:
+    def _strip_files(self, report_id: str) -> None:
         """A removed report's cells and sections out of its files (in this transaction): they are
         written again without them, under a new name its other reports then name; the old ones are
         deleted with the garbage (collect_garbage). Removing takes the text and the numbers off the
@@ -753,9 +754,8 @@ class Store:
         """Columns of the cells of some current reports, read from their files alone (not the
         whole `cells` view, which scans every file): `SELECT columns FROM ... WHERE where`."""
         with self.holding():
-            pairs = self.con.execute("SELECT report_id, cells_file FROM reports WHERE report_id IN "
-                                     "(SELECT unnest(?::VARCHAR[]))", [list(report_ids)]).fetchall()
-            return shards.read(self.con, self.cells_folder, pairs, columns, where, params)
+            return shards.read(self.con, self.cells_folder, shards.files_of(self.con, report_ids), columns, where,
+                               params)
 
     def record(self, report_id: str, *, spans: Optional[dict[str, tuple[int, int]]] = None) -> Record:
         """The stored report as a `Record` (with the record's own findings, not the cross-report ones).
@@ -804,19 +804,15 @@ _CELLS_COLUMNS = ("report_id, path, table_key, row_key, field_key, value, raw, l
                   "confidence, char, label, extra")
 _FINDINGS_SQL = ("SELECT report_id, rule, severity, origin, message, where_path, evidence, message_data, evidence_data "
                  "FROM findings")
-_SECTIONS_COLUMNS = "report_id, number, title, text"
+# what a Record is rebuilt from, of the tables in Parquet files: (columns, their order in a report)
+_SHARD_COLUMNS = {"cells": (_CELLS_COLUMNS, "ord"), "sections": ("report_id, number, title, text", "seq")}
 
 
-def _cells_of(con, pairs: list[tuple[str, Optional[str]]], store_path: Optional[str]) -> list[tuple]:
-    """The cells of (report id, cells file) pairs, from those files alone, by report and order."""
-    return shards.read(con, shards.folder(store_path or shards.store_of(con), "cells"), pairs,
-                       "c." + _CELLS_COLUMNS.replace(", ", ", c."), order="c.report_id, c.ord")
-
-
-def _sections_of(con, pairs: list[tuple[str, Optional[str]]], store_path: Optional[str]) -> list[tuple]:
-    """The sections of (report id, cells file) pairs, from their files alone, by report and order."""
-    return shards.read(con, shards.folder(store_path or shards.store_of(con), "sections"), pairs,
-                       "c." + _SECTIONS_COLUMNS.replace(", ", ", c."), order="c.report_id, c.seq")
+def _shard_rows(con, table: str, pairs: list[tuple[str, Optional[str]]], store_path: Optional[str]) -> list[tuple]:
+    """A Record's cells (sections) of (report id, file) pairs, from those files alone, by report and order."""
+    columns, order = _SHARD_COLUMNS[table]
+    return shards.read(con, shards.folder(store_path or shards.store_of(con), table), pairs,
+                       "c." + columns.replace(", ", ", c."), order=f"c.report_id, c.{order}")
 
 
 def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = None,
@@ -830,10 +826,10 @@ def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = N
     row = con.execute(_REPORT_SQL + " WHERE report_id = ?", [report_id]).fetchone()
     if row is None:
         raise KeyError(report_id)
-    cells = _cells_of(con, [(report_id, row[-1])], store_path)
+    cells = _shard_rows(con, "cells", [(report_id, row[-1])], store_path)
     where, params = rows_of("findings")
     findings = con.execute(f"{_FINDINGS_SQL} WHERE {where} AND scope = 'report' ORDER BY seq", params).fetchall()
-    sections = _sections_of(con, [(report_id, row[-1])], store_path)
+    sections = _shard_rows(con, "sections", [(report_id, row[-1])], store_path)
     return _build_record(row, cells, findings, sections)
 
 
@@ -856,10 +852,10 @@ def records(con, report_ids: list[str]) -> Iterator[Record]:
                    .fetchall()}
         pairs = [(rid, rep[-1]) for rid, rep in reports.items()]
         cells: dict[str, list] = {}
-        for r in _cells_of(con, pairs, None):
+        for r in _shard_rows(con, "cells", pairs, None):
             cells.setdefault(r[0], []).append(r)
         sections: dict[str, list] = {}
-        for r in _sections_of(con, pairs, None):
+        for r in _shard_rows(con, "sections", pairs, None):
             sections.setdefault(r[0], []).append(r)
         findings = grouped(_FINDINGS_SQL.replace("FROM findings", "FROM (SELECT * FROM findings WHERE scope = 'report')"),
                            "seq")
