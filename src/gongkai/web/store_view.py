@@ -470,9 +470,8 @@ class StoreView:
         values: dict[str, dict[str, Optional[float]]] = defaultdict(dict)
         with self.reading() as store:
             found = store.cells(ids, "report_id, path, value", _SHOWN, [_SHOWN_PATHS])
-        rows = [{"report_id": rid, "path": path, "value": value} for rid, path, value in found]
-        for c in rows:
-            values[c["report_id"]][c["path"]] = _number(c["value"])
+        for rid, path, value in found:
+            values[rid][path] = _number(value)
         return values
 
     def corrections(self) -> dict[str, dict[str, Any]]:
