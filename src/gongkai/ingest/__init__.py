@@ -18,6 +18,7 @@ import stat
 from typing import Callable
 
 from ..document import Document
+from ..gc_pause import collector_paused
 from ..i18n import Message, _, lazy, render
 
 TEXT = "text/plain"
@@ -285,6 +286,12 @@ def _reader(media_type: str) -> Callable[[bytes], Document]:
     return getattr(module, func)
 
 
+# the readers that make only plain Python objects, bounded by the file's size, without cycles:
+# they run with the cyclic collector paused (see gc_pause); PDF, Word and scan readers build other
+# libraries' object graphs, for seconds, and keep it
+_PAUSED_READERS = frozenset((TEXT, MARKDOWN, HTML))
+
+
 def read_document(data: bytes, name: str | None = None) -> Document:
     """Read `data` (the bytes of one file) into a Document, or raise ReadError."""
     if not data or not data.strip():
@@ -298,6 +305,9 @@ def read_document(data: bytes, name: str | None = None) -> Document:
                                 lines=lines, limit=MAX_TEXT_LINES))
     reader = _reader(media_type)
     try:
+        if media_type in _PAUSED_READERS:
+            with collector_paused():
+                return reader(data)
         return reader(data)
     except RecursionError:  # tables nested thousands deep: no report is built so
         raise ReadError(lazy("its structure is nested too deeply to be read")) from None
