@@ -248,6 +248,33 @@ def test_csv_long_and_findings_forms(corpus_store, tmp_path):
     assert n == sum(len(r.findings) for r in records.values() if not isinstance(r, Exception))
 
 
+def test_long_form_is_read_in_batches_of_reports_in_the_order_of_their_files(corpus_store, tmp_path, monkeypatch):
+    """The long form is read and sorted a few reports at a time (a single sort of every cell needs
+    memory growing with the store): the rows come out by file, then report, each report's cells
+    together in the template's order, and the batches' size changes nothing."""
+    import pyarrow.parquet as pq
+
+    from gongkai.store import export as export_module
+
+    db, _, records = corpus_store
+    whole = tmp_path / "whole.parquet"
+    export(str(db), str(whole), form="long")
+    monkeypatch.setattr(export_module, "LONG_BATCH_REPORTS", 2)
+    batched = tmp_path / "batched.parquet"
+    export(str(db), str(batched), form="long")
+    rows = pq.read_table(whole).to_pylist()
+    assert rows == pq.read_table(batched).to_pylist()
+    with Store(db, read_only=True) as s:
+        order = s.query("SELECT report_id FROM reports WHERE cells_file IS NOT NULL ORDER BY cells_file, report_id")
+        paths = {rid: [p for (p,) in s.query("SELECT path FROM cells WHERE report_id = ? ORDER BY ord", [rid])]
+                 for (rid,) in order}
+    assert len(order) > 2  # more than one batch above
+    reports = [r["report_id"] for r in rows]
+    assert list(dict.fromkeys(reports)) == [rid for (rid,) in order]  # a report's rows together, in file order
+    for rid, cells in paths.items():
+        assert [r["path"] for r in rows if r["report_id"] == rid] == cells  # in the template's order
+
+
 def test_parquet_and_filters(corpus_store, tmp_path):
     import duckdb
 

@@ -61,6 +61,9 @@ def _example(corpus: Path) -> dict:
             long = s.cells(long=True)
             pick = long[long["path"].isin(["requests.new_received.total", "requests.new_received.commercial",
                                            "active.regulations.issued", "active.fees.amount"])]
+            # (the long form comes in the order of the store's files, which differ from store to
+            # store: sorted by report here, each report's cells still in the template's order)
+            pick = pick.sort_values(["year", "agency", "report_id"], kind="stable")
             out["long"] = pick[["agency", "year", "path", "value", "amount", "status", "status_rule", "raw",
                                 "location"]]
             out["status_counts"] = s.query("SELECT r.template, c.status, count(*) FROM cells c JOIN reports r "

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from .export import (COUNT_COLS, REPORT_COLS, Filters, _localized, _select, findings_query, long_query,
+from .export import (COUNT_COLS, REPORT_COLS, Filters, _localized, _select, findings_query, long_batches,
                      register_rechecked, wide_query)
 from .writer import DEFAULT_WAIT, Store
 
@@ -42,14 +42,20 @@ class StoreData:
 
     def frame(self, sql: str, frame: str = "pandas") -> Any:
         """Any query's result as a pandas or polars frame (or an Arrow table)."""
+        with self.store.holding():
+            self.store.con.execute("SET preserve_insertion_order = true")
+            return self._as_frame(self.store.con.sql(sql).to_arrow_reader(50_000), frame)
+
+    @staticmethod
+    def _as_frame(reader, frame: str) -> Any:
+        """An Arrow record batch reader's rows (messages rendered in the current language) as a
+        pandas or polars frame or an Arrow table."""
         import pyarrow as pa
 
         if frame not in FRAMES:
             raise ValueError(f"frame must be one of {', '.join(FRAMES)}")
-        with self.store.holding():
-            self.store.con.execute("SET preserve_insertion_order = true")
-            reader = self.store.con.sql(sql).to_arrow_reader(50_000)
-            table = pa.Table.from_batches(list(_localized(reader)))
+        schema = pa.schema([f for f in reader.schema if not f.name.endswith("__data")])  # (what _localized keeps)
+        table = pa.Table.from_batches(list(_localized(reader)), schema=schema)
         if frame == "arrow":
             return table
         if frame == "polars":
@@ -75,9 +81,9 @@ class StoreData:
         """long: one row per cell with its status; else one row per report, one column per cell."""
         f = filters or Filters()
         if long:
-            sql, _ = long_query(f)
-        else:
-            sql, _ = wide_query(self.store, f, common=common)
+            with self.store.holding():
+                return self._as_frame(long_batches(self.store, f), frame)
+        sql, _ = wide_query(self.store, f, common=common)
         return self.frame(sql, frame)
 
     def findings(self, frame: str = "pandas", filters: Optional[Filters] = None) -> Any:

@@ -11,8 +11,9 @@ A dataset researchers can trust:
 
 Everything streams: DuckDB runs the query and hands Arrow record batches of `BATCH_ROWS` rows to
 the writer (pyarrow's CSV and Parquet writers, openpyxl's write-only mode), so memory stays
-bounded by a batch however large the store. The long form keeps the store's insertion order (a
-report's cells together, in template order) instead of sorting millions of rows.
+bounded by a batch however large the store. The long form is read and sorted a few thousand
+reports at a time, in the order of the cells' files (`long_batches`), not in one sort of millions
+of rows.
 
 Text cells that a spreadsheet would take for a formula (starting with = + - @, a tab or a carriage
 return) are written as text in csv and xlsx: prefixed with an apostrophe in csv, as a string cell
@@ -190,7 +191,10 @@ def wide_query(store: Store, filters: Filters, *, common: bool = False) -> tuple
             f"WHERE {where} {order}"), cols
 
 
-def long_query(filters: Filters) -> tuple[str, list[Col]]:
+def long_query(filters: Filters, cells: str = "cells") -> tuple[str, list[Col]]:
+    """The long form's SQL over the relation `cells` (the whole view, or some reports' rows read
+    from their files: see `long_batches`, which runs it and sorts its rows by `_file`, `report_id`
+    and `_ord`), and its columns."""
     cols = [c for c in REPORT_COLS if c.name in ("report_id", "agency", "agency_key", "province", "city", "county",
                                                   "region_code", "year", "template")]
     cols += [
@@ -215,16 +219,64 @@ def long_query(filters: Filters) -> tuple[str, list[Col]]:
             N_("the text the value was read from (NULL where it could not be read)")),
         Col("location", "c.location", N_("Location"), "VARCHAR", N_("where it stands in the source")),
     ]
-    sql = (f"SELECT {_select(cols)}, f.message_data AS status_message__data FROM reports r "
-           f"JOIN cells c USING (report_id) LEFT JOIN labels l ON l.path = c.path "
+    sql = (f"SELECT {_select(cols)}, f.message_data AS status_message__data, r.cells_file AS _file, c.ord AS _ord "
+           f"FROM reports r "
+           f"JOIN {cells} c USING (report_id) LEFT JOIN labels l ON l.path = c.path "
            f"LEFT JOIN findings f ON f.report_id = c.report_id AND f.scope = 'report' AND f.seq = c.status_seq "
            f"LEFT JOIN (SELECT report_id, path, arg_max(value, corrected_at) AS value FROM corrections "
            f"GROUP BY ALL) k ON k.report_id = c.report_id AND k.path = c.path "
-           f"WHERE {filters.where('r')} "
-           # as the wide form, then the template's order within a report: the cells' files are read
-           # in no fixed order, and an export of the same store must come out the same
-           f"ORDER BY r.year, r.province, r.city, r.county, r.agency_name, r.report_id, c.ord")
+           f"WHERE {filters.where('r')}")
     return sql, cols
+
+
+# reports whose cells the long form reads and sorts at once: some 100,000 rows, about 50 MB in Arrow
+LONG_BATCH_REPORTS = 500
+# the order of the long form: a report's cells together, in the template's order (see long_batches)
+_LONG_ORDER = [("_file", "ascending"), ("report_id", "ascending"), ("_ord", "ascending")]
+
+
+def long_batches(store: Store, filters: Filters, rows: int = BATCH_ROWS) -> Any:
+    """The long form's record batches (an Arrow RecordBatchReader): the reports in the order of their
+    files (and of their ids within a file), each report's cells in the template's order, the same
+    for the same store (its files are read in no fixed order). `LONG_BATCH_REPORTS` reports at a
+    time are read from their own files and sorted by Arrow: one ORDER BY of every cell would need
+    DuckDB's memory to grow with the store (at 20,000 reports it fills its 512 MB and more, and it
+    fails further on), and a sort inside DuckDB carries every column of every row. Batches taken
+    in the order of the files give the same order with each file read once."""
+    import pyarrow as pa
+
+    from . import shards
+
+    con = store.con
+    pairs = con.execute(f"SELECT r.report_id, r.cells_file FROM reports r WHERE {filters.where('r')} "
+                        "AND r.cells_file IS NOT NULL ORDER BY r.cells_file, r.report_id").fetchall()
+    sql = long_query(filters, cells="__CELLS__")[0]
+
+    def run(relation: str, params: list) -> Any:
+        try:
+            table = con.sql(sql.replace("__CELLS__", relation), params=params).to_arrow_table()
+        except Exception as e:
+            raise StoreError(str(e).splitlines()[0]) from None
+        return table.sort_by(_LONG_ORDER).drop_columns(["_file", "_ord"])
+
+    def batch(start: int) -> Any:
+        return run(*shards.relation(store.cells_folder, pairs[start:start + LONG_BATCH_REPORTS]))
+
+    first = [batch(0) if pairs else run("(SELECT * FROM cells WHERE false)", [])]  # (no rows: the columns)
+    schema = first[0].schema
+
+    def all_batches() -> Iterator[Any]:
+        table = first.pop()  # (held by nothing else, so each batch's table is freed in turn)
+        start = 0
+        while True:
+            yield from table.to_batches(rows)
+            start += LONG_BATCH_REPORTS
+            if start >= len(pairs):
+                return
+            table = None
+            table = batch(start)
+
+    return pa.RecordBatchReader.from_batches(schema, all_batches())
 
 
 DECISION_TEXT = {"confirmed": N_("confirmed"), "dismissed": N_("dismissed")}
@@ -356,10 +408,11 @@ def _export(db, to, *, form, filters, fmt, compression, with_dictionary, wait) -
     with Store(db, read_only=True, **kwargs) as store:
         con = store.con
         con.execute("SET preserve_insertion_order = true")  # the long form's order is the store's
+        sql = None
         if form in ("wide", "common"):
             sql, cols = wide_query(store, filters, common=form == "common")
         elif form == "long":
-            sql, cols = long_query(filters)
+            cols = long_query(filters)[1]
         else:
             from ..review.decisions import has_table
 
@@ -367,10 +420,13 @@ def _export(db, to, *, form, filters, fmt, compression, with_dictionary, wait) -
                                        rechecked=register_rechecked(con))
         if fmt == "xlsx" and len(cols) > XLSX_MAX_COLUMNS:
             raise ExportError(_("{n} columns do not fit in an xlsx sheet; use csv or parquet", n=len(cols)))
-        try:
-            reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
-        except Exception as e:
-            raise StoreError(str(e).splitlines()[0]) from None
+        if sql is None:
+            reader = long_batches(store, filters)
+        else:
+            try:
+                reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
+            except Exception as e:
+                raise StoreError(str(e).splitlines()[0]) from None
         batches = _localized(reader)
         tmp = to + ".part"
         try:
@@ -431,6 +487,8 @@ def _localized(reader) -> Iterator[Any]:
                     out.append(text)
                     continue
                 if data not in cache:
+                    if len(cache) >= 10_000:  # (bounded: a store's messages are many, a batch's few)
+                        cache.clear()
                     cache[data] = text_of(text, data)
                 out.append(cache[data])
             arrays[target] = pa.array(out, pa.string())

@@ -120,6 +120,29 @@ def files_of(con, report_ids: Iterable[str]) -> list[tuple[str, Optional[str]]]:
                        [list(report_ids)]).fetchall()
 
 
+def require(files: Iterable[str], folder: str) -> None:
+    """StoreError naming the first of `files` that is missing: never a report without its rows in silence."""
+    for f in files:
+        if not os.path.exists(f):
+            from ..i18n import _
+            from .writer import StoreError
+
+            raise StoreError(_("{file}: the rows of a stored report are missing (the folder {folder} must stay "
+                               "beside the store file)", file=f, folder=folder))
+
+
+def relation(folder: str, pairs: list[tuple[str, str]]) -> tuple[str, list]:
+    """A relation (SQL, its three parameters) of the rows of some (report id, file) pairs, read from
+    those files alone, for a query's FROM: the rows `read` gives, to be joined and sorted in SQL."""
+    paths = [os.path.join(folder, f) for _, f in pairs]
+    files = sorted(set(paths))
+    require(files, folder)
+    # (a semi-join: its hash table is the pairs', never the rows')
+    sql = ("(SELECT c.* EXCLUDE (filename) FROM read_parquet(?::VARCHAR[], filename = true) c "
+           "WHERE (c.report_id, c.filename) IN (SELECT (unnest(?::VARCHAR[]), unnest(?::VARCHAR[]))))")
+    return sql, [files, [r for r, _ in pairs], paths]
+
+
 def read(con, folder: str, pairs: Iterable[tuple[str, Optional[str]]], columns: str = "*",
          where: str = "TRUE", params: Optional[list] = None, order: str = "") -> list[tuple]:
     """The rows (of the table whose `folder` it is) of the given (report id, file) pairs, read from
@@ -128,13 +151,7 @@ def read(con, folder: str, pairs: Iterable[tuple[str, Optional[str]]], columns: 
     if not pairs:
         return []
     files = sorted({os.path.join(folder, f) for _, f in pairs})
-    missing = [f for f in files if not os.path.exists(f)]
-    if missing:  # never a report without its cells in silence
-        from ..i18n import _
-        from .writer import StoreError
-
-        raise StoreError(_("{file}: the rows of a stored report are missing (the folder {folder} must stay "
-                           "beside the store file)", file=missing[0], folder=folder))
+    require(files, folder)
     order = f" ORDER BY {order}" if order else ""
     if len(files) == 1:
         # one file (a report's page): a report's rows are in a file once, so no pairing by file
