@@ -132,15 +132,18 @@ def require(files: Iterable[str], folder: str) -> None:
 
 
 def relation(folder: str, pairs: list[tuple[str, str]]) -> tuple[str, list]:
-    """A relation (SQL, its three parameters) of the rows of some (report id, file) pairs, read from
+    """A relation (SQL, its parameters) of the rows of some (report id, file) pairs, read from
     those files alone, for a query's FROM: the rows `read` gives, to be joined and sorted in SQL."""
     paths = [os.path.join(folder, f) for _, f in pairs]
     files = sorted(set(paths))
     require(files, folder)
-    # (a semi-join: its hash table is the pairs', never the rows')
+    # (a semi-join: its hash table is the pairs', never the rows'; the range of the ids lets a
+    # large file sorted by report, a compacted one, be read only where they stand)
+    ids = [r for r, _ in pairs]
     sql = ("(SELECT c.* EXCLUDE (filename) FROM read_parquet(?::VARCHAR[], filename = true) c "
-           "WHERE (c.report_id, c.filename) IN (SELECT (unnest(?::VARCHAR[]), unnest(?::VARCHAR[]))))")
-    return sql, [files, [r for r, _ in pairs], paths]
+           "WHERE c.report_id BETWEEN ? AND ? "
+           "AND (c.report_id, c.filename) IN (SELECT (unnest(?::VARCHAR[]), unnest(?::VARCHAR[]))))")
+    return sql, [files, min(ids), max(ids), ids, paths]
 
 
 def read(con, folder: str, pairs: Iterable[tuple[str, Optional[str]]], columns: str = "*",
