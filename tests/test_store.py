@@ -275,6 +275,27 @@ def test_long_form_is_read_in_batches_of_reports_in_the_order_of_their_files(cor
         assert [r["path"] for r in rows if r["report_id"] == rid] == cells  # in the template's order
 
 
+def test_findings_form_sorted_a_batch_of_reports_at_a_time_comes_out_as_one_sort(corpus_store, tmp_path,
+                                                                                 monkeypatch):
+    import pyarrow.parquet as pq
+
+    from gongkai.store import export as export_module
+
+    db, _, records = corpus_store
+    whole = tmp_path / "whole.parquet"
+    n = export(str(db), str(whole), form="findings")
+    monkeypatch.setattr(export_module, "FINDINGS_BATCH_REPORTS", 2)
+    batched = tmp_path / "batched.parquet"
+    assert export(str(db), str(batched), form="findings") == n
+    rows = pq.read_table(whole).to_pylist()
+    assert rows == pq.read_table(batched).to_pylist()
+    with Store(db, read_only=True) as s:
+        order = [rid for (rid,) in s.query("SELECT report_id FROM reports ORDER BY year, province, agency_name, "
+                                             "report_id")]
+    reports = list(dict.fromkeys(r["report_id"] for r in rows))
+    assert len(reports) > 2 and reports == [rid for rid in order if rid in reports]
+
+
 def test_parquet_and_filters(corpus_store, tmp_path):
     import duckdb
 

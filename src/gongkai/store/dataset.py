@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from .export import (COUNT_COLS, REPORT_COLS, Filters, _localized, _select, findings_query, long_batches,
-                     register_rechecked, wide_query)
+from .export import (COUNT_COLS, FINDINGS_BATCH_REPORTS, FINDINGS_REPORT_ORDER, REPORT_COLS, Filters, _localized, _select,
+                     batched_by_report, findings_query, long_batches, register_rechecked, wide_query)
 from .writer import DEFAULT_WAIT, Store
 
 FRAMES = ("pandas", "polars", "arrow")
@@ -89,8 +89,10 @@ class StoreData:
     def findings(self, frame: str = "pandas", filters: Optional[Filters] = None) -> Any:
         """One row per finding; a report a reviewer corrected has the findings of its corrected values."""
         with self.store.holding():  # the relations register_rechecked adds live on this connection
-            sql, _ = findings_query(filters or Filters(), rechecked=register_rechecked(self.store.con))
-            return self.frame(sql, frame)
+            f = filters or Filters()
+            sql, _ = findings_query(f, rechecked=register_rechecked(self.store.con))
+            return self._as_frame(batched_by_report(self.store.con, sql, FINDINGS_REPORT_ORDER, f,
+                                                    FINDINGS_BATCH_REPORTS), frame)
 
 
 def open_store(path: str | os.PathLike, *, wait: float = DEFAULT_WAIT) -> StoreData:

@@ -360,9 +360,46 @@ def findings_query(filters: Filters, *, decisions: bool = True, rechecked: bool 
     sql = (f"WITH fx AS (SELECT f.*, {SQL_FINGERPRINT} AS fingerprint FROM {source} f JOIN reports r USING (report_id)) "
            f"SELECT {_select(cols)}, f.message_data AS message__data, f.evidence_data AS evidence__data "
            f"FROM reports r JOIN fx f USING (report_id) LEFT JOIN {table} d ON d.fingerprint = f.fingerprint "
-           f"WHERE {filters.where('r')}{only} "
-           f"ORDER BY r.year, r.province, r.agency_name, r.report_id, f.scope DESC, f.seq")
+           f"WHERE {filters.where('r')}{only} AND {_IN_BATCH} "
+           f"ORDER BY {FINDINGS_REPORT_ORDER}, f.scope DESC, f.seq")
     return sql, cols
+
+
+# the findings form's order, by report (the reports' part of it: see batched_by_report)
+FINDINGS_REPORT_ORDER = "r.year, r.province, r.agency_name, r.report_id"
+# where a query sorted by report takes one batch of reports (see batched_by_report); TRUE: all
+_IN_BATCH = "__IN_BATCH__"
+# reports whose findings are sorted at once: some 50,000 findings, a few tens of MB
+FINDINGS_BATCH_REPORTS = 5_000
+
+
+def batched_by_report(con, sql: str, report_order: str, filters: Filters, batch: int, rows: int = BATCH_ROWS) -> Any:
+    """The record batches (an Arrow RecordBatchReader) of `sql`, a query sorted by `report_order`
+    (the reports' columns, ending with the report id) and then within a report, run on `batch`
+    reports at a time in that order: the same rows in the same order as one run, but sorted a batch
+    at a time, so the memory does not grow with the store (one ORDER BY of every finding of a large
+    store needs more than DuckDB's memory limit)."""
+    import pyarrow as pa
+
+    ids = [rid for (rid,) in con.execute(f"SELECT r.report_id FROM reports r WHERE {filters.where('r')} "
+                                         f"ORDER BY {report_order}").fetchall()]
+
+    def run(part: list[str]) -> Any:
+        try:
+            return con.sql(sql.replace(_IN_BATCH, "r.report_id IN (SELECT unnest(?::VARCHAR[]))"),
+                           params=[part]).to_arrow_reader(rows)
+        except Exception as e:
+            raise StoreError(str(e).splitlines()[0]) from None
+
+    first = [run(ids[:batch])]
+    schema = first[0].schema
+
+    def all_batches() -> Iterator[Any]:
+        yield from first.pop()
+        for start in range(batch, len(ids), batch):
+            yield from run(ids[start:start + batch])
+
+    return pa.RecordBatchReader.from_batches(schema, all_batches())
 
 
 def _select(cols: list[Col]) -> str:
@@ -407,8 +444,6 @@ def _export(db, to, *, form, filters, fmt, compression, with_dictionary, wait) -
     kwargs = {"wait": wait} if wait is not None else {}
     with Store(db, read_only=True, **kwargs) as store:
         con = store.con
-        con.execute("SET preserve_insertion_order = true")  # the long form's order is the store's
-        sql = None
         if form in ("wide", "common"):
             sql, cols = wide_query(store, filters, common=form == "common")
         elif form == "long":
@@ -416,12 +451,14 @@ def _export(db, to, *, form, filters, fmt, compression, with_dictionary, wait) -
         else:
             from ..review.decisions import has_table
 
-            sql, cols = findings_query(filters, decisions=has_table(con, "finding_decisions"),
-                                       rechecked=register_rechecked(con))
+            findings_sql, cols = findings_query(filters, decisions=has_table(con, "finding_decisions"),
+                                                rechecked=register_rechecked(con))
         if fmt == "xlsx" and len(cols) > XLSX_MAX_COLUMNS:
             raise ExportError(_("{n} columns do not fit in an xlsx sheet; use csv or parquet", n=len(cols)))
-        if sql is None:
+        if form == "long":
             reader = long_batches(store, filters)
+        elif form == "findings":
+            reader = batched_by_report(con, findings_sql, FINDINGS_REPORT_ORDER, filters, FINDINGS_BATCH_REPORTS)
         else:
             try:
                 reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
@@ -633,4 +670,4 @@ def _write_dictionary(path: str, cols: list[Col]) -> None:
 
 
 __all__ = ["export", "Filters", "ExportError", "FORMS", "FORMATS", "COMPRESSIONS", "wide_query", "long_query",
-           "findings_query", "register_rechecked", "dictionary", "dictionary_path", "Message"]
+           "findings_query", "batched_by_report", "register_rechecked", "dictionary", "dictionary_path", "Message"]
