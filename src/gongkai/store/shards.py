@@ -23,9 +23,11 @@ from typing import Any, Iterable, Optional
 SUFFIX = ".parquet"
 # the tables whose rows are in Parquet files, each in a folder of its own beside the store
 TABLES = ("cells", "sections")
+# the column that orders a report's rows in each table
+ORDER = {"cells": "ord", "sections": "seq"}
 # a file with no rows and the table's columns: the views' pattern always matches a file
 EMPTY = "_empty" + SUFFIX
-_TEMP = ".tmp"
+TEMP = ".tmp"
 
 
 def folder(store_path: str | os.PathLike, table: str = "cells") -> str:
@@ -55,7 +57,7 @@ def write(folder: str, name: str, data: Any) -> None:
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     final = os.path.join(folder, name)
-    temp = final + _TEMP
+    temp = final + TEMP
     try:
         with open(temp, "wb") as f:
             pq.write_table(data, f, compression="zstd")
@@ -82,11 +84,11 @@ def ensure_folders(con, store_path: str) -> None:
         if os.path.exists(final):
             continue
         columns = ", ".join(f"NULL::{c.type} AS {c.name}" for c in BY_NAME[table].columns)
-        con.execute(f"COPY (SELECT {columns} WHERE false) TO {_quoted(final + _TEMP)} (FORMAT parquet)")
-        os.replace(final + _TEMP, final)
+        con.execute(f"COPY (SELECT {columns} WHERE false) TO {quoted(final + TEMP)} (FORMAT parquet)")
+        os.replace(final + TEMP, final)
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -97,8 +99,8 @@ def views_sql(store_path: str, *, temporary: bool = False) -> str:
     out = []
     for table in TABLES:
         where = folder(store_path, table)
-        pattern = _quoted(os.path.join(where, "*" + SUFFIX))
-        prefix = _quoted(where + os.sep)
+        pattern = quoted(os.path.join(where, "*" + SUFFIX))
+        prefix = quoted(where + os.sep)
         for view, reports in ((table, "reports"), (table + "_history", "reports_history")):
             out.append(f"CREATE OR REPLACE {kind} {view} AS "
                        f"SELECT c.* EXCLUDE (filename) FROM read_parquet({pattern}, filename = true) c "
@@ -111,7 +113,7 @@ def views_current(con, store_path: str) -> bool:
     before they are made)."""
     views = dict(con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT temporary AND view_name IN "
                              "(SELECT unnest(?::VARCHAR[]))", [list(TABLES)]).fetchall())
-    return all(_quoted(os.path.join(folder(store_path, t), "*" + SUFFIX)) in views.get(t, "") for t in TABLES)
+    return all(quoted(os.path.join(folder(store_path, t), "*" + SUFFIX)) in views.get(t, "") for t in TABLES)
 
 
 def files_of(con, report_ids: Iterable[str]) -> list[tuple[str, Optional[str]]]:
@@ -128,13 +130,7 @@ def read(con, folder: str, pairs: Iterable[tuple[str, Optional[str]]], columns: 
     if not pairs:
         return []
     files = sorted({os.path.join(folder, f) for _, f in pairs})
-    missing = [f for f in files if not os.path.exists(f)]
-    if missing:  # never a report without its cells in silence
-        from ..i18n import _
-        from .writer import StoreError
-
-        raise StoreError(_("{file}: the rows of a stored report are missing (the folder {folder} must stay "
-                           "beside the store file)", file=missing[0], folder=folder))
+    require(files, folder)
     order = f" ORDER BY {order}" if order else ""
     if len(files) == 1:
         # one file (a report's page): a report's rows are in a file once, so no pairing by file
@@ -148,6 +144,18 @@ def read(con, folder: str, pairs: Iterable[tuple[str, Optional[str]]], columns: 
            f"ON w._rid = c.report_id AND w._file = c.filename WHERE {where}{order}")
     return con.execute(sql, [files, [r for r, _ in pairs], [os.path.join(folder, f) for _, f in pairs]]
                        + list(params or [])).fetchall()
+
+
+def require(files: Iterable[str], folder: str) -> None:
+    """A StoreError naming the first of the files (of `folder`) that is missing: never a report
+    without its cells in silence."""
+    missing = [f for f in files if not os.path.exists(f)]
+    if missing:
+        from ..i18n import _
+        from .writer import StoreError
+
+        raise StoreError(_("{file}: the rows of a stored report are missing (the folder {folder} must stay "
+                           "beside the store file)", file=missing[0], folder=folder))
 
 
 def referenced(con) -> set[str]:
@@ -168,7 +176,7 @@ def collect_garbage(con, store_path: str) -> int:
         except OSError:
             continue
         for name in names:
-            if name in keep or not (name.endswith(SUFFIX) or name.endswith(SUFFIX + _TEMP)):
+            if name in keep or not (name.endswith(SUFFIX) or name.endswith(SUFFIX + TEMP)):
                 continue
             try:
                 os.unlink(os.path.join(where, name))
