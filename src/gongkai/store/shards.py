@@ -9,7 +9,8 @@ So each worker writes the cells of the chunk of files it read to a Parquet file 
 (`reports.cells_file`). The `cells`, `sections` and `*_history` views read the files the current
 and superseded reports name, and only those reports' rows in them: a file written by a worker
 whose chunk was never committed (a killed ingest), or the rows of a report since read again into
-another file, are in no view, and the next ingest deletes the files no report names.
+another file, are in no view, and the next ingest (remove, compact) deletes the files no report
+names. `gongkai compact` rewrites the small files of many chunks into a few large ones (compact.py).
 
 Every file is written under a temporary name and renamed when complete, so a file is either whole
 or absent. A worker that cannot write (a full disk) sends the rows to the owner instead, which

@@ -335,7 +335,7 @@ class Store:
                 raise
 
     def exclusive(self) -> "Store":
-        """Keep other writers (another ingest, remove) out until close: they fail at once, naming us."""
+        """Keep other writers (another ingest, remove, compact) out until close: they fail at once."""
         import fcntl
 
         if self._exclusive is None:
@@ -344,8 +344,8 @@ class Store:
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 f.close()
-                raise StoreBusy(_("{path}: another ingest or removal is writing this store; wait for it to end",
-                                  path=self.path)) from None
+                raise StoreBusy(_("{path}: another ingest, removal or compaction is writing this store; wait "
+                                  "for it to end", path=self.path)) from None
             self._exclusive = f
         return self
 
@@ -720,6 +720,13 @@ class Store:
                             "AND status = 'report'", [reason, now, rid])
                 out.append((rid, restored))
         return out
+
+    def compact(self, reports_per_file: Optional[int] = None):
+        """Merge the small cells and sections files into a few large ones (see compact.py); keeps other
+        writers out until close. Returns a compact.Compaction."""
+        from . import compact
+
+        return compact.compact(self, reports_per_file or compact.DEFAULT_REPORTS_PER_FILE)
 
     def _strip_files(self, report_id: str) -> None:
         """A removed report's cells and sections out of its files (in this transaction): they are
