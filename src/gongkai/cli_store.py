@@ -481,7 +481,7 @@ def history_command(body, db, fmt) -> None:
 @command("compact")
 @_db_option
 @click.option("--reports-per-file", type=click.IntRange(min=2), default=None, metavar="N",
-              help="Report versions per new file. Default: 20000.")
+              help="Report versions per new file. Default: 5000.")
 @click.option("--wait", type=float, default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for readers (gongkai serve, query) to let go of the store at the commit.")
 @_guarded
