@@ -1,5 +1,5 @@
-"""`gongkai ingest`, `query`, `export`, `stats`, `remove`, `history`: a folder of reports -> a
-database to query.
+"""`gongkai ingest`, `query`, `export`, `stats`, `remove`, `history`, `compact`: a folder of reports ->
+a database to query.
 
 Registered on the main group by `register(main)` (see cli.py). Every line a command prints goes
 through gongkai.i18n (Chinese by default); a bad argument or an unusable store is one line on
@@ -246,6 +246,12 @@ def _report(result, db: str) -> None:
     click.echo(_("{inputs} inputs: {parts}; {cross} cross-report findings; {seconds:.1f} s{rate} -> {db}",
                  inputs=result.inputs, parts=_(", ").join(parts), cross=result.cross_findings,
                  seconds=result.seconds, rate=rate, db=db), err=True)
+    from .store.compact import SUGGEST_FILES, files_in
+
+    files = files_in(db)
+    if files is not None and files > SUGGEST_FILES:
+        click.echo("gongkai: " + _("the store's cells are in {n:,} files: `gongkai compact --db {db}` merges them, "
+                                   "and queries over all cells read faster", n=files, db=db), err=True)
 
 
 # --- query -----------------------------------------------------------------------------------------
@@ -472,7 +478,46 @@ def history_command(body, db, fmt) -> None:
     _print_result(result, fmt)
 
 
-COMMANDS = (ingest_command, query_command, export_command, stats_command, remove_command, history_command)
+@command("compact")
+@_db_option
+@click.option("--reports-per-file", type=click.IntRange(min=2), default=None, metavar="N",
+              help="Report versions per new file. Default: 5000.")
+@click.option("--wait", type=float, default=60.0, show_default=True, metavar="SECONDS",
+              help="How long to wait for readers (gongkai serve, query) to let go of the store at the commit.")
+@_guarded
+def compact_command(db, reports_per_file, wait) -> None:
+    """Merge the store's small cells and sections files into a few large ones.
+
+    Each ingest leaves a file per chunk of some 30 reports; a query over all cells opens every
+    one. This rewrites the rows of the reports in the small files into files of up to N report
+    versions each, sorted by report, then points the reports at them in one transaction and
+    deletes the old files. Every query, record and export gives the same rows after. Readers go on
+    reading meanwhile; an ingest or removal started meanwhile is refused. A store already compact
+    is left as it is.
+
+    \b
+    Examples:
+      gongkai compact
+      gongkai compact --db jiangsu.duckdb
+    """
+    from .store.compact import DEFAULT_REPORTS_PER_FILE, compact_store
+    from .store.writer import StoreError
+
+    try:
+        done = compact_store(_db(db), reports_per_file or DEFAULT_REPORTS_PER_FILE, wait=wait)
+    except StoreError as e:
+        raise CommandError(str(e)) from None
+    if not done.merged:
+        click.echo(_("nothing to compact: {n:,} files, none to merge ({seconds:.1f} s)", n=done.kept,
+                     seconds=done.seconds), err=True)
+        return
+    click.echo(_("merged {merged:,} files into {written:,} (cells and sections each; {versions:,} report versions, "
+                 "{kept:,} large files kept) in {seconds:.1f} s", merged=done.merged, written=done.written,
+                 versions=done.versions, kept=done.kept, seconds=done.seconds), err=True)
+
+
+COMMANDS = (ingest_command, query_command, export_command, stats_command, remove_command, history_command,
+            compact_command)
 
 
 def register(group: click.Group) -> None:

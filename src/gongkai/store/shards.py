@@ -9,7 +9,8 @@ So each worker writes the cells of the chunk of files it read to a Parquet file 
 (`reports.cells_file`). The `cells`, `sections` and `*_history` views read the files the current
 and superseded reports name, and only those reports' rows in them: a file written by a worker
 whose chunk was never committed (a killed ingest), or the rows of a report since read again into
-another file, are in no view, and the next ingest deletes the files no report names.
+another file, are in no view, and the next ingest (remove, compact) deletes the files no report
+names. `gongkai compact` rewrites the small files of many chunks into a few large ones (compact.py).
 
 Every file is written under a temporary name and renamed when complete, so a file is either whole
 or absent. A worker that cannot write (a full disk) sends the rows to the owner instead, which
@@ -23,9 +24,11 @@ from typing import Any, Iterable, Optional
 SUFFIX = ".parquet"
 # the tables whose rows are in Parquet files, each in a folder of its own beside the store
 TABLES = ("cells", "sections")
+# the column that orders a report's rows in each table
+ORDER = {"cells": "ord", "sections": "seq"}
 # a file with no rows and the table's columns: the views' pattern always matches a file
 EMPTY = "_empty" + SUFFIX
-_TEMP = ".tmp"
+TEMP = ".tmp"
 
 
 def folder(store_path: str | os.PathLike, table: str = "cells") -> str:
@@ -55,7 +58,7 @@ def write(folder: str, name: str, data: Any) -> None:
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     final = os.path.join(folder, name)
-    temp = final + _TEMP
+    temp = final + TEMP
     try:
         with open(temp, "wb") as f:
             pq.write_table(data, f, compression="zstd")
@@ -82,11 +85,11 @@ def ensure_folders(con, store_path: str) -> None:
         if os.path.exists(final):
             continue
         columns = ", ".join(f"NULL::{c.type} AS {c.name}" for c in BY_NAME[table].columns)
-        con.execute(f"COPY (SELECT {columns} WHERE false) TO {_quoted(final + _TEMP)} (FORMAT parquet)")
-        os.replace(final + _TEMP, final)
+        con.execute(f"COPY (SELECT {columns} WHERE false) TO {quoted(final + TEMP)} (FORMAT parquet)")
+        os.replace(final + TEMP, final)
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -97,8 +100,8 @@ def views_sql(store_path: str, *, temporary: bool = False) -> str:
     out = []
     for table in TABLES:
         where = folder(store_path, table)
-        pattern = _quoted(os.path.join(where, "*" + SUFFIX))
-        prefix = _quoted(where + os.sep)
+        pattern = quoted(os.path.join(where, "*" + SUFFIX))
+        prefix = quoted(where + os.sep)
         for view, reports in ((table, "reports"), (table + "_history", "reports_history")):
             out.append(f"CREATE OR REPLACE {kind} {view} AS "
                        f"SELECT c.* EXCLUDE (filename) FROM read_parquet({pattern}, filename = true) c "
@@ -111,7 +114,7 @@ def views_current(con, store_path: str) -> bool:
     before they are made)."""
     views = dict(con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT temporary AND view_name IN "
                              "(SELECT unnest(?::VARCHAR[]))", [list(TABLES)]).fetchall())
-    return all(_quoted(os.path.join(folder(store_path, t), "*" + SUFFIX)) in views.get(t, "") for t in TABLES)
+    return all(quoted(os.path.join(folder(store_path, t), "*" + SUFFIX)) in views.get(t, "") for t in TABLES)
 
 
 def files_of(con, report_ids: Iterable[str]) -> list[tuple[str, Optional[str]]]:
@@ -170,6 +173,18 @@ def read(con, folder: str, pairs: Iterable[tuple[str, Optional[str]]], columns: 
                        + list(params or [])).fetchall()
 
 
+def require(files: Iterable[str], folder: str) -> None:
+    """A StoreError naming the first of the files (of `folder`) that is missing: never a report
+    without its cells in silence."""
+    missing = [f for f in files if not os.path.exists(f)]
+    if missing:
+        from ..i18n import _
+        from .writer import StoreError
+
+        raise StoreError(_("{file}: the rows of a stored report are missing (the folder {folder} must stay "
+                           "beside the store file)", file=missing[0], folder=folder))
+
+
 def referenced(con) -> set[str]:
     return {r[0] for r in con.execute("SELECT cells_file FROM reports WHERE cells_file IS NOT NULL UNION "
                                       "SELECT cells_file FROM reports_history WHERE cells_file IS NOT NULL").fetchall()}
@@ -188,7 +203,7 @@ def collect_garbage(con, store_path: str) -> int:
         except OSError:
             continue
         for name in names:
-            if name in keep or not (name.endswith(SUFFIX) or name.endswith(SUFFIX + _TEMP)):
+            if name in keep or not (name.endswith(SUFFIX) or name.endswith(SUFFIX + TEMP)):
                 continue
             try:
                 os.unlink(os.path.join(where, name))

@@ -335,7 +335,7 @@ class Store:
                 raise
 
     def exclusive(self) -> "Store":
-        """Keep other writers (another ingest, remove) out until close: they fail at once, naming us."""
+        """Keep other writers (another ingest, remove, compact) out until close: they fail at once."""
         import fcntl
 
         if self._exclusive is None:
@@ -344,8 +344,8 @@ class Store:
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 f.close()
-                raise StoreBusy(_("{path}: another ingest or removal is writing this store; wait for it to end",
-                                  path=self.path)) from None
+                raise StoreBusy(_("{path}: another ingest, removal or compaction is writing this store; wait "
+                                  "for it to end", path=self.path)) from None
             self._exclusive = f
         return self
 
@@ -721,6 +721,13 @@ class Store:
                 out.append((rid, restored))
         return out
 
+    def compact(self, reports_per_file: Optional[int] = None):
+        """Merge the small cells and sections files into a few large ones (see compact.py); keeps other
+        writers out until close. Returns a compact.Compaction."""
+        from . import compact
+
+        return compact.compact(self, reports_per_file or compact.DEFAULT_REPORTS_PER_FILE)
+
     def _strip_files(self, report_id: str) -> None:
         """A removed report's cells and sections out of its files (in this transaction): they are
         written again without them, under a new name its other reports then name; the old ones are
@@ -736,10 +743,10 @@ class Store:
             for table in shards.TABLES:
                 old = os.path.join(shards.folder(self.path, table), name)
                 target = os.path.join(shards.folder(self.path, table), new)
-                con.execute("COPY (SELECT * FROM read_parquet(?) WHERE report_id <> ?) TO '"
-                            + (target + ".tmp").replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd)",
+                con.execute("COPY (SELECT * FROM read_parquet(?) WHERE report_id <> ?) TO "
+                            + shards.quoted(target + shards.TEMP) + " (FORMAT parquet, COMPRESSION zstd)",
                             [old, report_id])
-                os.replace(target + ".tmp", target)
+                os.replace(target + shards.TEMP, target)
             for table in ("reports", "reports_history"):
                 con.execute(f"UPDATE {table} SET cells_file = ? WHERE cells_file = ? AND report_id <> ?",
                             [new, name, report_id])
@@ -786,10 +793,10 @@ def _migrate_from_2(store: "Store") -> None:
         con.execute(f"DROP VIEW IF EXISTS {view}")
     for reports, suffix in (("reports", ""), ("reports_history", "_history")):
         name = shards.file_name(f"schema2{suffix}-{uuid.uuid4().hex}")
-        for table, order in (("cells", "ord"), ("sections", "seq")):
-            target = os.path.join(shards.folder(store.path, table), name).replace("'", "''")
+        for table, order in shards.ORDER.items():
+            target = shards.quoted(os.path.join(shards.folder(store.path, table), name))
             # sorted by report: a report's rows are found by the file's row-group statistics
-            con.execute(f"COPY (SELECT * FROM {table}{suffix} ORDER BY report_id, {order}) TO '{target}' "
+            con.execute(f"COPY (SELECT * FROM {table}{suffix} ORDER BY report_id, {order}) TO {target} "
                         "(FORMAT parquet, COMPRESSION zstd)")
             con.execute(f"DROP TABLE {table}{suffix}")
         con.execute(f"UPDATE {reports} SET cells_file = ?", [name])
@@ -804,15 +811,15 @@ _CELLS_COLUMNS = ("report_id, path, table_key, row_key, field_key, value, raw, l
                   "confidence, char, label, extra")
 _FINDINGS_SQL = ("SELECT report_id, rule, severity, origin, message, where_path, evidence, message_data, evidence_data "
                  "FROM findings")
-# what a Record is rebuilt from, of the tables in Parquet files: (columns, their order in a report)
-_SHARD_COLUMNS = {"cells": (_CELLS_COLUMNS, "ord"), "sections": ("report_id, number, title, text", "seq")}
+# what a Record is rebuilt from, of the tables in Parquet files
+_SHARD_COLUMNS = {"cells": _CELLS_COLUMNS, "sections": "report_id, number, title, text"}
 
 
 def _shard_rows(con, table: str, pairs: list[tuple[str, Optional[str]]], store_path: Optional[str]) -> list[tuple]:
     """A Record's cells (sections) of (report id, file) pairs, from those files alone, by report and order."""
-    columns, order = _SHARD_COLUMNS[table]
     return shards.read(con, shards.folder(store_path or shards.store_of(con), table), pairs,
-                       "c." + columns.replace(", ", ", c."), order=f"c.report_id, c.{order}")
+                       "c." + _SHARD_COLUMNS[table].replace(", ", ", c."),
+                       order=f"c.report_id, c.{shards.ORDER[table]}")
 
 
 def _record(con, report_id: str, spans: Optional[dict[str, tuple[int, int]]] = None,
