@@ -123,17 +123,6 @@ def files_of(con, report_ids: Iterable[str]) -> list[tuple[str, Optional[str]]]:
                        [list(report_ids)]).fetchall()
 
 
-def require(files: Iterable[str], folder: str) -> None:
-    """StoreError naming the first of `files` that is missing: never a report without its rows in silence."""
-    for f in files:
-        if not os.path.exists(f):
-            from ..i18n import _
-            from .writer import StoreError
-
-            raise StoreError(_("{file}: the rows of a stored report are missing (the folder {folder} must stay "
-                               "beside the store file)", file=f, folder=folder))
-
-
 def relation(folder: str, pairs: list[tuple[str, str]]) -> tuple[str, list]:
     """A relation (SQL, its parameters) of the rows of some (report id, file) pairs, read from
     those files alone, for a query's FROM: the rows `read` gives, to be joined and sorted in SQL."""
