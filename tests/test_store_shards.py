@@ -107,6 +107,19 @@ def test_a_store_moved_with_its_folder_reads_and_a_missing_file_is_named(tmp_pat
     assert run_query(str(moved), "SELECT count(*) FROM cells_labeled").rows == [(len(before),)]
     with Store(moved, read_only=True) as s:  # the web reads through cursors, connections of their own
         assert s.cursor().execute("SELECT count(*) FROM cells").fetchone() == (len(before),)
+        # a server's cursors are lent and given back: each makes the moved store's views once
+        with s.lent_cursor() as first:
+            assert first.execute("SELECT count(*) FROM cells").fetchone() == (len(before),)
+        with s.lent_cursor() as again:
+            assert again is first
+        with pytest.raises(ZeroDivisionError), s.lent_cursor() as failing:
+            assert failing is first
+            1 / 0
+        with s.lent_cursor() as fresh:  # a failed block's cursor is closed, not lent again
+            assert fresh is not first
+            assert fresh.execute("SELECT count(*) FROM sections").fetchone()[0] > 0
+    with Store(moved) as writer:  # closing the reader closed the cursors it kept: a writer gets in
+        assert writer.query("SELECT count(*) FROM reports")[0][0] == 2
     alone = tmp_path / "alone.duckdb"  # the file without its folders
     shutil.copyfile(moved, alone)
     with pytest.raises(StoreError, match="alone.duckdb.cells"):

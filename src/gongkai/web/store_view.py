@@ -179,14 +179,10 @@ class StoreView:
         its own: a DuckDB cursor of the server's one connection, so requests read side by side (a
         body's page does not wait behind every other request's queries). The server's connection
         steps aside between blocks for a writer."""
-        with self._live.reading() as store:
-            cursor = store.cursor()
-            try:
-                mine = copy.copy(store)
-                mine.con = cursor
-                yield mine
-            finally:
-                cursor.close()
+        with self._live.reading() as store, store.lent_cursor() as cursor:
+            mine = copy.copy(store)
+            mine.con = cursor
+            yield mine
 
     # -- plumbing -------------------------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
