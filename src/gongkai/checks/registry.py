@@ -10,6 +10,7 @@ import inspect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Callable, Iterable, Iterator, Optional
 
 from ..i18n import Message, gettext, lazy
@@ -153,11 +154,12 @@ class Context:
         """Every table cell as {dotted path: value}, in template order, built once per record."""
         if self._values is None:
             rec = self.record
-            values: dict = {}
-            for table, data in (("active", rec.active), ("requests", rec.requests), ("appeals", rec.appeals)):
-                for row, fields in data.items():
-                    values.update(zip(_cell_paths(table, row, tuple(fields)), fields.values()))
-            self._values = values
+            tables = (rec.active, rec.requests, rec.appeals)
+            # the rows and their fields fix the paths (records of one template share them): the
+            # shape is read and the values are paired with the paths by C loops, no bytecode per cell
+            shape = tuple((tuple(data), tuple(map(tuple, data.values()))) for data in tables)
+            cells = chain.from_iterable(chain.from_iterable(map(dict.values, data.values()) for data in tables))
+            self._values = dict(zip(_shape_paths(shape), cells))
         return self._values
 
     # -- findings -------------------------------------------------------------------------------
@@ -211,10 +213,12 @@ class Context:
         return self.values.get(path)
 
 
-@lru_cache(maxsize=1024)
-def _cell_paths(table: str, row: str, fields: tuple[str, ...]) -> tuple[str, ...]:
-    """The dotted paths of a row's cells, made once per row (records share their rows)."""
-    return tuple(f"{table}.{row}.{field}" for field in fields)
+@lru_cache(maxsize=64)
+def _shape_paths(shape: tuple) -> tuple[str, ...]:
+    """The dotted paths of every cell of the tables active, requests and appeals, in order, for the
+    rows and fields given as `((rows, fields of each row), …)`: made once per shape."""
+    return tuple(f"{table}.{row}.{field}" for table, (rows, fields) in zip(("active", "requests", "appeals"), shape)
+                 for row, names in zip(rows, fields) for field in names)
 
 
 # Evidence that quotes the report's words (a part's sentence, a label, a title) rather than cells,
