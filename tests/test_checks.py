@@ -370,6 +370,28 @@ def test_gk307_units_in_cells(tmp_path):
     rec = variant(tmp_path, seed("000"), ("行政许可 | 47 |", "行政许可 | 47件 |"))
     assert rec.cell("active.licensing.decisions") == 47
     assert [f.where for f in fired(rec, "GK307")] == ["active.licensing.decisions"]
+    # a source without its raw text (a record built by hand) is passed over, the unit still found
+    rec.provenance["requests.total.total"].raw = None
+    assert [f.where for f in fired(rec, "GK307")] == ["active.licensing.decisions"]
+
+
+def test_every_unit_in_a_cell_holds_one_of_the_characters_looked_for():
+    """units-in-cells passes over a report none of whose cells holds a character of
+    UNIT_IN_CELL_CHARS: every match of UNIT_IN_CELL_RE must hold one."""
+    import random
+
+    from gongkai.checks.patterns import UNIT_IN_CELL_CHARS, UNIT_IN_CELL_RE
+
+    rng = random.Random(7)
+    pieces = ["1", "0", "75394432.52", " ", "\u3000", "万元", "元", "件", "条", "个", "项", "次", "人", "%", "％", "万",
+              "-", "/", "余", "a"]
+    found = 0
+    for _ in range(20000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        for m in UNIT_IN_CELL_RE.finditer(raw):
+            found += 1
+            assert any(c in m.group() for c in UNIT_IN_CELL_CHARS), (raw, m.group())
+    assert found > 1000
 
 
 def test_gk308_section_five_empty(tmp_path):

@@ -70,6 +70,8 @@ def cell_name(path: str) -> str:
 # --- cells ---------------------------------------------------------------------------------------
 # A unit typed into a count or money cell (the template puts units in the header).
 UNIT_IN_CELL_RE = re.compile(r"\d\s*(万元|元|件|条|个|项|次|人|%|％)|(万元|元|件|条|个|项|次)\s*$")
+# A character every match of UNIT_IN_CELL_RE holds (each of its alternatives ends in a unit of these).
+UNIT_IN_CELL_CHARS = "元件条个项次人%％"
 # Digits separated by white space inside one cell: `1 0` may be one number or two cells.
 SPLIT_DIGITS_RE = re.compile(r"\d\s+\d")
 # What a cell printed where the template wants a number (for messages).

@@ -9,7 +9,8 @@ from ..vocabulary import (
     APPEAL_FIELDS, APPEAL_GROUPS, APPLICANT_COLUMNS, LABEL_TYPOS, SECTION_TITLES, normalize_label,
 )
 from .patterns import (
-    APPEAL_GROUP_SHORT, EMPTY_SECTION_RE, REQUEST_ROW_SHORT, SECTION_NUMERALS_CN, TABLE_NAMES, UNIT_IN_CELL_RE, cell_name,
+    APPEAL_GROUP_SHORT, EMPTY_SECTION_RE, REQUEST_ROW_SHORT, SECTION_NUMERALS_CN, TABLE_NAMES, UNIT_IN_CELL_CHARS,
+    UNIT_IN_CELL_RE, cell_name,
 )
 from .registry import Context, rule
 from .tables import SUB_OTHER_ROWS, _row_present, is_not_none
@@ -153,7 +154,7 @@ def template_labels(ctx: Context):
     # The parts' text holds the tables' labels as printed (the records keep no label text).
     for typo, right in LABEL_TYPOS.items():
         chars, typo_re = _TYPO_CHARS[typo], _TYPO_RES[typo]
-        part = next((s for s in rec.sections if all(c in s.text for c in chars) and typo_re.search(s.text)), None)
+        part = next((s for s in rec.sections if all(map(s.text.__contains__, chars)) and typo_re.search(s.text)), None)
         if part is not None:
             yield ctx.finding(lazy("label “{typo}” is a misprint of the template's “{right}”", typo=typo, right=right),
                               tables.get(part.number, f"sections.{part.number}"),
@@ -186,6 +187,8 @@ def blank_cells(ctx: Context):
                                         (row == "other" and not _row_present(rec, table, row))):
                 continue
             values = data.get(row) or {}
+            if None not in map(values.get, fields):
+                continue  # a number in every cell (nearly every row): nothing to say
             path0 = f"{table}.{row}"
             if ctx.uncertain(path0):  # the extractor already said it could not read this row
                 continue
@@ -217,6 +220,12 @@ def units_in_cells(ctx: Context):
     Example: 政府集中采购 采购总金额 printed as 75394432.52元.
     """
     rec = ctx.record
+    try:
+        printed = "".join([src.raw for src in rec.provenance.values()])
+    except TypeError:  # a source without its raw text: each is looked at below
+        printed = None
+    if printed is not None and not any(map(printed.__contains__, UNIT_IN_CELL_CHARS)):
+        return  # no cell holds a character of any unit the pattern finds (nearly every report)
     clean: set[int] = set()  # sources already seen without a unit (a row's cells may share one)
     for path, src in rec.provenance.items():
         raw = src.raw
