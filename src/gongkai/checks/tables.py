@@ -60,8 +60,8 @@ def _shape(record) -> tuple:
     """What decides a record's identities: its request rows (all, and those holding a number), the
     outcome rows, and the appeal groups holding a number. Records of one shape share identities."""
     req = record.requests
-    return (tuple(req), tuple(r for r in req if _row_present(record, "requests", r)), outcome_rows(record),
-            tuple(g for g in APPEAL_GROUPS if _row_present(record, "appeals", g)))
+    present = tuple(r for r, fields in req.items() if fields and any(map(is_not_none, fields.values())))
+    return (tuple(req), present, outcome_rows(record), tuple(g for g in APPEAL_GROUPS if _row_present(record, "appeals", g)))
 
 
 @lru_cache(maxsize=512)
