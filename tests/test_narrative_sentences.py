@@ -192,6 +192,38 @@ def test_the_words_tested_before_a_regex_are_in_all_its_matches():
     assert matched > 100  # (the set holds matches of them)
 
 
+def test_sentences_counting_only_in_other_units_are_read_as_none():
+    """`read` passes over a sentence whose counts are all in units no statement is counted in
+    (信息2599条, 259起) and that lacks the characters of 复议/诉讼/起诉: on every such sentence of the
+    corpus and of the labelled set (with counts in 件 turned into 条, 起 and 次 too), the full
+    reading from each domain it may come in with states nothing, claims what a sentence without a
+    count claims, and hands on the domain unchanged."""
+    from gongkai import parse
+    from gongkai.checks import statements
+    from gongkai.checks.patterns import normalize_narrative
+    from gongkai.checks.statements import sentences_of
+
+    sentences = [e["sentence"] for e in SENTENCES]
+    for path in CORPUS_DOCUMENTS:
+        for section in parse(str(path), check=False).sections:
+            sentences += sentences_of(normalize_narrative(section.text))
+    sentences += [s.replace("件", unit) for s in list(sentences) if "件" in s for unit in ("条", "起", "次")]
+    passed_over = 0
+    for sent in sentences:
+        qs = list(quantities(sent))
+        if not qs or statements._may_name_appeals(sent) or any(q.unit in statements._STATING_UNITS for q in qs):
+            continue
+        passed_over += 1
+        without_counts: list = []
+        statements._read_sentence(1, sent, [], None, [], without_counts)
+        for domain in (None, "requests", "appeals"):
+            out: list = []
+            claims: list = []
+            assert statements._read_sentence(1, sent, qs, domain, out, claims) == domain, sent
+            assert out == [] and claims == without_counts, sent
+    assert passed_over > 100
+
+
 def test_a_part_without_any_noun_is_read_as_none_of_its_sentences_are():
     """`read` skips a part that lacks the characters of every statement noun (`_may_state` on the
     whole part) without cutting it into sentences: on each such part of the corpus, its sentences

@@ -340,12 +340,27 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
             # a count: 一起 is one case only after a case word)
             within = b - a
             qs = [q for q in quantities(text, a, b, a) if q.end <= within]
-            if not qs:  # no count: what _read_sentence does then, without the call
+            if not qs or not (_may_name_appeals(sent) or any(q.unit in _STATING_UNITS for q in qs)):
+                # no count, or only counts that state nothing (see _STATING_UNITS): what
+                # _read_sentence does then, without the call
                 if "复议" in sent or "申请" in sent:
                     _claims(number, sent, [], claims)
                 continue
             domain = _read_sentence(number, sent, qs, domain, out, claims)
     return Reading(tuple(out), tuple(claims), tuple(texts))
+
+
+# The units a statement other than an appeal's can be counted in: _requests reads 件个项宗例 only, the
+# fees (元, 万元, 亿元) are money, decisions and documents are in 件个项. A sentence whose counts are all
+# in others (信息2599条, 浏览量2.66亿次, 259起) and that names no appeal (_may_name_appeals: without it
+# _appeals returns None for each count) states nothing and leaves its domain as it was.
+_STATING_UNITS = frozenset(("件", "个", "项", "宗", "例", *P.MONEY_UNITS))
+
+
+def _may_name_appeals(sent: str) -> bool:
+    """Whether the sentence has the characters of 复议, 诉讼 or 起诉 (a clause's words may join two
+    pieces of it, so characters, not words)."""
+    return ("复" in sent and "议" in sent) or ("诉" in sent and ("讼" in sent or "起" in sent))
 
 
 def _may_state(sent: str) -> bool:
@@ -354,8 +369,7 @@ def _may_state(sent: str) -> bool:
     where a clause's words join two pieces of it (收到1件…复议案), so its counts state nothing:
     outside the requests domain they are left unread. (Without 复议 or 诉讼 a sentence starts no
     appeals group, so an incoming appeals domain reads as none: skipping the sentence keeps it.)"""
-    return (("复" in sent and "议" in sent) or ("诉" in sent and ("讼" in sent or "起" in sent))
-            or ("申" in sent and "请" in sent)
+    return (_may_name_appeals(sent) or ("申" in sent and "请" in sent)
             or ("性" in sent and "规" in sent and "范" in sent and "文" in sent and "件" in sent)
             or ("行" in sent and "政" in sent and (("决" in sent and "定" in sent)
                                                   or ("事" in sent and "业" in sent and "性" in sent and "收" in sent
