@@ -542,6 +542,28 @@ def test_gk601_year_consistency(tmp_path):
     assert [(f.severity, f.where) for f in fired(rec, "GK601")] == [("warning", "sections.1")]
 
 
+def test_the_overviews_years_are_the_patterns_matches(parsed):
+    """year-consistency finds the years heading part 一 from their 年，/年度， (publication._heading_years):
+    the same years, in the same order, as a scan of OVERVIEW_YEAR_RE, on every overview of the
+    corpus and on random texts dense in years, dates and the words before them."""
+    import random
+
+    from gongkai.checks.patterns import OVERVIEW_YEAR_RE, normalize_narrative
+    from gongkai.checks.publication import _heading_years
+
+    rng = random.Random(601)
+    pieces = ["2023", "2022", "1999", "19", "20", "0", "１", "年", "年度", "，", "自", "从", "至", "止", "本机关", "月",
+              "12", "2", "2023年，", "2021年度，", "自2022年，"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(20000)]
+    texts += [normalize_narrative(s.text) for rec in parsed.values() for s in rec.sections if s.number == 1]
+    found = 0
+    for text in texts:
+        scanned = [int(m.group(1)) for m in OVERVIEW_YEAR_RE.finditer(text)]
+        assert _heading_years(text) == scanned, text
+        found += len(scanned)
+    assert found > 5000
+
+
 def test_gk602_title_format(tmp_path):
     # Seed 004's title, 青岛市人力资源和社会保障局 / 2023年政府信息公开工作年度报告, without its year
     rec = variant(tmp_path, seed("004"), ("\n2023年政府信息公开工作年度报告", "\n政府信息公开工作年度报告"))
