@@ -60,8 +60,8 @@ def fees_vs_table(ctx: Context):
             yield ctx.finding(lazy("part 六 says “{quote}”, but no request was granted (（一）予以公开 + （二）部分公开 "
                                    "= 0): a fee is only charged for information provided", quote=m.group(0)),
                               "requests.granted.total", evidence=evidence(6, text, m))
-    none = NO_FEE_RE.search(text)
-    if charged and none:
+    none = NO_FEE_RE.search(text) if charged else None  # (the scan only where an amount was stated)
+    if none:
         m = charged[0]
         yield ctx.finding(lazy("part 六 says “{none}” and also “{quote}”", none=none.group(0), quote=m.group(0)),
                           "sections.6", evidence=evidence(6, text, m))

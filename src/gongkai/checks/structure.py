@@ -22,6 +22,8 @@ _TYPO_RES = {typo: re.compile(_LABEL_NOISE.join(map(re.escape, normalize_label(t
 # a text can print a misprint only if it holds each of its characters (a quick test before the regex)
 _TYPO_CHARS = {typo: tuple(dict.fromkeys(normalize_label(typo))) for typo in LABEL_TYPOS}
 
+# The template's words for each part's title, as normalize_label leaves them.
+_TITLE_CUES = {n: tuple(normalize_label(c) for c in cs) for n, _, cs in SECTION_TITLES}
 # Broad words that still identify a section whose title departs from the template's wording.
 _TITLE_FALLBACK = {1: ("总体情况", "概述", "基本情况"), 2: ("主动公开",), 3: ("申请",), 4: ("复议", "诉讼"),
                    5: ("问题", "改进", "不足"), 6: ("其他", "需要报告")}
@@ -101,12 +103,11 @@ def section_titles(ctx: Context):
 
     Example: part 五 titled 下一步工作打算 instead of 存在的主要问题及改进情况.
     """
-    cues = {n: tuple(normalize_label(c) for c in cs) for n, _, cs in SECTION_TITLES}
     for s in ctx.record.sections:
         title = normalize_label(s.title)
-        if s.number not in cues or not title:
+        if s.number not in _TITLE_CUES or not title:
             continue
-        if any(c in title for c in cues[s.number]) or any(w in title for w in _TITLE_FALLBACK.get(s.number, ())):
+        if any(c in title for c in _TITLE_CUES[s.number]) or any(w in title for w in _TITLE_FALLBACK.get(s.number, ())):
             continue
         yield ctx.finding(lazy("part {part} is titled “{title}”; the template says “{expected}”",
                                part=SECTION_NUMERALS_CN.get(s.number), title=s.title, expected=_sec(s.number)),
