@@ -300,6 +300,40 @@ def test_identities_with_partial_data_and_rows_read_with_doubt(tmp_path):
     assert [f.severity for f in found] == ["warning"] and "check the reading first" in en(found[0])
 
 
+def test_failures_are_the_identities_evaluate_breaks(parsed):
+    """`failures` sums the sides of every identity at once when all their cells are whole numbers:
+    on the corpus's records, and on copies with cells changed to other whole numbers, decimals,
+    blanks, booleans or taken away (seeded, so a failure repeats), it finds exactly the identities
+    `evaluate` breaks, one by one, with the same residuals."""
+    import random
+
+    from gongkai.checks.registry import Context
+    from gongkai.checks.tables import _compile, _shape, evaluate, failures
+
+    rng = random.Random(101)
+    records = list(parsed.values())
+    for _ in range(300):
+        rec = rng.choice(records).model_copy(deep=True)
+        for _ in range(rng.choice((0, 1, 1, 2, 5))):
+            table = rng.choice((rec.requests, rec.requests, rec.appeals))
+            if not table:
+                continue
+            fields = table[rng.choice(list(table))]
+            field = rng.choice(list(fields))
+            change = rng.choice(("int", "int", "float", "blank", "bool", "gone"))
+            if change == "gone":
+                del fields[field]
+            else:
+                fields[field] = {"int": rng.randint(0, 30), "float": rng.choice((0.5, 2.0, 1e-17)), "blank": None,
+                                 "bool": True}[change]
+        ctx = Context(rec)
+        req, app = _compile(*_shape(rec))
+        expected = [(i, r) for i in req + app if (r := evaluate(ctx.values, i)) is not None]
+        found = failures(ctx)
+        assert found == expected
+        assert [type(r) for _, r in found] == [type(r) for _, r in expected]
+
+
 def test_gk201_appeals_sum(parsed, tmp_path):
     assert {f.where for f in fired(parsed["hongze-district-2023-pdf"], "GK201")} == {
         "appeals.reconsideration.total", "appeals.litigation_after_reconsideration.total"}
