@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -159,7 +160,9 @@ class Context:
             # shape is read and the values are paired with the paths by C loops, no bytecode per cell
             shape = tuple((tuple(data), tuple(map(tuple, data.values()))) for data in tables)
             cells = chain.from_iterable(chain.from_iterable(map(dict.values, data.values()) for data in tables))
-            self._values = dict(zip(_shape_paths(shape), cells))
+            paths, blank = _shape_paths(shape)
+            self._values = blank.copy()  # (the keys laid out once per shape: no dict growing here)
+            self._values.update(zip(paths, cells))
         return self._values
 
     # -- findings -------------------------------------------------------------------------------
@@ -214,11 +217,14 @@ class Context:
 
 
 @lru_cache(maxsize=64)
-def _shape_paths(shape: tuple) -> tuple[str, ...]:
+def _shape_paths(shape: tuple) -> tuple[tuple[str, ...], dict]:
     """The dotted paths of every cell of the tables active, requests and appeals, in order, for the
-    rows and fields given as `((rows, fields of each row), …)`: made once per shape."""
-    return tuple(f"{table}.{row}.{field}" for table, (rows, fields) in zip(("active", "requests", "appeals"), shape)
-                 for row, names in zip(rows, fields) for field in names)
+    rows and fields given as `((rows, fields of each row), …)`, and a dict of them to None: made
+    once per shape. (Interned: a rule that looks cells up by paths made elsewhere, interned too,
+    finds each by identity.)"""
+    paths = tuple(sys.intern(f"{table}.{row}.{field}") for table, (rows, fields) in
+                  zip(("active", "requests", "appeals"), shape) for row, names in zip(rows, fields) for field in names)
+    return paths, dict.fromkeys(paths)
 
 
 # Evidence that quotes the report's words (a part's sentence, a label, a title) rather than cells,

@@ -6,6 +6,7 @@ it (e.g. the known parts already exceed the total). The rules only read the reco
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from operator import is_not, itemgetter
@@ -143,7 +144,7 @@ def _cells_read(rows: tuple[str, ...], present: tuple[str, ...], outcome: tuple[
         middle = len(paths)
         paths += ident.rhs
         sides.append((ident, slice(start, middle), slice(middle, len(paths))))
-    return (itemgetter(*paths) if paths else None), tuple(sides)
+    return (itemgetter(*map(sys.intern, paths)) if paths else None), tuple(sides)  # (see registry._shape_paths)
 
 
 def failures(ctx: Context) -> list[tuple[Identity, float]]:
