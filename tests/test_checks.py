@@ -400,6 +400,45 @@ def test_gk306_blank_cells(parsed, tmp_path):
     assert [f.where for f in fired(rec, "GK306")] == ["requests.not_processed_duplicate.commercial"]
 
 
+def test_gk306_reads_every_cell_at_once_as_row_by_row(parsed, monkeypatch):
+    """blank-cells passes over a report with a number in every cell it looks at after one read of
+    them all: on the corpus's records and on copies with cells blanked or taken away, rows or table
+    四 taken away (seeded), it reports what the row-by-row look reports."""
+    import random
+
+    from gongkai.checks import structure
+
+    rng = random.Random(306)
+    records = list(parsed.values())
+    changed = []
+    for _ in range(200):
+        rec = rng.choice(records).model_copy(deep=True)
+        for _ in range(rng.choice((0, 1, 2))):
+            change = rng.choice(("blank", "gone", "row", "appeals"))
+            table = rng.choice((rec.requests, rec.appeals))
+            if change == "appeals":
+                rec.appeals = {}
+            elif table:
+                row = rng.choice(list(table))
+                if change == "row":
+                    del table[row]
+                elif table[row]:
+                    field = rng.choice(list(table[row]))
+                    if change == "blank":
+                        table[row][field] = None
+                    else:
+                        del table[row][field]
+        changed.append(rec)
+
+    def found():
+        return [[(f.where, f.message) for f in fired(rec, "GK306")] for rec in changed]
+
+    at_once = found()
+    monkeypatch.setattr(structure, "_cells_looked_at", lambda rows, appeals: None)
+    assert at_once == found()
+    assert sum(map(bool, at_once)) > 50  # (the copies do have blanks)
+
+
 def test_gk307_units_in_cells(tmp_path):
     rec = variant(tmp_path, seed("000"), ("行政许可 | 47 |", "行政许可 | 47件 |"))
     assert rec.cell("active.licensing.decisions") == 47

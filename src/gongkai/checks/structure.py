@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import re
+import sys
+from functools import lru_cache
+from operator import itemgetter
+from typing import Optional
 
 from ..i18n import N_, lazy
 from ..vocabulary import _PUNCT_RE  # noqa: the characters normalize_label drops
@@ -152,9 +156,14 @@ def template_labels(ctx: Context):
     """
     rec = ctx.record
     tables = {2: "active", 3: "requests", 4: "appeals"}
-    # The parts' text holds the tables' labels as printed (the records keep no label text).
+    # The parts' text holds the tables' labels as printed (the records keep no label text): one
+    # scan of them all per misprint, joined by a character no misprint's pattern takes (so a match
+    # there is one in a single part), and the part looked for only when a misprint is found.
+    printed = "\0".join([s.text for s in rec.sections])
     for typo, right in LABEL_TYPOS.items():
         chars, typo_re = _TYPO_CHARS[typo], _TYPO_RES[typo]
+        if not typo_re.search(printed):
+            continue
         part = next((s for s in rec.sections if all(map(s.text.__contains__, chars)) and typo_re.search(s.text)), None)
         if part is not None:
             yield ctx.finding(lazy("label “{typo}” is a misprint of the template's “{right}”", typo=typo, right=right),
@@ -164,6 +173,17 @@ def template_labels(ctx: Context):
             not any(_row_present(rec, "requests", r) for r in SUB_OTHER_ROWS):
         yield ctx.finding(lazy("（六）其他处理 is printed as a single row; the 2021 template splits it into 1.逾期不补正, "
                                "2.逾期未缴纳费用 and 3.其他 (the checks use the single row)"), "requests.other")
+
+
+@lru_cache(maxsize=64)
+def _cells_looked_at(request_rows: tuple[str, ...], appeals: bool) -> Optional[itemgetter]:
+    """An itemgetter of the cells blank-cells looks at (`Context.values`' paths): the applicant
+    columns of every request row, and every field of the appeal groups when there is table 四."""
+    paths = [f"requests.{r}.{f}" for r in request_rows for f in APPLICANT_COLUMNS]
+    if appeals:
+        paths += [f"appeals.{g}.{f}" for g in APPEAL_GROUPS for f in APPEAL_FIELDS]
+    # (interned, see registry._shape_paths; one path would be read bare, not in a tuple)
+    return itemgetter(*map(sys.intern, paths)) if len(paths) > 1 else None
 
 
 @rule("GK306", "blank-cells", severity="warning",
@@ -176,6 +196,12 @@ def blank_cells(ctx: Context):
     Example: row 3.补正后申请内容仍不明确 prints 0, (blank), 0, 0, 0, 0, 0.
     """
     rec = ctx.record
+    read_cells = _cells_looked_at(tuple(rec.requests), bool(rec.appeals))
+    try:
+        if read_cells is not None and None not in read_cells(ctx.values):
+            return  # a number in every cell (nearly every report): nothing to say
+    except KeyError:  # a cell not read at all: the rows one by one
+        pass
     single_other = _row_present(rec, "requests", "other") and not any(
         _row_present(rec, "requests", r) for r in SUB_OTHER_ROWS)
     for table, rows, fields in (("requests", list(rec.requests), APPLICANT_COLUMNS),
