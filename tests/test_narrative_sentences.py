@@ -172,6 +172,7 @@ def test_the_words_tested_before_a_regex_are_in_all_its_matches():
     corpus's text, each match of those regexes holds its word: the test skips nothing it would find."""
     from gongkai import parse
     from gongkai.checks import patterns as P
+    from gongkai.checks import statements
     from gongkai.checks.patterns import normalize_narrative
     from gongkai.checks.statements import sentences_of
 
@@ -179,6 +180,8 @@ def test_the_words_tested_before_a_regex_are_in_all_its_matches():
              (P.RECEIVED_VERB_RE, ("收", "接")), (P.ACCEPTED_VERB_RE, ("受理",)), (P.HANDLED_SURE_VERB_RE, ("结", "复")),
              (P.HANDLED_VERB_RE, ("办理",))]
     gated += [(rx, (word,)) for _, word, rx in P.OUTCOME_WORDS]
+    gated += [(P.OTHER_BODIES_RE, ("各", "单位", "系统内")), (P.ALL_HANDLED_RE, ("均", "全部", "都")),
+              (statements._TITLE_RE, ("《", "“"))]
     sentences = [e["sentence"] for e in SENTENCES]
     for path in CORPUS_DOCUMENTS:
         for section in parse(str(path), check=False).sections:

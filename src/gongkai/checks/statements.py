@@ -554,7 +554,8 @@ def _requests(make, words: str, clause: str, state: _SentenceState, breakdown: b
         return []
     qualified = _names_any(clause, P.INFO_DISCLOSURE_WORDS) or state.qualified
     subset = bool(P.SUBSET_WORDS_RE.search(words)) and not P.ALL_KINDS_RE.search(words)
-    others = bool(P.OTHER_BODIES_RE.search(words))  # counts of other bodies too: no sure reading
+    # counts of other bodies too: no sure reading (each of those words holds 各, 单位 or 系统内)
+    others = ("各" in words or "单位" in words or "系统内" in words) and bool(P.OTHER_BODIES_RE.search(words))
     topic = ""
     if "公开" in words or "处理" in words or "无法提供" in words:  # (in every outcome's words)
         for name, word, rx in P.OUTCOME_WORDS:
@@ -593,7 +594,7 @@ def _years(sent: str) -> list[tuple[int, int, int]]:
     """(year, start, end) of every year in a sentence outside titles and quotes."""
     if "年" not in sent:
         return []
-    hidden = [(m.start(), m.end()) for m in _TITLE_RE.finditer(sent)]
+    hidden = [(m.start(), m.end()) for m in _TITLE_RE.finditer(sent)] if "《" in sent or "“" in sent else []
     return [(int(m.group(1)), m.start(), m.end()) for m in _YEAR_RE.finditer(sent)
             if not any(x <= m.start() < y for x, y in hidden)]
 
@@ -629,7 +630,7 @@ def _claims(part: int, sent: str, stated: list[Statement], claims: list) -> None
     if requests:
         if qualified is None:
             qualified = _names_any(sent, P.INFO_DISCLOSURE_WORDS)
-        for m in P.ALL_HANDLED_RE.finditer(sent):
+        for m in (P.ALL_HANDLED_RE.finditer(sent) if "均" in sent or "全部" in sent or "都" in sent else ()):
             before = [s for s in requests if s.end <= m.start()]
             after = before[-1].topic if before else ""
             claims.append(Claim(part, sent, m.start(), m.end(), "all_handled", qualified=qualified, after=after))
