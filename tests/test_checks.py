@@ -125,6 +125,29 @@ def test_checks_never_change_the_record(parsed):
         assert record.to_dict() == before
 
 
+def test_a_rule_registered_or_removed_later_is_run_or_not(parsed):
+    """`rules()` keeps the registry sorted between runs: a rule that joins after a run is run by
+    the next one, in its place by code, and one taken out is not."""
+    from gongkai.checks import REGISTRY, rule
+
+    record = parsed["000"]
+    before = [r.code for r in rules()]
+    assert "GK299" not in {f.rule for f in run_checks(record)}
+
+    @rule("GK299", "test-late-rule", summary="A rule registered after the first run.")
+    def late(ctx):
+        """Reports part 一, to be seen."""
+        yield ctx.finding("late", "sections.1")
+
+    try:
+        assert [r.code for r in rules()] == sorted(before + ["GK299"])
+        assert "GK299" in {f.rule for f in run_checks(record)}
+    finally:
+        del REGISTRY["GK299"]
+    assert [r.code for r in rules()] == before
+    assert "GK299" not in {f.rule for f in run_checks(record)}
+
+
 # --- every single-number change of a seed's tables is an error on that table --------------------
 _NUM = re.compile(r"\d+")
 

@@ -68,12 +68,18 @@ def rule(code: str, name: str, *, summary: str, severity: str = "error", origin:
     return register
 
 
+_ordered: tuple[dict, list[Rule]] = ({}, [])  # (a copy of the registry, its rules by code) when last sorted
+
+
 def rules() -> list[Rule]:
     """Every registered rule, ordered by code."""
+    global _ordered
     from . import _load_rules
 
     _load_rules()
-    return [REGISTRY[c] for c in sorted(REGISTRY)]
+    if REGISTRY != _ordered[0]:  # sorted again only when the registry changed (asked on every run)
+        _ordered = (dict(REGISTRY), [REGISTRY[c] for c in sorted(REGISTRY)])
+    return list(_ordered[1])
 
 
 def catalogue() -> list:
