@@ -36,8 +36,13 @@ def reading(ctx: Context) -> S.Reading:
 def current(ctx: Context, *topics: str) -> Iterator[S.Statement]:
     """The statements of `topics` about the report's own year: a figure headed by another year
     (2022年收到申请10件, a comparison or a stale copy) is not the table's (GK410 speaks of those)."""
+    read = reading(ctx)
+    if "topics" not in ctx.cache:  # the topics stated at all (most rules ask for some the text never states)
+        ctx.cache["topics"] = {st.topic for st in read.statements}
+    if ctx.cache["topics"].isdisjoint(topics):
+        return iter(())
     year = ctx.record.year
-    return (st for st in reading(ctx).about(*topics) if st.year is None or year is None or st.year == year)
+    return (st for st in read.about(*topics) if st.year is None or year is None or st.year == year)
 
 
 def excerpt(sentence: str, start: int = 0) -> str:
