@@ -248,3 +248,10 @@ def test_a_part_without_any_noun_is_read_as_none_of_its_sentences_are():
             part_text = read([(section.number, text)]).part_text(section.number)
             assert bool(CARRIED_FORWARD_RE.search(part_text)) == bool(CARRIED_FORWARD_RE.search("".join(sentences)))
     assert skipped > 5
+
+
+def test_narrative_text_drops_markup_artefacts_and_spaces_but_between_digits():
+    from gongkai.checks.patterns import normalize_narrative
+
+    assert normalize_narrative("## 一、总体情况\n**共收到**政府信息公开申请 1 0 件[bookmark: _Toc1]*，(其中 网上申请\u30003 件);") \
+        == "一、总体情况共收到政府信息公开申请1 0件，（其中网上申请3件）；"

@@ -96,7 +96,6 @@ FEE_AMOUNT_RE = re.compile(
 )
 
 # --- narrative -----------------------------------------------------------------------------------
-_MARKUP_RE = re.compile(r"[*#]+")
 
 
 def _squeeze_spaces(text: str) -> str:
@@ -121,8 +120,8 @@ def normalize_narrative(text: str) -> str:
     """Narrative text for matching: artefacts and markup gone, spaces kept only between digits."""
     if "[bookmark" in text:
         text = WORD_ARTEFACT_RE.sub("", text)
-    if "*" in text or "#" in text:
-        text = _MARKUP_RE.sub("", text)
+    if "*" in text or "#" in text:  # (markup marks dropped one by one: what dropping their runs drops)
+        text = text.replace("*", "").replace("#", "")
     text = _squeeze_spaces(text)
     return text.replace("(", "（").replace(")", "）").replace(",", "，").replace(";", "；")
 
