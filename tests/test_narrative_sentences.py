@@ -227,6 +227,36 @@ def test_sentences_counting_only_in_other_units_are_read_as_none():
     assert passed_over > 100
 
 
+def test_a_part_without_counts_or_claims_is_read_as_its_sentences_are(monkeypatch):
+    """`read` passes over a part in which `_may_count` finds no count and no statement of none can
+    stand (`_may_claim`), a table's text mostly. On every part of the corpus, and on each with a
+    sentence of none or a count put in (seeded), the reading is the one made sentence by sentence."""
+    import random
+
+    from gongkai import parse
+    from gongkai.checks import statements
+    from gongkai.checks.patterns import normalize_narrative
+
+    rng = random.Random(14)
+    added = ["本年度未收到政府信息公开申请。", "本年度未发生因政府信息公开引起的行政复议。", "无一例被行政复议或诉讼。",
+             "共收到申请3件。", "二〇二三年无政府信息公开申请。", "未收到任何政府信息公开申请，", "行政复议1起；", "3 件"]
+    parts = []
+    for path in CORPUS_DOCUMENTS:
+        for section in parse(str(path), check=False).sections:
+            text = normalize_narrative(section.text)
+            parts.append((section.number, text))
+            starts = [0, len(text)] + [i + 1 for i, c in enumerate(text) if c == "。"]
+            for words in rng.sample(added, 3):  # at a sentence's start, or anywhere
+                at = rng.choice(starts + [rng.randint(0, len(text))])
+                parts.append((section.number, text[:at] + words + text[at:]))
+    skipped = sum(1 for _, text in parts if not statements._may_count(text, 0, len(text))
+                  and not statements._may_claim(text))
+    passed_over = [read([part]) for part in parts]
+    monkeypatch.setattr(statements, "_may_claim", lambda text: True)  # every part read sentence by sentence
+    assert passed_over == [read([part]) for part in parts]
+    assert skipped > 20 and any(r.claims for r in passed_over)
+
+
 def test_a_part_without_any_noun_is_read_as_none_of_its_sentences_are():
     """`read` skips a part that lacks the characters of every statement noun (`_may_state` on the
     whole part) without cutting it into sentences: on each such part of the corpus, its sentences

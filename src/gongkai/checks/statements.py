@@ -329,6 +329,8 @@ def read(parts: Iterable[tuple[int, str]]) -> Reading:
         texts.append((number, text))
         if not _may_state(text):
             continue  # none of its sentences can (and a part starts in no domain): not even cut into them
+        if not _may_count(text, 0, len(text)) and not _may_claim(text):
+            continue  # no count anywhere (a table's text) and no statement of none: nothing to read
         domain: Optional[str] = None
         length = len(text)
         for a, b in _split(text, P.SENTENCE_ENDS):
@@ -374,6 +376,15 @@ def _may_state(sent: str) -> bool:
             or ("行" in sent and "政" in sent and (("决" in sent and "定" in sent)
                                                   or ("事" in sent and "业" in sent and "性" in sent and "收" in sent
                                                       and "费" in sent))))
+
+
+def _may_claim(text: str) -> bool:
+    """Whether a statement of none may stand in the text: a match of NO_REQUESTS_RE or NO_APPEAL_RE
+    (tried where _claims tries them). A sentence's match is one of the whole text, which holds it,
+    so a text without one claims nothing, sentence by sentence, where no count stands."""
+    return (("申请" in text and ("未" in text or "没有" in text or "无" in text)
+             and P.NO_REQUESTS_RE.search(text) is not None)
+            or ("复议" in text and P.NO_APPEAL_RE.search(text) is not None))
 
 
 def _names_any(text: str, words: tuple[str, ...]) -> bool:

@@ -62,7 +62,8 @@ def _shape(record) -> tuple:
     outcome rows, and the appeal groups holding a number. Records of one shape share identities."""
     req = record.requests
     present = tuple(r for r, fields in req.items() if fields and any(map(is_not_none, fields.values())))
-    return (tuple(req), present, outcome_rows(record), tuple(g for g in APPEAL_GROUPS if _row_present(record, "appeals", g)))
+    groups = tuple(g for g in APPEAL_GROUPS if _row_present(record, "appeals", g))
+    return tuple(req), present, outcome_rows(record), groups
 
 
 @lru_cache(maxsize=512)
