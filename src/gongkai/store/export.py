@@ -367,7 +367,8 @@ def findings_query(filters: Filters, *, decisions: bool = True, rechecked: bool 
 
 # the findings form's order, by report (the reports' part of it: see batched_by_report)
 FINDINGS_REPORT_ORDER = "r.year, r.province, r.agency_name, r.report_id"
-# where a query sorted by report takes one batch of reports (see batched_by_report); TRUE: all
+# where a query sorted by report takes one batch of reports: batched_by_report, which runs the
+# query, puts the batch's condition there
 _IN_BATCH = "__IN_BATCH__"
 # reports whose findings are sorted at once: some 50,000 findings, a few tens of MB
 FINDINGS_BATCH_REPORTS = 5_000
