@@ -22,6 +22,19 @@ def test_catalogs_complete_and_compiled():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def test_translated_help_keeps_click_s_no_rewrap_marks():
+    """A command's help marks its examples with click's \\b (no rewrapping): a translation without
+    the mark runs the examples together into one line."""
+    from babel.messages.pofile import read_po
+
+    for po in sorted((REPO / "src" / "gongkai" / "locale").glob("*/LC_MESSAGES/*.po")):
+        with open(po, "rb") as f:
+            catalog = read_po(f)
+        for message in catalog:
+            if message.id and message.string and isinstance(message.id, str) and "\b" in message.id:
+                assert message.string.count("\b") == message.id.count("\b"), (po.name, message.id[:60])
+
+
 def test_default_is_chinese_and_env_switches(monkeypatch):
     monkeypatch.delenv("GONGKAI_LANG", raising=False)
     set_language(None)
