@@ -169,20 +169,15 @@ def _write(store_path: str, groups: list[_Group]) -> None:
         con.execute("SET temp_directory = ?", [spill])
         con.execute("SET enable_progress_bar = false")
         for group in groups:
-            names = sorted({name for _, name in group.pairs})
             for table in shards.TABLES:
                 where = shards.folder(store_path, table)
-                files = [os.path.join(where, n) for n in names]
-                shards.require(files, where)
+                rows, params = shards.relation(where, group.pairs)  # (each version's rows from its file)
                 target = os.path.join(where, group.name)
                 temp = target + shards.TEMP
                 con.execute(
-                    "COPY (SELECT c.* EXCLUDE (filename) FROM read_parquet(?::VARCHAR[], filename = true) c "
-                    "SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS rid, unnest(?::VARCHAR[]) AS file) w "
-                    "ON w.rid = c.report_id AND w.file = c.filename "
-                    f"ORDER BY c.report_id, c.{shards.ORDER[table]}) TO {shards.quoted(temp)} "
-                    f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS[table]})",
-                    [files, [rid for rid, _n in group.pairs], [os.path.join(where, n) for _r, n in group.pairs]])
+                    f"COPY (SELECT * FROM {rows} c ORDER BY c.report_id, c.{shards.ORDER[table]}) "
+                    f"TO {shards.quoted(temp)} "
+                    f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS[table]})", params)
                 _sync(temp)  # the commit will name it: it must outlive a power cut
                 os.replace(temp, target)
     finally:

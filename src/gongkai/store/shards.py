@@ -145,21 +145,20 @@ def read(con, folder: str, pairs: Iterable[tuple[str, Optional[str]]], columns: 
     pairs = [(rid, f) for rid, f in pairs if f]
     if not pairs:
         return []
-    files = sorted({os.path.join(folder, f) for _, f in pairs})
-    require(files, folder)
     order = f" ORDER BY {order}" if order else ""
+    files = {f for _, f in pairs}
     if len(files) == 1:
         # one file (a report's page): a report's rows are in a file once, so no pairing by file
         # name is needed, which costs a third of the read
+        path = os.path.join(folder, files.pop())
+        require([path], folder)
         ids = [r for r, _ in pairs]
         which = "c.report_id = ?" if len(ids) == 1 else "c.report_id IN (SELECT unnest(?::VARCHAR[]))"
         sql = f"SELECT {columns} FROM read_parquet(?) c WHERE {which} AND {where}{order}"
-        return con.execute(sql, [files[0], ids[0] if len(ids) == 1 else ids] + list(params or [])).fetchall()
-    sql = (f"SELECT {columns} FROM read_parquet(?::VARCHAR[], filename = true) c "
-           "JOIN (SELECT unnest(?::VARCHAR[]) AS _rid, unnest(?::VARCHAR[]) AS _file) w "
-           f"ON w._rid = c.report_id AND w._file = c.filename WHERE {where}{order}")
-    return con.execute(sql, [files, [r for r, _ in pairs], [os.path.join(folder, f) for _, f in pairs]]
-                       + list(params or [])).fetchall()
+        return con.execute(sql, [path, ids[0] if len(ids) == 1 else ids] + list(params or [])).fetchall()
+    rows, rows_params = relation(folder, pairs)
+    return con.execute(f"SELECT {columns} FROM {rows} c WHERE {where}{order}",
+                       rows_params + list(params or [])).fetchall()
 
 
 def require(files: Iterable[str], folder: str) -> None:
