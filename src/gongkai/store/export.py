@@ -243,8 +243,6 @@ def long_batches(store: Store, filters: Filters, rows: int = BATCH_ROWS) -> Any:
     DuckDB's memory to grow with the store (at 20,000 reports it fills its 512 MB and more, and it
     fails further on), and a sort inside DuckDB carries every column of every row. Batches taken
     in the order of the files give the same order with each file read once."""
-    import pyarrow as pa
-
     from . import shards
 
     con = store.con
@@ -259,24 +257,29 @@ def long_batches(store: Store, filters: Filters, rows: int = BATCH_ROWS) -> Any:
             raise StoreError(str(e).splitlines()[0]) from None
         return table.sort_by(_LONG_ORDER).drop_columns(["_file", "_ord"])
 
-    def batch(start: int) -> Any:
-        return run(*shards.relation(store.cells_folder, pairs[start:start + LONG_BATCH_REPORTS]))
+    if not pairs:  # (no rows: the columns)
+        return run("(SELECT * FROM cells WHERE false)", []).to_reader(rows)
+    return _chained(run(*shards.relation(store.cells_folder, pairs[start:start + LONG_BATCH_REPORTS])).to_reader(rows)
+                    for start in range(0, len(pairs), LONG_BATCH_REPORTS))
 
-    first = [batch(0) if pairs else run("(SELECT * FROM cells WHERE false)", [])]  # (no rows: the columns)
-    schema = first[0].schema
 
-    def all_batches() -> Iterator[Any]:
-        table = first.pop()  # (held by nothing else, so each batch's table is freed in turn)
-        start = 0
-        while True:
-            yield from table.to_batches(rows)
-            start += LONG_BATCH_REPORTS
-            if start >= len(pairs):
-                return
-            table = None
-            table = batch(start)
+def _chained(readers: Iterator[Any]) -> Any:
+    """One Arrow RecordBatchReader of the readers' batches, in turn (at least one reader; the
+    first one's schema): each is made when the one before is read out and let go first, so one
+    batch of reports is in memory at a time."""
+    import pyarrow as pa
 
-    return pa.RecordBatchReader.from_batches(schema, all_batches())
+    held = [next(readers)]
+    schema = held[0].schema
+
+    def batches() -> Iterator[Any]:
+        while held:
+            yield from held.pop()
+            following = next(readers, None)
+            if following is not None:
+                held.append(following)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 DECISION_TEXT = {"confirmed": N_("confirmed"), "dismissed": N_("dismissed")}
@@ -380,8 +383,6 @@ def batched_by_report(con, sql: str, report_order: str, filters: Filters, batch:
     reports at a time in that order: the same rows in the same order as one run, but sorted a batch
     at a time, so the memory does not grow with the store (one ORDER BY of every finding of a large
     store needs more than DuckDB's memory limit)."""
-    import pyarrow as pa
-
     ids = [rid for (rid,) in con.execute(f"SELECT r.report_id FROM reports r WHERE {filters.where('r')} "
                                          f"ORDER BY {report_order}").fetchall()]
 
@@ -392,15 +393,7 @@ def batched_by_report(con, sql: str, report_order: str, filters: Filters, batch:
         except Exception as e:
             raise StoreError(str(e).splitlines()[0]) from None
 
-    first = [run(ids[:batch])]
-    schema = first[0].schema
-
-    def all_batches() -> Iterator[Any]:
-        yield from first.pop()
-        for start in range(batch, len(ids), batch):
-            yield from run(ids[start:start + batch])
-
-    return pa.RecordBatchReader.from_batches(schema, all_batches())
+    return _chained(run(ids[start:start + batch]) for start in range(0, max(len(ids), 1), batch))
 
 
 def _select(cols: list[Col]) -> str:
