@@ -15,6 +15,7 @@ import importlib
 import os
 import re
 import stat
+from contextlib import nullcontext
 from typing import Callable
 
 from ..document import Document
@@ -305,10 +306,8 @@ def read_document(data: bytes, name: str | None = None) -> Document:
                                 lines=lines, limit=MAX_TEXT_LINES))
     reader = _reader(media_type)
     try:
-        if media_type in _PAUSED_READERS:
-            with collector_paused():
-                return reader(data)
-        return reader(data)
+        with collector_paused() if media_type in _PAUSED_READERS else nullcontext():
+            return reader(data)
     except RecursionError:  # tables nested thousands deep: no report is built so
         raise ReadError(lazy("its structure is nested too deeply to be read")) from None
     except MemoryError:
