@@ -1,4 +1,4 @@
-"""Python's cyclic garbage collector paused while one report is read or checked.
+"""Python's cyclic garbage collector paused while one report is read.
 
 Reading a report makes some ten thousand small objects (cells, atoms, groups, cell sources), keeps
 a few hundred and frees the rest, and none of them form reference cycles: reference counting

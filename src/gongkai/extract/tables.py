@@ -366,18 +366,12 @@ def match_rows(groups: Sequence[Group], specs: Sequence[RowSpec], *,
         since = sum(1 for after, _ in unlabelled if after == last_key) if unlabelled else 0
         out = []
         for j in range(next_spec, min(len(specs), next_spec + MATCH_WINDOW + since)):
-            if spec_keys[j] in found:
-                continue
             # (`in` per cue: str's search skips through a long label at C speed, where a regex of
             # the cues tries every character)
-            for cue in spec_cues[j]:
-                if cue in label_key:
+            if spec_keys[j] not in found and any(cue in label_key for cue in spec_cues[j]):
+                out.append(j)
+                if first:
                     break
-            else:
-                continue
-            out.append(j)
-            if first:
-                break
         return out
 
     for i, group in enumerate(groups):
